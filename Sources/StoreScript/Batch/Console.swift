@@ -1,0 +1,28 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Writes to the standard streams by descriptor (C's `stdout`/`stderr` globals are shared
+/// mutable state to Swift 6). Flushes C's buffers first so Lua's `print` output and ours
+/// keep their order.
+public enum Console {
+    public static func out(_ text: String) { write(fd: 1, text) }
+    public static func err(_ text: String) { write(fd: 2, text) }
+
+    static func write(fd: Int32, _ text: String) {
+        fflush(nil)
+        var text = text
+        text.withUTF8 { buf in
+            var offset = 0
+            while offset < buf.count {
+                let n = Glibc.write(fd, buf.baseAddress! + offset, buf.count - offset)
+                if n < 0 && errno == EINTR { continue }
+                if n <= 0 { return }
+                offset += n
+            }
+        }
+    }
+
+    public static var stdinIsTerminal: Bool { isatty(0) == 1 }
+    public static var stdoutIsTerminal: Bool { isatty(1) == 1 }
+}

@@ -1,0 +1,48 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// How the runner speaks on stderr: `storescript: message` lines, or JSON lines with
+/// `--log-format json` (the same shape as the `log` module's).
+public struct Diagnostics: Sendable {
+    public var format: Runtime.LogFormat
+    public init(format: Runtime.LogFormat) { self.format = format }
+
+    public func error(_ message: String, traceback: String? = nil) {
+        switch format {
+        case .text:
+            var text = "storescript: \(message)\n"
+            if let traceback, !traceback.isEmpty { text += traceback + "\n" }
+            Console.err(text)
+        case .json:
+            var line = "{\"level\":\"error\",\"msg\":\(Diagnostics.quote(message))"
+            if let traceback, !traceback.isEmpty { line += ",\"traceback\":\(Diagnostics.quote(traceback))" }
+            Console.err(line + "}\n")
+        }
+    }
+
+    public func info(_ message: String) {
+        switch format {
+        case .text: Console.err("storescript: \(message)\n")
+        case .json: Console.err("{\"level\":\"info\",\"msg\":\(Diagnostics.quote(message))}\n")
+        }
+    }
+
+    static func quote(_ s: String) -> String {
+        var out = "\""
+        for u in s.unicodeScalars {
+            switch u {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where u.value < 0x20:
+                let hex = String(u.value, radix: 16)
+                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: out.unicodeScalars.append(u)
+            }
+        }
+        return out + "\""
+    }
+}

@@ -1,0 +1,25 @@
+/// The exit codes of `storescript`, as the README and `--help` document them.
+public enum ExitStatus {
+    public static let success: Int32 = 0
+    /// An uncaught script error (also a syntax error).
+    public static let scriptError: Int32 = 1
+    /// Usage or configuration: a bad option, a missing file, a directory, a binary chunk.
+    public static let usage: Int32 = 2
+    /// `--lock` is held by another run; nothing was done.
+    public static let lockHeld: Int32 = 3
+    /// `--timeout` or `--max-memory` stopped the script.
+    public static let limit: Int32 = 4
+    /// Ctrl-C (SIGINT).
+    public static let interrupted: Int32 = 130
+
+    public static let summary = """
+        Exit codes:
+          0    success
+          1    uncaught script error (message with file:line and a traceback on stderr)
+          2    usage or configuration error (bad option, missing file, directory, binary chunk)
+          3    --lock is held by another run (nothing was done)
+          4    --timeout or --max-memory stopped the script
+          130  interrupted (Ctrl-C)
+          n    os.exit(n) passes through
+        """
+}

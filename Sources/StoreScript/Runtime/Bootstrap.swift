@@ -1,0 +1,230 @@
+/// The Lua half of the runtime, run once when a state is made. It receives
+/// (host token, task roots, host functions, settings) and:
+/// - keeps plain Lua's meaning inside the scheduler: a task's coroutine answers
+///   `coroutine.running()` and `coroutine.isyieldable()` like the main thread, and a host
+///   yield made inside a script's own coroutine is passed up to the scheduler (OpenResty's
+///   flattening) instead of being swallowed by `coroutine.resume`;
+/// - loads text only (`load`, `loadfile`, `dofile`, `require`): bytecode can crash the VM;
+/// - defines `async`, `log` and `help`.
+enum Bootstrap {
+    static let chunkName = "=[storescript]"
+
+    static let source = #"""
+local HOST, roots, host, settings = ...
+
+---------------------------------------------------------------- coroutines
+local co_create, co_resume, co_yield = coroutine.create, coroutine.resume, coroutine.yield
+local co_running, co_isyieldable, co_status, co_close =
+  coroutine.running, coroutine.isyieldable, coroutine.status, coroutine.close
+local waiting = setmetatable({}, { __mode = "k" })
+local CANNOT_WAIT = "cannot wait here: Lua 5.4 cannot yield across a C call (a table.sort "
+  .. "comparator, a string.gsub callback, a metamethod called from C, or a module's main chunk "
+  .. "while require loads it); call it outside and pass the result in"
+
+function coroutine.running()
+  local co, ismain = co_running()
+  return co, ismain or roots[co] == true
+end
+
+function coroutine.isyieldable(co)
+  co = co or co_running()
+  if roots[co] then return false end
+  return co_isyieldable(co)
+end
+
+function coroutine.yield(...)
+  if roots[co_running()] then error("attempt to yield from outside a coroutine", 2) end
+  return co_yield(...)
+end
+
+local pass
+local function resume_after_wait(co, ...)
+  waiting[co] = nil
+  return pass(co, co_resume(co, ...))
+end
+
+-- What a resume returned; a host yield from inside `co` goes up to the scheduler and its
+-- outcome comes back down into `co`.
+function pass(co, ok, first, ...)
+  if ok and first == HOST and co_status(co) == "suspended" then
+    if not co_isyieldable() then return false, CANNOT_WAIT end
+    waiting[co] = true
+    return resume_after_wait(co, co_yield(HOST))
+  end
+  return ok, first, ...
+end
+
+function coroutine.resume(co, ...)
+  if waiting[co] then return false, "cannot resume non-suspended coroutine" end
+  return pass(co, co_resume(co, ...))
+end
+
+local function wrap_result(co, ok, ...)
+  if ok then return ... end
+  local err = ...
+  if co_status(co) == "dead" then co_close(co) end
+  error(err, type(err) == "string" and 2 or 0)
+end
+
+function coroutine.wrap(f)
+  local co = co_create(f)
+  return function(...) return wrap_result(co, coroutine.resume(co, ...)) end
+end
+
+---------------------------------------------------------------- text-only loading
+local raw_load, raw_loadfile = load, loadfile
+function load(chunk, chunkname, mode, ...) return raw_load(chunk, chunkname, "t", ...) end
+function loadfile(filename, mode, ...) return raw_loadfile(filename, "t", ...) end
+function dofile(filename)
+  local f = assert(raw_loadfile(filename, "t"))
+  return f()
+end
+package.searchers[2] = function(name)
+  local path, err = package.searchpath(name, package.path)
+  if not path then return err end
+  local f, msg = raw_loadfile(path, "t")
+  if not f then
+    error(string.format("error loading module '%s' from file '%s':\n\t%s", name, path, msg), 2)
+  end
+  return f, path
+end
+if settings.path ~= "" then package.path = settings.path .. ";" .. package.path end
+
+---------------------------------------------------------------- help registry
+local docs = setmetatable({}, { __mode = "k" })
+package.loaded["storescript.docs"] = docs
+local function doc(value, text) docs[value] = text; return value end
+
+function help(x)
+  return require("storescript.help").show(x)
+end
+doc(help, "help(x)\n  Prints the documentation of x (a function or a module). help() lists what has some.")
+
+---------------------------------------------------------------- async
+local Task = { __name = "async.task" }
+Task.__index = Task
+Task.__tostring = function(t) return "async.task " .. t.id end
+function Task:wait() return self.join() end
+
+async = {}
+async.sleep = doc(host.sleep, "async.sleep(seconds)\n  Suspends the calling task; other tasks run meanwhile.")
+
+async.spawn = doc(function(fn, ...)
+  local id, join = host.spawn(fn, ...)
+  return setmetatable({ id = id, join = join }, Task)
+end, "async.spawn(fn, ...) -> task\n  Runs fn(...) as a new task. task:wait() or async.wait(task) returns its results or raises its error.")
+
+local function check_task(t, i, name)
+  if getmetatable(t) ~= Task then
+    error(string.format("%s: argument #%d (task) expected async.task, got %s", name, i, type(t)), 3)
+  end
+end
+
+async.wait = doc(function(task)
+  check_task(task, 1, "async.wait")
+  return task.join()
+end, "async.wait(task) -> ...\n  Waits for a task made by async.spawn and returns its results (or raises its error).")
+
+async.all = doc(function(fns)
+  if type(fns) ~= "table" then
+    error("async.all: argument #1 (functions) expected table, got " .. type(fns), 2)
+  end
+  local tasks = {}
+  for i = 1, #fns do
+    if type(fns[i]) ~= "function" then
+      error(string.format("async.all: argument #1 (functions) expected a function at [%d], got %s", i, type(fns[i])), 2)
+    end
+    tasks[i] = async.spawn(fns[i])
+  end
+  local results, failure = {}, nil
+  for i, t in ipairs(tasks) do
+    local ok, r = pcall(t.join)
+    if ok then results[i] = r elseif failure == nil then failure = r end
+  end
+  if failure ~= nil then error(failure, 0) end
+  return table.unpack(results, 1, #tasks)
+end, "async.all{f1, f2, ...} -> r1, r2, ...\n  Runs the functions concurrently and returns the first result of each, in order; raises the first error after all have finished.")
+
+async.map = doc(function(list, fn, opts)
+  if type(list) ~= "table" then error("async.map: argument #1 (list) expected table, got " .. type(list), 2) end
+  if type(fn) ~= "function" then error("async.map: argument #2 (fn) expected function, got " .. type(fn), 2) end
+  if opts ~= nil and type(opts) ~= "table" then error("async.map: argument #3 (options) expected table, got " .. type(opts), 2) end
+  local concurrency = opts and opts.concurrency or 8
+  if math.type(concurrency) ~= "integer" or concurrency < 1 then
+    error("async.map: option concurrency expected a positive integer, got " .. tostring(concurrency), 2)
+  end
+  local n, results, nexti, failure = #list, {}, 0, nil
+  local function worker()
+    while failure == nil do
+      nexti = nexti + 1
+      local i = nexti
+      if i > n then return end
+      local ok, r = pcall(fn, list[i], i)
+      if ok then results[i] = r elseif failure == nil then failure = r end
+    end
+  end
+  local tasks = {}
+  for w = 1, math.min(concurrency, n) do tasks[w] = async.spawn(worker) end
+  for _, t in ipairs(tasks) do t.join() end
+  if failure ~= nil then error(failure, 0) end
+  return results
+end, "async.map(list, fn, {concurrency = 8}) -> results\n  Calls fn(item, index) for every item with at most `concurrency` calls in flight; results keep the list's order. Stops handing out work at the first error and raises it.")
+
+---------------------------------------------------------------- log
+local levels = { debug = 10, info = 20, warn = 30, error = 40 }
+local threshold = levels[settings.log_level] or 20
+local as_json = settings.log_format == "json"
+
+local escapes = { ['"'] = '\\"', ["\\"] = "\\\\", ["\n"] = "\\n", ["\r"] = "\\r", ["\t"] = "\\t" }
+local function json_string(s)
+  return '"' .. s:gsub('[%c"\\]', function(c)
+    return escapes[c] or string.format("\\u%04x", c:byte())
+  end) .. '"'
+end
+
+local function json_value(v)
+  local t = type(v)
+  if t == "number" then
+    if v ~= v or v == math.huge or v == -math.huge then return "null" end
+    return math.type(v) == "integer" and tostring(v) or string.format("%.17g", v)
+  elseif t == "boolean" then return tostring(v)
+  elseif v == nil then return "null"
+  else return json_string(tostring(v)) end
+end
+
+local function sorted_keys(t)
+  local keys = {}
+  for k in pairs(t) do keys[#keys + 1] = tostring(k) end
+  table.sort(keys)
+  return keys
+end
+
+log = {}
+for name, level in pairs(levels) do
+  log[name] = doc(function(message, fields)
+    if level < threshold then return end
+    if fields ~= nil and type(fields) ~= "table" then
+      error(string.format("log.%s: argument #2 (fields) expected table, got %s", name, type(fields)), 2)
+    end
+    local time = os.date("!%Y-%m-%dT%H:%M:%SZ")
+    local line
+    if as_json then
+      local parts = { '"time":' .. json_string(time), '"level":' .. json_string(name), '"msg":' .. json_string(tostring(message)) }
+      if fields then
+        for _, k in ipairs(sorted_keys(fields)) do
+          parts[#parts + 1] = json_string(k) .. ":" .. json_value(fields[k])
+        end
+      end
+      line = "{" .. table.concat(parts, ",") .. "}"
+    else
+      local parts = { time, name:upper(), tostring(message) }
+      if fields then
+        for _, k in ipairs(sorted_keys(fields)) do parts[#parts + 1] = k .. "=" .. tostring(fields[k]) end
+      end
+      line = table.concat(parts, " ")
+    end
+    io.stderr:write(line, "\n")
+  end, string.format("log.%s(message, fields?)\n  Writes a %s line to stderr (text, or JSON with --log-format json).", name, name))
+end
+"""#
+}

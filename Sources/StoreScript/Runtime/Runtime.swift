@@ -1,0 +1,73 @@
+import CLua
+import LuaKit
+
+/// The storescript environment: one Lua state with the standard libraries, the bootstrap
+/// (coroutines, text-only loading, `async`, `log`, `help`), the module path, the limits and the
+/// scheduler that runs every chunk as a task. Bindings load when first used, not here.
+public final class Runtime {
+    public struct Options {
+        public var memoryLimitMB: Int?
+        public var timeoutSeconds: Double?
+        public var logFormat: LogFormat = .text
+        public var quiet = false
+        /// Directories searched first by `require` (the script's own directory).
+        public var modulePaths: [String] = []
+        public init() {}
+    }
+
+    public enum LogFormat: String, CaseIterable, Sendable { case text, json }
+
+    public let lua: LuaState
+    public let scheduler: Scheduler
+    public let options: Options
+
+    public init(options: Options = Options()) throws {
+        self.options = options
+        lua = try LuaState()
+        scheduler = try Scheduler(lua: lua)
+        try bootstrap()
+        if let mb = options.memoryLimitMB { lua.memoryLimit = mb * 1024 * 1024 }
+    }
+
+    private func bootstrap() throws {
+        try lua.load(Bootstrap.source, chunkName: Bootstrap.chunkName)
+        lua.pushHostToken()
+        scheduler.pushRoots()
+        try AsyncHost.push(lua, scheduler: scheduler)
+        try lua.newTable()
+        try lua.push(modulePath())
+        try lua.rawSet(-2, field: "path")
+        try lua.push(options.logFormat.rawValue)
+        try lua.rawSet(-2, field: "log_format")
+        try lua.push(options.quiet ? "warn" : "info")
+        try lua.rawSet(-2, field: "log_level")
+        try lua.call(nargs: 4, nresults: 0)
+    }
+
+    /// `?.lua` patterns for the script's directory and the stdlib, in search order.
+    private func modulePath() -> String {
+        var dirs = options.modulePaths
+        dirs += Stdlib.directories()
+        return dirs.flatMap { ["\($0)/?.lua", "\($0)/?/init.lua"] }.joined(separator: ";")
+    }
+
+    /// Starts the deadline of `--timeout` (call when the script starts running).
+    public func startClock() {
+        if let t = options.timeoutSeconds { lua.deadline = LuaState.monotonicNow() + t }
+    }
+
+    /// Runs the function under `nargs` arguments on the stack as the main task, with every
+    /// task it spawns, to the end. Returns the main task (its error, if it failed) and the
+    /// failures of spawned tasks nobody waited for. Throws on interrupt or time limit.
+    public func runMain(nargs: Int32) throws -> (main: Scheduler.Task, unobserved: [LuaError]) {
+        let main = try scheduler.spawn(nargs: nargs)
+        do {
+            try scheduler.run()
+        } catch {
+            scheduler.reset()
+            throw error
+        }
+        main.observed = true
+        return (main, scheduler.collectUnobservedFailures())
+    }
+}

@@ -1,0 +1,170 @@
+import ArgumentParser
+import StoreScript
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Options every way of running Lua shares.
+struct ScriptOptions: ParsableArguments {
+    @Option(name: [.customShort("e")], help: ArgumentHelp("Run CODE instead of a script file.", valueName: "CODE"))
+    var code: String?
+
+    @Option(help: ArgumentHelp("Stop the script after SECONDS (exit 4).", valueName: "SECONDS"))
+    var timeout: Double?
+
+    @Option(name: .customLong("max-memory"), help: ArgumentHelp("Let Lua hold at most MB megabytes (exit 4 past it).", valueName: "MB"))
+    var maxMemory: Int?
+
+    @Option(help: ArgumentHelp("Hold an exclusive lock on PATH while running; if another run holds it, exit 3 at once.", valueName: "PATH"))
+    var lock: String?
+
+    @Flag(help: "Only warnings and errors from log.* and the runner.")
+    var quiet = false
+
+    @Option(name: .customLong("log-format"), help: "text or json: the format of log lines and of the runner's own messages on stderr.")
+    var logFormat: String = "text"
+
+    func validate() throws {
+        if let t = timeout, !(t > 0) { throw ValidationError("--timeout must be a positive number of seconds") }
+        if let m = maxMemory, m <= 0 { throw ValidationError("--max-memory must be a positive number of megabytes") }
+        if Runtime.LogFormat(rawValue: logFormat) == nil { throw ValidationError("--log-format must be text or json") }
+    }
+
+    var runtimeOptions: Runtime.Options {
+        var o = Runtime.Options()
+        o.timeoutSeconds = timeout
+        o.memoryLimitMB = maxMemory
+        o.quiet = quiet
+        o.logFormat = Runtime.LogFormat(rawValue: logFormat) ?? .text
+        return o
+    }
+}
+
+@main
+struct Storescript: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "storescript",
+        abstract: "Lua 5.4 automation for BigCommerce stores and DigiCert certificates.",
+        discussion: """
+            With no subcommand: the REPL when standard input is a terminal, otherwise the \
+            script read from standard input. `storescript -e CODE` runs CODE.
+
+            \(ExitStatus.summary)
+            """,
+        subcommands: [Run.self, Repl.self]
+    )
+
+    @OptionGroup var script: ScriptOptions
+
+    /// Usage errors exit 2 (ArgumentParser's default is 64); help and version exit 0.
+    static func main() {
+        do {
+            var command = try parseAsRoot(ScriptArguments.separatingScriptArguments(Array(CommandLine.arguments.dropFirst())))
+            try command.run()
+        } catch let code as ExitCode {
+            Glibc.exit(code.rawValue)
+        } catch {
+            if exitCode(for: error).isSuccess { exit(withError: error) }
+            Console.err(fullMessage(for: error) + "\n")
+            Glibc.exit(ExitStatus.usage)
+        }
+    }
+
+    func run() throws {
+        if let code = script.code {
+            throw ExitCode(BatchRunner(options: script.runtimeOptions, lockPath: script.lock)
+                .run(.inline(code), arguments: [], programName: programName))
+        }
+        if Console.stdinIsTerminal {
+            throw ExitCode(REPL(options: script.runtimeOptions).run())
+        }
+        throw ExitCode(runFile("-", arguments: [], script))
+    }
+}
+
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run a Lua script (FILE, or - for standard input) to the end; fit for cron.",
+        discussion: """
+            The script sees `arg` as with `lua`: arg[0] is FILE, arg[1...] the ARGS. `require` \
+            searches the script's directory, the storescript stdlib (STORESCRIPT_PATH), then \
+            LUA_PATH and LUA_CPATH.
+
+            \(ExitStatus.summary)
+            """
+    )
+
+    @OptionGroup var script: ScriptOptions
+
+    @Argument(help: "The script to run; - reads standard input.")
+    var file: String?
+
+    @Argument(parsing: .postTerminator, help: "Arguments passed to the script as arg[1...].")
+    var arguments: [String] = []
+
+    func validate() throws {
+        if file == nil && script.code == nil { throw ValidationError("give a script FILE, - for standard input, or -e CODE") }
+    }
+
+    func run() throws {
+        if let code = script.code {
+            let args = ([file].compactMap { $0 }) + arguments
+            throw ExitCode(BatchRunner(options: script.runtimeOptions, lockPath: script.lock)
+                .run(.inline(code), arguments: args, programName: programName))
+        }
+        throw ExitCode(runFile(file!, arguments: arguments, script))
+    }
+}
+
+struct Repl: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "The interactive Lua prompt, with history, completion and help(x).",
+        discussion: "History lives in ~/.local/state/storescript/history (mode 0600). Ctrl-C stops the running chunk; Ctrl-D leaves."
+    )
+
+    @OptionGroup var script: ScriptOptions
+
+    func run() throws {
+        throw ExitCode(REPL(options: script.runtimeOptions).run())
+    }
+}
+
+let programName = CommandLine.arguments.first ?? "storescript"
+
+func runFile(_ path: String, arguments: [String], _ script: ScriptOptions) -> Int32 {
+    let say = Diagnostics(format: script.runtimeOptions.logFormat)
+    do {
+        let source = try ScriptSource.read(path: path)
+        return BatchRunner(options: script.runtimeOptions, lockPath: script.lock)
+            .run(source, arguments: arguments, programName: programName)
+    } catch let refusal as ScriptSource.Refusal {
+        say.error(refusal.message)
+        return ExitStatus.usage
+    } catch {
+        say.error("\(error)")
+        return ExitStatus.usage
+    }
+}
+
+/// Everything after `run FILE` belongs to the script, options included, as with `lua FILE ...`:
+/// a `--` goes in after FILE so the parser takes the rest as the script's arguments.
+enum ScriptArguments {
+    static let valueOptions: Set<String> = ["-e", "--timeout", "--max-memory", "--lock", "--log-format"]
+
+    static func separatingScriptArguments(_ args: [String]) -> [String] {
+        guard let run = args.firstIndex(of: "run") else { return args }
+        var i = run + 1
+        while i < args.count {
+            let a = args[i]
+            if a == "--" { return args }
+            if a.hasPrefix("-") && a != "-" {
+                i += valueOptions.contains(a) ? 2 : 1
+                continue
+            }
+            var out = args
+            out.insert("--", at: i + 1)
+            return out
+        }
+        return args
+    }
+}
