@@ -58,6 +58,13 @@ extension LuaState {
         try rawSet(t)
     }
 
+    /// Pushes t[name] for the table at `index` (raw). [-0, +1]
+    public func rawGet(_ index: Int32, field name: String) throws {
+        let t = lua_absindex(L, index)
+        try push(name)
+        lua_rawget(L, t)
+    }
+
     /// Pushes any `LuaValue`, tables deeply. [-0, +1]
     public func push(_ value: LuaValue) throws {
         try push(value, depth: 0)

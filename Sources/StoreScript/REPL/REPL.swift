@@ -1,6 +1,223 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CLineEdit
+import CLua
 import LuaKit
-public struct REPL {
-    public var options: Runtime.Options
-    public init(options: Runtime.Options) { self.options = options }
-    public func run() -> Int32 { 0 }
+
+/// `storescript repl`: read a chunk, run it as a task, print what it returns, again.
+/// - `return ` is tried first so expressions print; an incomplete chunk (Lua's `<eof>` rule)
+///   continues on the next line.
+/// - Ctrl-C stops the running chunk, not the REPL; at the prompt it abandons the line.
+///   Ctrl-D leaves.
+/// - History persists in `$XDG_STATE_HOME/storescript/history` (mode 0600).
+public final class REPL {
+    let options: Runtime.Options
+    private var runtime: Runtime!
+    private var printRef: Int32?
+    private var completeRef: Int32?
+    private let color = Console.stdoutIsTerminal
+
+    public init(options: Runtime.Options) {
+        var options = options
+        options.modulePaths.insert(".", at: 0)
+        self.options = options
+    }
+
+    public func run() -> Int32 {
+        let say = Diagnostics(format: options.logFormat)
+        do { runtime = try Runtime(options: options) } catch {
+            say.error("cannot start the Lua runtime: \(error)")
+            return ExitStatus.scriptError
+        }
+        loadHelpers(say)
+        REPL.active = self
+        le_setup("storescript", completionEntry)
+        let history = History()
+        history?.load()
+
+        Console.out("storescript — Lua 5.4 — help() for help, Ctrl-D to leave\n")
+        var buffer = ""
+        while true {
+            var interrupted: Int32 = 0
+            let prompt = buffer.isEmpty ? "> " : ">> "
+            guard let raw = le_readline(prompt, &interrupted) else {
+                if interrupted != 0 { buffer = ""; continue }
+                Console.out("\n")
+                break
+            }
+            let line = String(cString: raw)
+            free(raw)
+            if interrupted != 0 { buffer = ""; continue }
+            buffer = buffer.isEmpty ? line : buffer + "\n" + line
+            if buffer.allSatisfy(\.isWhitespace) { buffer = ""; continue }
+            switch compile(buffer) {
+            case .incomplete:
+                continue
+            case .failed(let error):
+                printError(error)
+            case .compiled:
+                execute()
+            }
+            history?.add(buffer)
+            buffer = ""
+        }
+        REPL.active = nil
+        return ExitStatus.success
+    }
+
+    // MARK: Compiling
+
+    enum Compiled { case compiled, incomplete, failed(LuaError) }
+
+    /// Pushes the chunk's function on success. `return <chunk>` first, then the chunk.
+    private func compile(_ source: String) -> Compiled {
+        let lua = runtime.lua
+        if (try? lua.load("return " + source, chunkName: "=stdin")) != nil { return .compiled }
+        do {
+            try lua.load(source, chunkName: "=stdin")
+            return .compiled
+        } catch let error as LuaError {
+            if error.kind == .syntax && error.message.hasSuffix("<eof>") { return .incomplete }
+            return .failed(error)
+        } catch {
+            return .failed(LuaError(.runtime, "\(error)"))
+        }
+    }
+
+    // MARK: Running
+
+    /// Runs the function on top as a task and prints its results. [-1, +0]
+    private func execute() {
+        let lua = runtime.lua
+        let scheduler = runtime.scheduler
+        lua.watchInterruptSignal()
+        runtime.startClock()
+        defer { lua.deadline = nil }
+        let task: Scheduler.Task
+        do {
+            task = try scheduler.spawn(nargs: 0)
+            try scheduler.run()
+        } catch let error as LuaError {
+            scheduler.reset()
+            lua.clearStop()
+            printError(error)
+            return
+        } catch {
+            return
+        }
+        task.observed = true
+        for e in scheduler.collectUnobservedFailures() { printError(e, prefix: "async task: ") }
+        if let error = task.error {
+            lua.clearStop()
+            printError(error)
+            return
+        }
+        let n = task.resultCount
+        guard n > 0 else { return }
+        let top = lua.top
+        lua_xmove(task.thread.co, lua.L, n)
+        lua_pushvalue(lua.L, top + 1)
+        try? lua.setGlobal("_")
+        if let printRef {
+            lua.pushRef(printRef)
+            lua_rotate(lua.L, top + 1, 1)
+            do { try lua.call(nargs: n, nresults: 0) } catch let e as LuaError { printError(e) } catch {}
+        } else {
+            for i in 1...n { Console.out((lua.string(at: top + i) ?? lua.typeName(at: top + i)) + "\n") }
+        }
+        lua.top = top
+    }
+
+    private func printError(_ error: LuaError, prefix: String = "") {
+        let text = prefix + (error.kind == .interrupted ? "interrupted" : error.report)
+        Console.err(color ? "\u{1B}[31m\(text)\u{1B}[0m\n" : text + "\n")
+    }
+
+    // MARK: Helpers from the stdlib
+
+    private func loadHelpers(_ say: Diagnostics) {
+        let lua = runtime.lua
+        do {
+            try lua.getGlobal("require")
+            try lua.push("storescript.pretty")
+            try lua.call(nargs: 1, nresults: 1)
+            try lua.rawGet(-1, field: "options")
+            lua.push(color)
+            try lua.rawSet(-2, field: "color")
+            lua.pop()
+            try lua.rawGet(-1, field: "print")
+            printRef = try lua.ref()
+            lua.pop()
+            try lua.getGlobal("require")
+            try lua.push("storescript.repl")
+            try lua.call(nargs: 1, nresults: 1)
+            try lua.rawGet(-1, field: "complete")
+            completeRef = try lua.ref()
+            lua.pop()
+        } catch {
+            lua.top = 0
+            say.error("the stdlib was not found (set STORESCRIPT_PATH): results print plainly and completion is off")
+        }
+    }
+
+    /// The REPL that libedit's completion callback reaches (one REPL, on the main thread).
+    nonisolated(unsafe) static var active: REPL?
+
+    func complete(line: String, word: String) -> [String] {
+        guard let completeRef else { return [] }
+        let lua = runtime.lua
+        let top = lua.top
+        defer { lua.top = top }
+        lua.pushRef(completeRef)
+        guard (try? lua.push(line)) != nil, (try? lua.push(word)) != nil,
+              (try? lua.call(nargs: 2, nresults: 1)) != nil,
+              case .table(let t)? = try? lua.value(at: -1) else { return [] }
+        return t.array.compactMap { if case .string(let s) = $0 { return s.text } else { return nil } }
+    }
+}
+
+private let completionEntry: le_completer_fn = { line, word in
+    guard let repl = REPL.active, let line, let word else { return nil }
+    let matches = repl.complete(line: String(cString: line), word: String(cString: word))
+    guard !matches.isEmpty else { return nil }
+    let array = UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>.allocate(capacity: matches.count + 1)
+    for (i, m) in matches.enumerated() { array[i] = strdup(m) }
+    array[matches.count] = nil
+    return array
+}
+
+/// The REPL's history file: `$XDG_STATE_HOME/storescript/history`, else
+/// `~/.local/state/storescript/history`; mode 0600 in a 0700 directory.
+struct History {
+    let path: String
+
+    init?() {
+        let base: String
+        if let state = getenv("XDG_STATE_HOME"), state.pointee != 0 {
+            base = String(cString: state)
+        } else if let home = getenv("HOME") {
+            base = String(cString: home) + "/.local/state"
+        } else {
+            return nil
+        }
+        let dir = base + "/storescript"
+        var path = ""
+        for part in dir.split(separator: "/") {
+            path += "/" + part
+            mkdir(path, 0o700)
+        }
+        self.path = dir + "/history"
+        let fd = open(self.path, O_WRONLY | O_CREAT | O_CLOEXEC, 0o600)
+        if fd >= 0 { close(fd) }
+        chmod(self.path, 0o600)
+    }
+
+    func load() { _ = le_read_history(path) }
+
+    func add(_ entry: String) {
+        le_add_history(entry)
+        _ = le_append_history(path)
+        chmod(path, 0o600)
+    }
 }

@@ -1,0 +1,41 @@
+-- storescript.help: help(x) for anything that has documentation.
+local docs = require("storescript.docs")
+local M = {}
+
+local function first_line(text) return text:match("^[^\n]*") end
+
+local function documented_members(t)
+  local names = {}
+  for k, v in pairs(t) do
+    if type(k) == "string" and docs[v] then names[#names + 1] = k end
+  end
+  table.sort(names)
+  return names
+end
+
+--- Prints the documentation of x; returns nothing.
+function M.show(x, ...)
+  if select("#", ...) > 0 then error("help: takes one argument", 2) end
+  if x == nil then
+    print("help(x) prints the documentation of x. Modules with documentation:")
+    for _, name in ipairs({ "async", "log" }) do
+      local mod = rawget(_G, name)
+      if type(mod) == "table" then print("  " .. name .. ": " .. table.concat(documented_members(mod), ", ")) end
+    end
+    print("Lua's own functions: https://www.lua.org/manual/5.4/")
+    return
+  end
+  local text = docs[x]
+  if text then print(text) return end
+  if type(x) == "table" then
+    local names = documented_members(x)
+    if #names > 0 then
+      for _, k in ipairs(names) do print(first_line(docs[x[k]])) end
+      return
+    end
+  end
+  print("no documentation for " .. tostring(x)
+    .. (type(x) == "function" and "; Lua's own functions: https://www.lua.org/manual/5.4/" or ""))
+end
+
+return M
