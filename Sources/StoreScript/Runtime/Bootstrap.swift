@@ -110,6 +110,9 @@ async = {}
 async.sleep = doc(host.sleep, "async.sleep(seconds)\n  Suspends the calling task; other tasks run meanwhile.")
 
 async.spawn = doc(function(fn, ...)
+  if type(fn) ~= "function" then
+    error("async.spawn: argument #1 (fn) expected function, got " .. type(fn), 2)
+  end
   local id, join = host.spawn(fn, ...)
   return setmetatable({ id = id, join = join }, Task)
 end, "async.spawn(fn, ...) -> task\n  Runs fn(...) as a new task. task:wait() or async.wait(task) returns its results or raises its error.")

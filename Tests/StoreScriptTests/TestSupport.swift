@@ -1,0 +1,18 @@
+import LuaKit
+@testable import StoreScript
+
+/// Runs `code` as the main task of a fresh runtime and returns what it returned (its first
+/// result) or throws its error.
+func runScript(_ code: String, options: Runtime.Options = Runtime.Options()) throws -> LuaValue {
+    let runtime = try Runtime(options: options)
+    return try run(code, in: runtime)
+}
+
+func run(_ code: String, in runtime: Runtime) throws -> LuaValue {
+    try runtime.lua.load(code, chunkName: "=test")
+    runtime.startClock()
+    let (main, _) = try runtime.runMain(nargs: 0)
+    if let e = main.error { throw e }
+    guard main.resultCount > 0 else { return .nil }
+    return try runtime.lua.value(at: -main.resultCount, on: main.thread.co)
+}
