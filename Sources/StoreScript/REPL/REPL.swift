@@ -16,7 +16,8 @@ public final class REPL {
     private var runtime: Runtime!
     private var printRef: Int32?
     private var completeRef: Int32?
-    private let color = Console.stdoutIsTerminal
+    /// Colours on a terminal, unless NO_COLOR is set (no-color.org).
+    private let color = Console.stdoutIsTerminal && getenv("NO_COLOR") == nil
 
     public init(options: Runtime.Options) {
         var options = options

@@ -95,8 +95,8 @@ local docs = setmetatable({}, { __mode = "k" })
 package.loaded["storescript.docs"] = docs
 local function doc(value, text) docs[value] = text; return value end
 
-function help(x)
-  return require("storescript.help").show(x)
+function help(...)
+  return require("storescript.help").show(...)
 end
 doc(help, "help(x)\n  Prints the documentation of x (a function or a module). help() lists what has some.")
 

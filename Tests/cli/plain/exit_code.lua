@@ -1,0 +1,3 @@
+print("before exit")
+io.stdout:write("unflushed?")
+os.exit(5)

@@ -1,0 +1,10 @@
+local name = os.tmpname()
+local f = assert(io.open(name, "w")) f:write("line1\nline2\n") f:close()
+for line in io.lines(name) do print(line) end
+print(os.remove(name))
+print(type(os.time()), type(os.clock()), os.getenv("NO_SUCH_VARIABLE_HOPEFULLY"))
+print(io.type(io.stdout), io.type(42))
+print(pcall(require, "string") , package.loaded.string == string)
+print(type(package.path), type(package.cpath), type(package.searchers))
+print(string.format("%s", load("return 1 + 1")()))
+print(select("#", load("return ...", "c", "t", {})(1, 2, 3)))

@@ -1,0 +1,16 @@
+print(1, 1.0, -0.0, 2^53, 3 // 2, 3 / 2, 7 % -3, math.maxinteger, math.mininteger, 1e100)
+print(string.format("%5.2f|%d|%s|%q", 3.14159, 42, "x", "a\nb"))
+print(("hello"):upper(), #"\0\1", ("abc"):rep(3, ","), string.byte("A"))
+print(tostring(nil), tostring(true), tonumber("0x10"), tonumber("10", 2), math.type(1), math.type(1.0))
+print(table.concat({1, 2, 3}, "-"), select("#", nil, nil), table.unpack({1, 2, 3}))
+local t = {5, 2, 8, 1} table.sort(t) print(table.concat(t, ","))
+table.sort(t, function(a, b) return a > b end) print(table.concat(t, ","))
+print(string.gsub("hello world", "o", "0"))
+print(utf8.char(72, 228, 8364), utf8.len("Ä€"))
+goto skip
+print("not printed")
+::skip::
+print(pcall(error, "plain", 0))
+print(pcall(error))
+print(select(2, pcall(function() local x = nil; return x.y end)))
+print(#arg, arg[0] ~= nil, ...)

@@ -1,0 +1,154 @@
+"""The REPL, driven through a real pseudo-terminal as a person would type."""
+import os
+import stat
+import time
+
+import pexpect
+import pytest
+
+PROMPT = "\r\n> "
+
+
+@pytest.fixture
+def repl(bin_path, tmp_path):
+    env = dict(os.environ, HOME=str(tmp_path), TERM="xterm", NO_COLOR="1")
+    env.pop("XDG_STATE_HOME", None)
+    child = pexpect.spawn(bin_path, ["repl"], env=env, encoding="utf-8", timeout=10, dimensions=(40, 120))
+    child.expect("help\\(\\) for help")
+    child.expect("> ")
+    yield child
+    if child.isalive():
+        child.terminate(force=True)
+
+
+def test_session_multiline_expression_completion_interrupt_and_exit(repl, tmp_path):
+    # A multi-line function: continuation prompt until the chunk is complete.
+    repl.sendline("function double(x)")
+    repl.expect(">> ")
+    repl.sendline("  return x * 2")
+    repl.expect(">> ")
+    repl.sendline("end")
+    repl.expect("> ")
+
+    # An expression prints without `return`.
+    repl.sendline("double(21)")
+    repl.expect("42")
+    repl.expect("> ")
+
+    # _ holds the last result.
+    repl.sendline("_ + 1")
+    repl.expect("43")
+    repl.expect("> ")
+
+    # Tab completes a table field.
+    # (the terminal shows only the added letters, so the evaluated line proves it)
+    repl.send("string.for")
+    repl.send("\t")
+    time.sleep(0.3)
+    repl.sendline("")
+    repl.expect("function: ")
+    repl.expect("> ")
+
+    # Tab completes a method through __index (strings' metatable).
+    repl.sendline('s = "abc"')
+    repl.expect("> ")
+    repl.send("s:upp")
+    repl.send("\t")
+    time.sleep(0.3)
+    repl.sendline("()")
+    repl.expect('"ABC"')
+    repl.expect("> ")
+
+    # Ctrl-C stops a running loop, not the REPL.
+    repl.sendline("while true do end")
+    time.sleep(0.5)
+    repl.sendintr()
+    repl.expect("interrupted")
+    repl.expect("> ")
+    repl.sendline("1 + 1")
+    repl.expect("2")
+    repl.expect("> ")
+
+    # Errors print with a traceback and the REPL goes on.
+    repl.sendline('error("boom")')
+    repl.expect("stdin:1: boom")
+    repl.expect("stack traceback")
+    repl.expect("> ")
+
+    # Nested tables print sorted, cycles marked.
+    repl.sendline("t = {b = 2, a = {1, 2}} t.self = t")
+    repl.expect("> ")
+    repl.sendline("t")
+    repl.expect(r"\{ a = \{ 1, 2 \}, b = 2, self = <cycle: table: 0x[0-9a-f]+> \}")
+    repl.expect("> ")
+
+    # help(x) documents what has documentation.
+    repl.sendline("help(async.sleep)")
+    repl.expect("Suspends the calling task")
+    repl.expect("> ")
+
+    # async works at the prompt: each chunk runs as a task.
+    repl.sendline("async.sleep(0.05) return 'slept'")
+    repl.expect('"slept"')
+    repl.expect("> ")
+
+    # Ctrl-D leaves.
+    repl.sendeof()
+    repl.expect(pexpect.EOF)
+    repl.wait()
+    assert repl.exitstatus == 0
+
+    history = tmp_path / ".local" / "state" / "storescript" / "history"
+    assert stat.S_IMODE(history.stat().st_mode) == 0o600
+    assert stat.S_IMODE(history.parent.stat().st_mode) == 0o700
+    assert "double(21)" in history.read_text()
+
+
+def test_ctrl_c_at_the_prompt_abandons_the_line(repl):
+    repl.send("this is not lua")
+    repl.sendintr()
+    repl.expect("> ")
+    repl.sendline("3 * 3")
+    repl.expect("9")
+    repl.expect("> ")
+
+
+def test_history_persists_across_sessions(bin_path, tmp_path):
+    env = dict(os.environ, HOME=str(tmp_path), TERM="xterm")
+    first = pexpect.spawn(bin_path, ["repl"], env=env, encoding="utf-8", timeout=10)
+    first.expect("> ")
+    first.sendline("remembered = 12345")
+    first.expect("> ")
+    first.sendeof()
+    first.expect(pexpect.EOF)
+    second = pexpect.spawn(bin_path, ["repl"], env=env, encoding="utf-8", timeout=10)
+    second.expect("> ")
+    second.send("\x1b[A")  # up arrow: the previous session's line
+    second.expect("remembered = 12345")
+    second.sendline("")
+    second.expect("> ")
+    second.sendeof()
+    second.expect(pexpect.EOF)
+
+
+def test_plain_storescript_on_a_terminal_opens_the_repl(bin_path, tmp_path):
+    env = dict(os.environ, HOME=str(tmp_path), TERM="xterm")
+    child = pexpect.spawn(bin_path, [], env=env, encoding="utf-8", timeout=10)
+    child.expect("help\\(\\) for help")
+    child.sendline("return 'hi'")
+    child.expect('"hi"')
+    child.sendeof()
+    child.expect(pexpect.EOF)
+
+
+def test_results_are_coloured_on_a_terminal_only(bin_path, tmp_path, run):
+    env = dict(os.environ, HOME=str(tmp_path), TERM="xterm")
+    env.pop("NO_COLOR", None)
+    child = pexpect.spawn(bin_path, ["repl"], env=env, encoding="utf-8", timeout=10)
+    child.expect("> ")
+    child.sendline("{42}")
+    child.expect("\x1b\\[36m42\x1b\\[0m")
+    child.sendeof()
+    child.expect(pexpect.EOF)
+    piped = run("repl", input="{42}\n")
+    assert "{ 42 }" in piped.stdout and "\x1b[" not in piped.stdout
