@@ -24,6 +24,8 @@ let package = Package(
             name: "storescript",
             dependencies: ["StoreScript", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
+        // Bridge micro-benchmarks (scripts/bench/); not installed.
+        .executableTarget(name: "storescript-bench", dependencies: ["LuaKit", "CLuaShim", "CLua"]),
         .testTarget(name: "LuaKitTests", dependencies: ["LuaKit"]),
         .testTarget(name: "StoreScriptTests", dependencies: ["StoreScript", "LuaKit"]),
     ],

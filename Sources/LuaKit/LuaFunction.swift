@@ -29,14 +29,21 @@ final class LuaFunctionBox {
 
 /// Called by the C trampoline for every call of a Swift function: no Lua error escapes it.
 private let dispatch: shim_dispatch_fn = { L, box in
-    let fn = Unmanaged<LuaFunctionBox>.fromOpaque(box!).takeUnretainedValue()
+    // The closure's upvalue keeps the box alive for the call: no retain needed.
+    Unmanaged<LuaFunctionBox>.fromOpaque(box!)._withUnsafeGuaranteedRef { invoke($0, L!) }
+}
+
+@inline(__always)
+private func invoke(_ fn: LuaFunctionBox, _ L: OpaquePointer) -> Int32 {
     do {
-        return try fn.body(LuaCall(L: L!, box: fn))
+        let n = try fn.body(LuaCall(L: L, box: fn))
+        assert(n < 0 || n <= lua_gettop(L), "\(fn.name) returned \(n) results with \(lua_gettop(L)) on the stack")
+        return n
     } catch let error as LuaError {
-        LuaCall.pushError(L!, error, function: fn.name)
+        LuaCall.pushError(L, error, function: fn.name)
         return SHIM_RAISE
     } catch {
-        LuaCall.pushError(L!, LuaError(.runtime, "\(fn.name): \(error)"), function: fn.name)
+        LuaCall.pushError(L, LuaError(.runtime, "\(fn.name): \(error)"), function: fn.name)
         return SHIM_RAISE
     }
 }
@@ -98,10 +105,13 @@ public struct LuaCall {
         LuaError.argument(name, i, param, expected: expected, got: typeName(i))
     }
 
+    /// An integer argument; like luaL_checkinteger, a float with an exact integer value and a
+    /// numeric string are accepted.
+    @inline(__always)
     public func integer(_ i: Int32, _ param: String) throws -> Int64 {
         var ok: Int32 = 0
-        let v = shim_tointegerx(L, i, &ok)
-        guard ok != 0, lua_type(L, i) == LUA_TNUMBER else { throw argumentError(i, param, expected: "integer") }
+        let v = lua_tointegerx(L, i, &ok)
+        guard ok != 0 else { throw argumentError(i, param, expected: "integer") }
         return v
     }
 

@@ -60,14 +60,16 @@ extension LuaState {
 
     /// Pushes t[name] for the table at `index` (raw). [-0, +1]
     public func rawGet(_ index: Int32, field name: String) throws {
-        let t = lua_absindex(L, index)
-        try push(name)
-        lua_rawget(L, t)
+        try balanced(1) {
+            let t = lua_absindex(L, index)
+            try push(name)
+            lua_rawget(L, t)
+        }
     }
 
     /// Pushes any `LuaValue`, tables deeply. [-0, +1]
     public func push(_ value: LuaValue) throws {
-        try push(value, depth: 0)
+        try balanced(1) { try push(value, depth: 0) }
     }
 
     private func push(_ value: LuaValue, depth: Int) throws {

@@ -35,6 +35,11 @@ extension LuaState {
     /// past `maxDepth` throw. [-0, +0]
     public func value(at index: Int32, on thread: OpaquePointer? = nil) throws -> LuaValue {
         let t = thread ?? L
+        if t == L { return try balanced(0) { try copy(at: index, on: t) } }
+        return try copy(at: index, on: t)
+    }
+
+    private func copy(at index: Int32, on t: OpaquePointer) throws -> LuaValue {
         var visiting = Set<UnsafeRawPointer>()
         let saved = lua_gettop(t)
         do {

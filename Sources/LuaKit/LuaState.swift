@@ -173,11 +173,13 @@ public final class LuaState {
 
     /// Pushes global `name` (raw). [-0, +1]
     public func getGlobal(_ name: String) throws {
-        pushGlobals()
-        try push(name)
-        lua_rawget(L, -2)
-        lua_rotate(L, -2, 1)
-        pop()
+        try balanced(1) {
+            pushGlobals()
+            do { try push(name) } catch { pop(); throw error }
+            lua_rawget(L, -2)
+            lua_rotate(L, -2, 1)
+            pop()
+        }
     }
 
     /// t[k] = v for the table at `index`, with k and v on top (raw). [-2, +0]
