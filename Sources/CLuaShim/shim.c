@@ -340,6 +340,34 @@ int shim_traceback(lua_State *L, lua_State *co, const char *msg, int level) {
     return st;
 }
 
+static int p_gettable(lua_State *L) { /* (t, k) -> t[k] */
+    lua_gettable(L, 1);
+    return 1;
+}
+
+int shim_gettable(lua_State *L, int idx) {
+    idx = lua_absindex(L, idx);
+    lua_pushcfunction(L, p_gettable); /* k f */
+    lua_pushvalue(L, idx);            /* k f t */
+    lua_rotate(L, -3, -1);            /* f t k */
+    return lua_pcall(L, 2, 1, 0);
+}
+
+static int p_settable(lua_State *L) { /* (t, k, v) */
+    lua_settable(L, 1);
+    return 0;
+}
+
+int shim_settable(lua_State *L, int idx) {
+    idx = lua_absindex(L, idx);
+    lua_pushcfunction(L, p_settable); /* k v f */
+    lua_pushvalue(L, idx);            /* k v f t */
+    lua_rotate(L, -4, 2);             /* f t k v */
+    int st = lua_pcall(L, 3, 0, 0);
+    if (st != LUA_OK) lua_pop(L, 1);
+    return st;
+}
+
 /* ---- macros as functions ----------------------------------------------------------- */
 
 int shim_upvalueindex(int i) { return lua_upvalueindex(i); }

@@ -67,6 +67,28 @@ extension LuaState {
         }
     }
 
+    /// Pushes t[name] for the value at `index`, running `__index` under protection. [-0, +1]
+    public func get(_ index: Int32, field name: String) throws {
+        try balanced(1) {
+            let t = lua_absindex(L, index)
+            try push(name)
+            let status = shim_gettable(L, t)
+            if status != LUA_OK { throw popError(status: status, on: L) }
+        }
+    }
+
+    /// t[name] = v for the value at `index` with v on top, running `__newindex` under
+    /// protection. [-1, +0]
+    public func set(_ index: Int32, field name: String) throws {
+        try balanced(-1) {
+            let t = lua_absindex(L, index)
+            do { try push(name) } catch { pop(); throw error }
+            lua_rotate(L, -2, 1) // k v
+            let status = shim_settable(L, t)
+            if status != LUA_OK { throw LuaError(.runtime, "cannot set field \(name)") }
+        }
+    }
+
     /// Pushes any `LuaValue`, tables deeply. [-0, +1]
     public func push(_ value: LuaValue) throws {
         try balanced(1) { try push(value, depth: 0) }

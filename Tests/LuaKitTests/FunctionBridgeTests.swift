@@ -100,3 +100,26 @@ import Testing
         #expect(Canary.alive == 0)
     }
 }
+
+@Suite struct ProtectedAccess {
+    @Test("get and set run metamethods under protection: a raising __index becomes a thrown LuaError")
+    func metamethods() throws {
+        let lua = try LuaState()
+        try lua.load("""
+            return setmetatable({}, {
+              __index = function(_, k) if k == 'bad' then error('no ' .. k) end return k .. '!' end,
+              __newindex = function(t, k, v) rawset(t, k, v * 2) end })
+            """, chunkName: "=meta")
+        try lua.call(nargs: 0, nresults: 1)
+        try lua.get(-1, field: "hi")
+        #expect(try lua.value(at: -1) == .string("hi!"))
+        lua.pop()
+        #expect(throws: LuaError.self) { try lua.get(-1, field: "bad") }
+        #expect(lua.top == 1)
+        lua.push(Int64(21))
+        try lua.set(-2, field: "n")
+        try lua.rawGet(-1, field: "n")
+        #expect(try lua.value(at: -1) == .integer(42))
+        lua.top = 0
+    }
+}

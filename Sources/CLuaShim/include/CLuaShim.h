@@ -67,6 +67,11 @@ int shim_rawset(lua_State *L, int idx);                            /* [-2, +0] (
 int shim_rawseti(lua_State *L, int idx, lua_Integer n);            /* [-1, +0] (also on failure) */
 int shim_newthread(lua_State *L);                                  /* [-0, +1] */
 int shim_ref(lua_State *L, int *ref);                              /* [-1, +0] registry ref */
+/* Protected t[k] with metamethods, t at idx and k on top: [-1, +1]; on error the message
+   replaces k and the status is returned. */
+int shim_gettable(lua_State *L, int idx);
+/* Protected t[k] = v with metamethods, k and v on top: [-2, +0] (also on error). */
+int shim_settable(lua_State *L, int idx);
 /* Protected lua_next: returns 1 (pushed key, value), 0 (done) or -1 (error, message pushed). */
 int shim_next(lua_State *L, int idx);
 /* Protected luaL_tolstring: [-0, +1]; on error pushes a fallback description. */
