@@ -19,6 +19,8 @@ let package = Package(
         // libedit behind a four-function C face (its mutable globals need C accessors under Swift 6).
         .target(name: "CLineEdit", linkerSettings: [.linkedLibrary("edit")]),
         .target(name: "LuaKit", dependencies: ["CLuaShim", "CLua"]),
+        // The operation catalog, generated from the official OpenAPI files: pure data and lookups.
+        .target(name: "StoreAPI"),
         .target(name: "StoreScript", dependencies: ["LuaKit", "CLineEdit"]),
         .executableTarget(
             name: "storescript",
@@ -27,6 +29,7 @@ let package = Package(
         // Bridge micro-benchmarks (scripts/bench/); not installed.
         .executableTarget(name: "storescript-bench", dependencies: ["LuaKit", "CLuaShim", "CLua"]),
         .testTarget(name: "LuaKitTests", dependencies: ["LuaKit"]),
+        .testTarget(name: "StoreAPITests", dependencies: ["StoreAPI"]),
         .testTarget(name: "StoreScriptTests", dependencies: ["StoreScript", "LuaKit"]),
     ],
     swiftLanguageModes: [.v6]

@@ -30,7 +30,7 @@ if ((${#missing[@]})); then
 fi
 
 # Test tools from PyPI (pytest drives the CLI tests, pexpect the REPL through a pty).
-python3 - <<'PY' || python3 -m pip install -q pytest pexpect
-import pexpect, pytest  # noqa: F401
+python3 - <<'PY' || python3 -m pip install -q pytest pexpect pyyaml
+import pexpect, pytest, yaml  # noqa: F401
 PY
 echo "setup: ready"

@@ -1,0 +1,241 @@
+#!/usr/bin/env python3
+"""Generates Sources/StoreAPI/OperationTable.swift from the official OpenAPI files.
+
+Reads ../shared/specs/bigcommerce/ (every operation of every file) and
+../shared/api/seed-operations.tsv (the seed operations, four of which are older than the
+current spec and are kept with what the seed documents say), and names each operation by
+the rule of ../shared/API-CONVENTIONS.md section 1.
+
+    scripts/generate-catalog.py            write the table
+    scripts/generate-catalog.py --check    exit 1 if the committed table is stale
+"""
+import argparse
+import pathlib
+import re
+import sys
+
+import yaml
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+SHARED = pathlib.Path(__import__("os").environ.get("STORESCRIPT_SHARED", ROOT.parent / "shared"))
+SPECS = SHARED / "specs" / "bigcommerce"
+SEEDS = SHARED / "api" / "seed-operations.tsv"
+OUT = ROOT / "Sources" / "StoreAPI" / "OperationTable.swift"
+
+METHODS = ("get", "post", "put", "delete")
+DROPPED = {"v2", "v3", "services", "actions"}
+SINGLETONS = {"image", "certificate", "checkout-url", "connection", "summary", "tree", "site",
+              "settings", "active-theme", "configurations"}
+ACTIONS = {"search", "download", "activate", "preview", "validate", "capture", "void", "refund_quotes"}
+NAMED = {
+    ("POST", "/v3/themes"): "bc.themes.upload",
+    ("POST", "/services/v2/order/certificate/{product_id}"): "digicert.orders.create",
+    ("PUT", "/v3/channels/{channel_id}/currency-assignments"): "bc.channels.currency_assignments.upsert",
+}
+ALIASES = {("POST", "/v3/carts/{cartId}/items"): "bc.carts.items.add"}
+# The seed operations the current spec no longer has, as the seed documents describe them:
+# operationId (none is given), summary, success status, type of the path parameters.
+SEED_ONLY = {
+    ("GET", "/v3/catalog/categories/tree"):
+        ("", "Returns the categories tree, a nested lineage of the categories with parent->child relationship.", 200, "integer"),
+    ("DELETE", "/v3/catalog/products/{product_id}/modifiers/{modifier_id}/values/{value_id}/image"):
+        ("", "Deletes the image that was set to show when the modifier value is selected.", 204, "integer"),
+    ("GET", "/v3/content/widgets/search"): ("", "Gets all widgets by search.", 200, "string"),
+    ("POST", "/services/v2/order/certificate/{product_id}"):
+        ("", "Orders a certificate (DigiCert CertCentral); product_id names the product, e.g. ssl_plus.", 201, "string"),
+}
+
+
+def is_param(seg):
+    return seg.startswith("{") and seg.endswith("}")
+
+
+def lua_name(method, path, all_paths):
+    if (method, path) in NAMED:
+        return NAMED[(method, path)]
+    segs = [s for s in path.strip("/").split("/") if s not in DROPPED]
+    literal = [s.replace("-", "_") for s in segs if not is_param(s)]
+    last = segs[-1]
+    if is_param(last):
+        verb = {"GET": "get", "POST": "create", "PUT": "update", "DELETE": "delete"}[method]
+    elif last in SINGLETONS:
+        verb = {"GET": "get", "POST": "create", "PUT": "upsert", "DELETE": "delete"}[method]
+    elif last.replace("-", "_") in ACTIONS:
+        return "bc." + ".".join(literal)
+    else:
+        # A store-wide batch collection: the same literal path also exists under a parent id.
+        shape = [("{}" if is_param(s) else s) for s in path.strip("/").split("/")]
+        batch = False
+        for other in all_paths:
+            oshape = [("{}" if is_param(s) else s) for s in other.strip("/").split("/")]
+            if len(oshape) == len(shape) + 1 and [s for s in oshape if s != "{}"] == [s for s in shape] \
+                    and oshape[-1] == shape[-1] and "{}" in oshape[:-1]:
+                batch = True
+        if batch:
+            verb = {"GET": "list_all", "POST": "create_many", "PUT": "update_many", "DELETE": "delete_many"}[method]
+        else:
+            verb = {"GET": "list", "POST": "create", "PUT": "update_many", "DELETE": "delete_many"}[method]
+    return "bc." + ".".join(literal + [verb])
+
+
+def shape(method, path):
+    """The operation's identity whatever its parameters are called ({id} or {video_id})."""
+    return method, re.sub(r"\{[^}]*\}", "{}", path)
+
+
+def resolve(doc, node):
+    seen = 0
+    while isinstance(node, dict) and "$ref" in node and seen < 20:
+        ref = node["$ref"]
+        if not ref.startswith("#/"):
+            return {}
+        cur = doc
+        for part in ref[2:].split("/"):
+            cur = cur.get(part, {})
+        node, seen = cur, seen + 1
+    return node or {}
+
+
+def schema_type(doc, schema):
+    s = resolve(doc, schema)
+    t = s.get("type")
+    if t is None and "allOf" in s:
+        for sub in s["allOf"]:
+            t = resolve(doc, sub).get("type") or t
+    if t == "array":
+        return (resolve(doc, s.get("items", {})).get("type") or "string") + "[]"
+    return t or "string"
+
+
+def body_is_array(doc, op):
+    body = resolve(doc, op.get("requestBody", {}))
+    for media in (body.get("content") or {}).values():
+        if schema_type(doc, media.get("schema", {})).endswith("[]"):
+            return True
+    return False
+
+
+def batch_limit(op):
+    text = (op.get("description") or "") + " " + (op.get("summary") or "")
+    m = re.search(r"Batches are limited to (\d+)", text)
+    return int(m.group(1)) if m else 0
+
+
+def clean(text):
+    return re.sub(r"\s+", " ", (text or "").replace("\t", " ")).strip()
+
+
+def operations():
+    ops = {}
+    files = sorted(SPECS.glob("*.yml")) + sorted(SPECS.glob("catalog/*.yml"))
+    raw = []
+    for f in files:
+        doc = yaml.safe_load(f.read_text())
+        version = doc["servers"][0]["url"].rstrip("/").rsplit("/", 1)[-1]
+        for path, item in doc["paths"].items():
+            for method in METHODS:
+                if method in item:
+                    raw.append((doc, f.relative_to(SPECS).as_posix(), version, path, method, item))
+    all_paths = {f"/{v}{p}" for _, _, v, p, _, _ in raw} | {line.split("\t")[1] for line in SEEDS.read_text().splitlines()[1:]}
+    for doc, source, version, path, method, item in raw:
+        op = item[method]
+        full = f"/{version}{path}"
+        params = []
+        for p in (item.get("parameters") or []) + (op.get("parameters") or []):
+            p = resolve(doc, p)
+            if p.get("in") not in ("path", "query"):
+                continue
+            params = [q for q in params if not (q[0] == p["name"] and q[1] == p["in"])]
+            params.append((p["name"], p["in"], schema_type(doc, p.get("schema", {})), bool(p.get("required"))))
+        names = [q[0] for q in params]
+        query = {q[0] for q in params if q[1] == "query"}
+        if "page" in query and "limit" in query:
+            pagination = "page"
+        elif "before" in query or "after" in query:
+            pagination = "cursor"
+        elif "offset" in query and "limit" in query:
+            pagination = "offset"
+        else:
+            pagination = "none"
+        statuses = sorted(int(c) for c in op.get("responses", {}) if str(c).isdigit() and 200 <= int(c) < 300)
+        ops[(method.upper(), full)] = dict(
+            method=method.upper(), path=full, version=version, source=source,
+            operation_id=op.get("operationId") or "", summary=clean(op.get("summary")),
+            params=params, array_body=body_is_array(doc, op), batch_limit=batch_limit(op),
+            pagination=pagination if method == "get" else "none",
+            success=statuses[0] if statuses else 200,
+            delete_body=method == "delete" and "requestBody" in op,
+        )
+    seeds = set()
+    by_shape = {shape(*key): key for key in ops}
+    for line in SEEDS.read_text().splitlines()[1:]:
+        method, path, seed = line.split("\t")
+        # A seed may name a parameter differently ({theme_id} where the spec says {uuid}):
+        # it is the spec's operation, under the spec's template.
+        key = by_shape.get(shape(method, path), (method, path))
+        seeds.add(key)
+        if key not in ops:
+            op_id, summary, success, id_type = SEED_ONLY[(method, path)]
+            params = [(s[1:-1], "path", id_type, True) for s in path.split("/") if is_param(s)]
+            version = "digicert" if path.startswith("/services/") else path.split("/")[1]
+            ops[(method, path)] = dict(method=method, path=path, version=version, source="seed:" + seed,
+                                       operation_id=op_id, summary=summary, params=params, array_body=False,
+                                       batch_limit=0, pagination="none", success=success, delete_body=False)
+        else:
+            ops[key]["source"] += " seed:" + seed
+    for key, op in ops.items():
+        op["lua"] = lua_name(op["method"], op["path"], all_paths)
+        op["seed"] = key in seeds
+    return sorted(ops.values(), key=lambda o: (o["path"], METHODS.index(o["method"].lower())))
+
+
+def render(ops):
+    rows = []
+    for o in ops:
+        params = ",".join(f"{n}:{i}:{t}:{'1' if r else '0'}" for n, i, t, r in o["params"])
+        rows.append("\t".join([
+            o["method"], o["path"], o["lua"], o["operation_id"], str(o["success"]), o["pagination"],
+            "1" if o["array_body"] else "0", str(o["batch_limit"]), "1" if o["delete_body"] else "0",
+            "1" if o["seed"] else "0", o["source"], params, o["summary"],
+        ]))
+    alias_rows = "\n".join(f"{m}\t{p}\t{n}" for (m, p), n in sorted(ALIASES.items()))
+    body = "\n".join(rows)
+    return f'''// Generated by scripts/generate-catalog.py from the official OpenAPI files
+// (../shared/specs/bigcommerce) and ../shared/api/seed-operations.tsv. Do not edit:
+// run the script. A test regenerates it and fails on drift.
+//
+// One operation per line, tab-separated: method, path, Lua name, operationId, success status,
+// pagination, array body, batch limit, DELETE with body, seed, source, parameters
+// (name:in:type:required, comma-separated), summary.
+
+extension OperationTable {{
+    static let rows = #"""
+{body}
+"""#
+
+    /// Second names (API-CONVENTIONS.md 1): method, path, Lua name.
+    static let aliases = #"""
+{alias_rows}
+"""#
+}}
+'''
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--check", action="store_true")
+    args = ap.parse_args()
+    text = render(operations())
+    if args.check:
+        if not OUT.exists() or OUT.read_text() != text:
+            print(f"{OUT} is stale: run scripts/generate-catalog.py", file=sys.stderr)
+            return 1
+        print(f"{OUT.relative_to(ROOT)} is up to date")
+        return 0
+    OUT.write_text(text)
+    print(f"wrote {OUT.relative_to(ROOT)}: {len(text.splitlines())} lines")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
