@@ -1,14 +1,19 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.1
 import PackageDescription
 
 let package = Package(
     name: "storescript",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "storescript", targets: ["storescript"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // No default traits: they pull in full Foundation and swift-configuration.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.0", traits: []),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.3.0"),
     ],
     targets: [
         // liblua5.4 from Debian, linked dynamically so that Lua C modules (lua-cjson, lpeg) load.
@@ -21,15 +26,25 @@ let package = Package(
         .target(name: "LuaKit", dependencies: ["CLuaShim", "CLua"]),
         // The operation catalog, generated from the official OpenAPI files: pure data and lookups.
         .target(name: "StoreAPI"),
-        .target(name: "StoreScript", dependencies: ["LuaKit", "CLineEdit"]),
+        // JSON values, parsed from and written to bytes (the sandbox's and the client's wire format).
+        .target(name: "JSON"),
+        // The local simulator of the BigCommerce API; knows nothing of Lua or of the client.
+        .target(name: "StoreSandbox", dependencies: [
+            "StoreAPI", "JSON", .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+        ]),
+        .target(name: "StoreScript", dependencies: ["LuaKit", "CLineEdit", "StoreSandbox"]),
         .executableTarget(
             name: "storescript",
-            dependencies: ["StoreScript", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["StoreScript", "StoreSandbox", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         // Bridge micro-benchmarks (scripts/bench/); not installed.
         .executableTarget(name: "storescript-bench", dependencies: ["LuaKit", "CLuaShim", "CLua"]),
         .testTarget(name: "LuaKitTests", dependencies: ["LuaKit"]),
         .testTarget(name: "StoreAPITests", dependencies: ["StoreAPI"]),
+        .testTarget(name: "JSONTests", dependencies: ["JSON"]),
         .testTarget(name: "StoreScriptTests", dependencies: ["StoreScript", "LuaKit"]),
     ],
     swiftLanguageModes: [.v6]

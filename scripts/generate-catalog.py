@@ -50,6 +50,23 @@ def is_param(seg):
     return seg.startswith("{") and seg.endswith("}")
 
 
+def kind(method, path, lua):
+    """What the operation does to the store, for the sandbox and the client."""
+    last = path.rstrip("/").rsplit("/", 1)[-1]
+    verb = lua.rsplit(".", 1)[-1]
+    if lua == "bc.themes.upload":
+        return "create"
+    if lua == "bc.channels.currency_assignments.upsert":
+        return "singleton_upsert"
+    if is_param(last):
+        return {"GET": "get", "POST": "create", "PUT": "update", "DELETE": "delete"}[method]
+    if last in SINGLETONS:
+        return "singleton_" + {"GET": "get", "POST": "create", "PUT": "upsert", "DELETE": "delete"}[method]
+    if verb in ("list", "list_all", "create", "create_many", "update_many", "delete_many"):
+        return verb
+    return "action"
+
+
 def lua_name(method, path, all_paths):
     if (method, path) in NAMED:
         return NAMED[(method, path)]
@@ -185,6 +202,7 @@ def operations():
             ops[key]["source"] += " seed:" + seed
     for key, op in ops.items():
         op["lua"] = lua_name(op["method"], op["path"], all_paths)
+        op["kind"] = kind(op["method"], op["path"], op["lua"])
         op["seed"] = key in seeds
     return sorted(ops.values(), key=lambda o: (o["path"], METHODS.index(o["method"].lower())))
 
@@ -196,7 +214,7 @@ def render(ops):
         rows.append("\t".join([
             o["method"], o["path"], o["lua"], o["operation_id"], str(o["success"]), o["pagination"],
             "1" if o["array_body"] else "0", str(o["batch_limit"]), "1" if o["delete_body"] else "0",
-            "1" if o["seed"] else "0", o["source"], params, o["summary"],
+            "1" if o["seed"] else "0", o["source"], params, o["kind"], o["summary"],
         ]))
     alias_rows = "\n".join(f"{m}\t{p}\t{n}" for (m, p), n in sorted(ALIASES.items()))
     body = "\n".join(rows)
@@ -206,7 +224,7 @@ def render(ops):
 //
 // One operation per line, tab-separated: method, path, Lua name, operationId, success status,
 // pagination, array body, batch limit, DELETE with body, seed, source, parameters
-// (name:in:type:required, comma-separated), summary.
+// (name:in:type:required, comma-separated), kind, summary.
 
 extension OperationTable {{
     static let rows = #"""

@@ -4,6 +4,15 @@ public struct Operation: Sendable, Hashable {
     public enum Method: String, Sendable, CaseIterable { case GET, POST, PUT, DELETE }
     public enum Pagination: String, Sendable { case none, page, offset, cursor }
 
+    /// What the operation does to its resource.
+    public enum Kind: String, Sendable {
+        case list, get, create, update, delete
+        case listAll = "list_all", createMany = "create_many", updateMany = "update_many", deleteMany = "delete_many"
+        case singletonGet = "singleton_get", singletonCreate = "singleton_create"
+        case singletonUpsert = "singleton_upsert", singletonDelete = "singleton_delete"
+        case action
+    }
+
     public struct Parameter: Sendable, Hashable {
         public enum Location: String, Sendable { case path, query }
         /// The name in the REST API (`cartId`, `id:in`, `include_fields`).
@@ -25,6 +34,7 @@ public struct Operation: Sendable, Hashable {
     /// The official operationId (empty for a seed operation the spec no longer has).
     public let operationID: String
     public let summary: String
+    public let kind: Kind
     /// The status a success answers with (200, 201, 204, ...).
     public let successStatus: Int
     public let pagination: Pagination

@@ -3,7 +3,7 @@ enum OperationTable {
     static func parse() -> [Operation] {
         rows.split(separator: "\n").map { line in
             let f = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
-            precondition(f.count == 13, "OperationTable: malformed row \(line)")
+            precondition(f.count == 14, "OperationTable: malformed row \(line)")
             let parameters: [Operation.Parameter] = f[11].isEmpty ? [] : f[11].split(separator: ",").map { p in
                 let parts = p.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
                 // Names may hold colons (`id:in`): the last three fields are fixed.
@@ -15,7 +15,7 @@ enum OperationTable {
             }
             return Operation(
                 method: Operation.Method(rawValue: f[0])!, path: f[1], luaName: f[2], operationID: f[3],
-                summary: f[12], successStatus: Int(f[4]) ?? 200,
+                summary: f[13], kind: Operation.Kind(rawValue: f[12]) ?? .action, successStatus: Int(f[4]) ?? 200,
                 pagination: Operation.Pagination(rawValue: f[5]) ?? .none, arrayBody: f[6] == "1",
                 batchLimit: Int(f[7]).flatMap { $0 > 0 ? $0 : nil }, deleteHasBody: f[8] == "1",
                 isSeed: f[9] == "1", source: f[10], parameters: parameters)

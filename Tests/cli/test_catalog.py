@@ -14,7 +14,7 @@ def generated():
     rows = {}
     for line in TABLE.read_text().splitlines():
         f = line.split("\t")
-        if len(f) == 13:
+        if len(f) == 14:
             rows[(f[0], f[1])] = f
     return rows
 

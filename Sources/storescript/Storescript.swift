@@ -1,4 +1,5 @@
 import ArgumentParser
+import StoreSandbox
 import StoreScript
 #if canImport(Glibc)
 import Glibc
@@ -51,16 +52,20 @@ struct Storescript: ParsableCommand {
 
             \(ExitStatus.summary)
             """,
-        subcommands: [Run.self, Repl.self]
+        subcommands: [Run.self, Repl.self, SandboxCommand.self]
     )
 
     @OptionGroup var script: ScriptOptions
 
     /// Usage errors exit 2 (ArgumentParser's default is 64); help and version exit 0.
-    static func main() {
+    static func main() async {
         do {
             var command = try parseAsRoot(ScriptArguments.separatingScriptArguments(Array(CommandLine.arguments.dropFirst())))
-            try command.run()
+            if var command = command as? AsyncParsableCommand {
+                try await command.run()
+            } else {
+                try command.run()
+            }
         } catch let code as ExitCode {
             Glibc.exit(code.rawValue)
         } catch {

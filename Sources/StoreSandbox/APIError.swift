@@ -1,0 +1,34 @@
+import JSON
+
+/// An error as BigCommerce answers it: `{status, title, type, errors}` for v3 (plus
+/// `detail` where it gives one), `[{status, message}]` for v2.
+struct APIError: Error {
+    static let typeURL = "https://developer.bigcommerce.com/api-docs/getting-started/api-status-codes"
+
+    let status: Int
+    let title: String
+    var errors: [(String, String)] = []
+    var detail: String?
+
+    func body(version: Substring) -> JSON {
+        if version == "v2" {
+            return .array([.object(JSONObject([("status", .int(Int64(status))), ("message", .string(title))]))])
+        }
+        var o = JSONObject([("status", .int(Int64(status))), ("title", .string(title)), ("type", .string(APIError.typeURL))])
+        o["errors"] = .object(JSONObject(errors.map { ($0.0, .string($0.1)) }))
+        if let detail { o["detail"] = .string(detail) }
+        return .object(o)
+    }
+
+    static func notFound(_ what: String = "The requested resource was not found.") -> APIError {
+        APIError(status: 404, title: what)
+    }
+
+    static func invalid(_ title: String, _ errors: [(String, String)] = []) -> APIError {
+        APIError(status: 422, title: title, errors: errors)
+    }
+
+    static func conflict(_ title: String, _ errors: [(String, String)] = []) -> APIError {
+        APIError(status: 409, title: title, errors: errors)
+    }
+}

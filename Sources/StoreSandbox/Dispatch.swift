@@ -1,0 +1,10 @@
+import JSON
+import StoreAPI
+
+extension StoreState {
+    /// The resources with behaviour of their own answer first; the rest generically.
+    mutating func handle(_ r: SandboxRequest) throws(APIError) -> Outcome {
+        if let special = try CatalogRules.handle(&self, r) { return special }
+        return try handleGenerically(r)
+    }
+}

@@ -1,0 +1,84 @@
+import JSON
+
+/// The query filters of list endpoints, applied to any collection: `field=value`,
+/// `field:in`, `field:not_in`, `field:min`, `field:max`, `field:greater`, `field:less`,
+/// `field:like`, and `keyword` (name, sku, description). A filter on a field the items do
+/// not have is ignored, as the API ignores parameters it does not know.
+enum Filters {
+    static let skipped: Set<String> = [
+        "page", "limit", "include", "include_fields", "exclude_fields", "sort", "direction", "channel_id:in",
+    ]
+
+    static func matches(_ item: JSONObject, _ query: [(String, String)]) -> Bool {
+        for (key, value) in query where !skipped.contains(key) {
+            if key == "keyword" {
+                let needle = value.lowercased()
+                let hay = ["name", "sku", "description"].compactMap { item[$0]?.stringValue?.lowercased() }
+                if !hay.contains(where: { $0.contains(needle) }) { return false }
+                continue
+            }
+            let parts = key.split(separator: ":", maxSplits: 1)
+            let field = String(parts[0])
+            let op = parts.count > 1 ? String(parts[1]) : "eq"
+            guard let actual = item[field] else { continue }
+            if !test(actual, op, value) { return false }
+        }
+        return true
+    }
+
+    static func test(_ actual: JSON, _ op: String, _ value: String) -> Bool {
+        switch op {
+        case "eq": return equals(actual, value)
+        case "in":
+            let wanted = value.split(separator: ",").map(String.init)
+            if case .array(let a) = actual { return a.contains { v in wanted.contains { equals(v, $0) } } }
+            return wanted.contains { equals(actual, $0) }
+        case "not_in":
+            let unwanted = value.split(separator: ",").map(String.init)
+            if case .array(let a) = actual { return !a.contains { v in unwanted.contains { equals(v, $0) } } }
+            return !unwanted.contains { equals(actual, $0) }
+        case "min": return compare(actual, value).map { $0 >= 0 } ?? true
+        case "max": return compare(actual, value).map { $0 <= 0 } ?? true
+        case "greater": return compare(actual, value).map { $0 > 0 } ?? true
+        case "less": return compare(actual, value).map { $0 < 0 } ?? true
+        case "like":
+            guard let s = actual.stringValue else { return false }
+            return s.lowercased().contains(value.lowercased())
+        default: return true
+        }
+    }
+
+    static func equals(_ actual: JSON, _ value: String) -> Bool {
+        switch actual {
+        case .int(let i): return Int64(value) == i || Double(value) == Double(i)
+        case .double(let d): return Double(value) == d
+        case .bool(let b): return (value == "true" || value == "1") == b && ["true", "false", "1", "0"].contains(value)
+        case .string(let s): return s == value
+        case .null: return value == "null" || value.isEmpty
+        case .array(let a): return a.contains { equals($0, value) }
+        case .object: return false
+        }
+    }
+
+    /// -1, 0 or 1; numbers compare as numbers, strings (dates) as text.
+    static func compare(_ actual: JSON, _ value: String) -> Int? {
+        if let a = actual.doubleValue {
+            guard let v = Double(value) else { return nil }
+            return a < v ? -1 : (a > v ? 1 : 0)
+        }
+        if let s = actual.stringValue { return s < value ? -1 : (s > value ? 1 : 0) }
+        return nil
+    }
+
+    static func less(_ a: JSON?, _ b: JSON?) -> Bool {
+        switch (a, b) {
+        case (nil, nil): return false
+        case (nil, _): return true
+        case (_, nil): return false
+        case let (x?, y?):
+            if let p = x.doubleValue, let q = y.doubleValue { return p < q }
+            if let p = x.stringValue, let q = y.stringValue { return p.lowercased() < q.lowercased() }
+            return false
+        }
+    }
+}

@@ -1,0 +1,280 @@
+import JSON
+import StoreAPI
+
+/// How any operation behaves when nothing more specific is known: collections create,
+/// read, update, delete and paginate; singletons are read and replaced; actions answer
+/// their success status. So no operation of the catalog is a dead end.
+extension StoreState {
+    mutating func handleGenerically(_ r: SandboxRequest) throws(APIError) -> Outcome {
+        try checkParents(r)
+        switch r.op.kind {
+        case .list: return list(r, items: collections[r.collectionPath]?.all ?? [])
+        case .listAll: return list(r, items: all(template: r.collectionTemplate).map(\.1))
+        case .get:
+            guard let item = collections[r.collectionPath]?.items[r.itemID] else { throw notFound(r) }
+            return .ok(envelope(r, .object(project(item, r))))
+        case .create:
+            let body = try objectBody(r)
+            let created = create(body, in: r.collectionPath, template: r.collectionTemplate, stringIDs: usesStringIDs(r))
+            return .ok(envelope(r, .object(created)), status: r.op.successStatus, applied: true)
+        case .update:
+            guard var item = collections[r.collectionPath]?.items[r.itemID] else { throw notFound(r) }
+            for (k, v) in try objectBody(r) where k != "id" { item[k] = v }
+            Self.touch(&item)
+            withCollection(r.collectionPath, template: r.collectionTemplate) { $0.insert(r.itemID, item) }
+            return .ok(envelope(r, .object(item)), status: r.op.successStatus, applied: true)
+        case .delete:
+            guard withCollection(r.collectionPath, template: r.collectionTemplate, { $0.remove(r.itemID) }) != nil else {
+                throw notFound(r)
+            }
+            return .ok(nil, status: 204, applied: true)
+        case .createMany:
+            var created: [JSON] = []
+            for item in try arrayBody(r) {
+                guard let parent = item["resource_id"]?.intValue.map(String.init) ?? item["resource_id"]?.stringValue else {
+                    throw APIError.invalid("Each item needs a resource_id", [("resource_id", "required")])
+                }
+                let path = r.collectionTemplate.replacingFirstBlank(with: parent)
+                created.append(.object(create(item, in: path, template: r.collectionTemplate, stringIDs: false)))
+            }
+            return .ok(envelope(r, .array(created)), status: r.op.successStatus, applied: !created.isEmpty)
+        case .updateMany:
+            return try updateMany(r)
+        case .deleteMany:
+            return try deleteMany(r)
+        case .singletonGet:
+            guard let value = singletons[r.path] else { throw APIError.notFound() }
+            return .ok(envelope(r, value))
+        case .singletonCreate, .singletonUpsert:
+            var value = r.body ?? .object(JSONObject())
+            if r.op.kind == .singletonUpsert, case .object(let new) = value, case .object(var merged)? = singletons[r.path] {
+                for (k, v) in new { merged[k] = v }
+                value = .object(merged)
+            }
+            singletons[r.path] = value
+            return .ok(r.op.successStatus == 204 ? nil : envelope(r, value), status: r.op.successStatus, applied: true)
+        case .singletonDelete:
+            guard singletons.removeValue(forKey: r.path) != nil else { throw APIError.notFound() }
+            return .ok(nil, status: 204, applied: true)
+        case .action:
+            let status = r.op.successStatus
+            return .ok(status == 204 ? nil : envelope(r, r.op.method == .GET ? .array([]) : .object(JSONObject())),
+                       status: status, applied: r.op.method != .GET)
+        }
+    }
+
+    // MARK: Pieces
+
+    func notFound(_ r: SandboxRequest) -> APIError {
+        APIError.notFound("The requested resource was not found.")
+    }
+
+    func usesStringIDs(_ r: SandboxRequest) -> Bool {
+        // Collections whose item operations take string ids (widgets, themes, carts) get UUIDs.
+        let itemTemplate = r.op.path + "/{"
+        return OperationCatalog.all.contains { op in
+            op.path.hasPrefix(itemTemplate) && op.path.split(separator: "/").count == r.op.path.split(separator: "/").count + 1
+                && op.pathParameters.last?.type == "string"
+        }
+    }
+
+    /// Every parent in the path must exist where the catalog can read it (`/catalog/products/9/images`
+    /// needs product 9).
+    func checkParents(_ r: SandboxRequest) throws(APIError) {
+        let segs = r.path.split(separator: "/").map(String.init)
+        let tsegs = r.op.path.split(separator: "/").map(String.init)
+        guard segs.count == tsegs.count else { return }
+        let lastIsItem = r.op.kind == .get || r.op.kind == .update || r.op.kind == .delete
+        let end = lastIsItem ? segs.count - 1 : segs.count
+        for i in 0..<end where tsegs[i].hasPrefix("{") {
+            let parentTemplate = "/" + tsegs[0...i].joined(separator: "/")
+            guard OperationCatalog.all.contains(where: { $0.method == .GET && $0.path == parentTemplate }) else { continue }
+            let collection = "/" + segs[0..<i].joined(separator: "/")
+            if collections[collection]?.items[segs[i]] == nil { throw APIError.notFound() }
+        }
+    }
+
+    func objectBody(_ r: SandboxRequest) throws(APIError) -> JSONObject {
+        guard let body = r.body else { return JSONObject() }
+        guard case .object(let o) = body else {
+            throw APIError.invalid("The request body must be a JSON object", [("body", "expected an object, got \(body.typeName)")])
+        }
+        return o
+    }
+
+    func arrayBody(_ r: SandboxRequest) throws(APIError) -> [JSONObject] {
+        guard case .array(let a)? = r.body else {
+            throw APIError.invalid("The request body must be a JSON array", [("body", "expected an array")])
+        }
+        var out: [JSONObject] = []
+        for (i, v) in a.enumerated() {
+            guard case .object(let o) = v else { throw APIError.invalid("Each item must be an object", [("\(i)", "expected an object")]) }
+            out.append(o)
+        }
+        return out
+    }
+
+    mutating func create(_ body: JSONObject, in path: String, template: String, stringIDs: Bool) -> JSONObject {
+        var object = JSONObject()
+        let uuid: String? = stringIDs ? self.uuid() : nil
+        withCollection(path, template: template) { col in
+            let id: JSON
+            if let uuid {
+                id = .string(uuid)
+            } else {
+                id = .int(col.nextID)
+                col.nextID += 1
+            }
+            object["id"] = id
+            for (k, v) in body where k != "id" { object[k] = v }
+            Self.touch(&object, created: true)
+            col.insert(id.stringValue ?? String(id.intValue!), object)
+        }
+        return object
+    }
+
+    static func touch(_ o: inout JSONObject, created: Bool = false) {
+        let now = Clock.timestamp()
+        if created && o["date_created"] == nil { o["date_created"] = .string(now) }
+        if created || o["date_modified"] != nil { o["date_modified"] = .string(now) }
+    }
+
+    mutating func updateMany(_ r: SandboxRequest) throws(APIError) -> Outcome {
+        let items = try arrayBody(r)
+        if let limit = r.op.batchLimit, items.count > limit {
+            throw APIError(status: 413, title: "The batch is limited to \(limit) items; this one has \(items.count)")
+        }
+        var updated: [JSON] = []
+        var failures: [JSON] = []
+        let paths = r.isStoreWideBatch ? (byTemplate[r.collectionTemplate] ?? []).sorted() : [r.collectionPath]
+        for item in items {
+            guard let idValue = item["id"], let id = idValue.intValue.map(String.init) ?? idValue.stringValue else {
+                failures.append(["status": 422, "title": "Each item needs an id", "errors": ["id": "required"]])
+                continue
+            }
+            guard let path = paths.first(where: { collections[$0]?.items[id] != nil }), var current = collections[path]?.items[id] else {
+                failures.append(.object(JSONObject([("id", idValue), ("status", 404), ("title", "Not found")])))
+                continue
+            }
+            for (k, v) in item where k != "id" { current[k] = v }
+            Self.touch(&current)
+            collections[path]!.insert(id, current)
+            updated.append(.object(current))
+        }
+        return batchOutcome(r, updated, failures)
+    }
+
+    func batchOutcome(_ r: SandboxRequest, _ done: [JSON], _ failures: [JSON]) -> Outcome {
+        let total = done.count + failures.count
+        let meta: JSON = ["total": .int(Int64(total)), "success": .int(Int64(done.count)), "failed": .int(Int64(failures.count))]
+        if failures.isEmpty {
+            return .ok(.object(JSONObject([("data", .array(done)), ("meta", meta)])), status: r.op.successStatus, applied: !done.isEmpty)
+        }
+        if done.isEmpty, let first = failures.first, let status = first["status"]?.intValue {
+            return .ok(first, status: Int(status), applied: false)
+        }
+        return .ok(.object(JSONObject([("data", .array(done)), ("errors", .array(failures)), ("meta", meta)])),
+                   status: 207, applied: true)
+    }
+
+    mutating func deleteMany(_ r: SandboxRequest) throws(APIError) -> Outcome {
+        var ids = Set<String>()
+        if let list = r.query("id:in") { ids.formUnion(list.split(separator: ",").map(String.init)) }
+        if case .array(let a)? = r.body { for v in a { if let i = v.intValue { ids.insert(String(i)) } else if let s = v.stringValue { ids.insert(s) } } }
+        let filters = r.query.filter { !StoreState.paging.contains($0.0) }
+        let paths = r.isStoreWideBatch ? (byTemplate[r.collectionTemplate] ?? []).sorted() : [r.collectionPath]
+        if filters.isEmpty && ids.isEmpty {
+            guard r.op.luaName == "bc.customers.subscribers.delete_many" else {
+                throw APIError.invalid("A filter is required to delete many", [("filter", "give id:in or another filter")])
+            }
+        }
+        var removed = 0
+        for path in paths {
+            guard let col = collections[path] else { continue }
+            let victims = ids.isEmpty ? col.all.filter { Filters.matches($0, filters) }.compactMap { $0["id"].map(StoreState.key) }
+                : col.order.filter(ids.contains)
+            for id in victims where collections[path]!.remove(id) != nil { removed += 1 }
+        }
+        return .ok(nil, status: 204, applied: removed > 0)
+    }
+
+    static func key(_ id: JSON) -> String { id.intValue.map(String.init) ?? id.stringValue ?? "" }
+
+    static let paging: Set<String> = ["page", "limit", "include", "include_fields", "exclude_fields", "sort", "direction"]
+
+    // MARK: Lists
+
+    func list(_ r: SandboxRequest, items: [JSONObject]) -> Outcome {
+        var items = items.filter { Filters.matches($0, r.query) }
+        if let sort = r.query("sort") {
+            let desc = r.query("direction") == "desc"
+            items.sort { a, b in
+                let less = Filters.less(a[sort], b[sort])
+                return desc ? Filters.less(b[sort], a[sort]) : less
+            }
+        } else if r.query("direction") == "desc" {
+            items.reverse()
+        }
+        guard r.op.pagination == .page, !r.isV2 else {
+            return .ok(envelope(r, .array(items.map { .object(project($0, r)) }), pagination: nil))
+        }
+        let limit = min(max(Int(r.query("limit") ?? "") ?? 50, 1), 250)
+        let page = max(Int(r.query("page") ?? "") ?? 1, 1)
+        let start = min((page - 1) * limit, items.count)
+        let slice = items[start..<min(start + limit, items.count)]
+        let totalPages = max((items.count + limit - 1) / limit, 1)
+        var links = JSONObject()
+        if page > 1 { links["previous"] = .string("?page=\(page - 1)&limit=\(limit)") }
+        links["current"] = .string("?page=\(page)&limit=\(limit)")
+        if page < totalPages { links["next"] = .string("?page=\(page + 1)&limit=\(limit)") }
+        let pagination: JSON = .object(JSONObject([
+            ("total", .int(Int64(items.count))), ("count", .int(Int64(slice.count))), ("per_page", .int(Int64(limit))),
+            ("current_page", .int(Int64(page))), ("total_pages", .int(Int64(totalPages))), ("links", .object(links)),
+        ]))
+        return .ok(envelope(r, .array(slice.map { .object(project($0, r)) }), pagination: pagination))
+    }
+
+    /// `include_fields` and `exclude_fields` (the id always stays), then `include` of sub-resources.
+    func project(_ item: JSONObject, _ r: SandboxRequest) -> JSONObject {
+        var out = item
+        if let fields = r.query("include_fields") {
+            let keep = Set(fields.split(separator: ",").map(String.init) + ["id"])
+            out = JSONObject(item.filter { keep.contains($0.key) }.map { ($0.key, $0.value) })
+        }
+        if let fields = r.query("exclude_fields") {
+            for f in fields.split(separator: ",") where f != "id" { out[String(f)] = nil }
+        }
+        if let include = r.query("include"), let id = item["id"] {
+            let base = (r.op.kind == .get ? r.collectionPath : r.path) + "/" + StoreState.key(id)
+            for name in include.split(separator: ",") {
+                let sub = String(name)
+                if sub == "primary_image" {
+                    let images = collections[base + "/images"]?.all ?? []
+                    out[sub] = (images.first { $0["is_thumbnail"] == .bool(true) } ?? images.first).map { .object($0) } ?? .null
+                } else if let col = collections[base + "/" + String(sub.map { $0 == "_" ? "-" : $0 })] {
+                    out[sub] = .array(col.all.map { .object($0) })
+                } else {
+                    out[sub] = .array([])
+                }
+            }
+        }
+        return out
+    }
+
+    /// v3 answers `{data, meta}`; v2 answers the value itself.
+    func envelope(_ r: SandboxRequest, _ data: JSON, pagination: JSON? = nil) -> JSON {
+        if r.isV2 || r.op.version == "digicert" { return data }
+        var meta = JSONObject()
+        if let pagination { meta["pagination"] = pagination }
+        return .object(JSONObject([("data", data), ("meta", .object(meta))]))
+    }
+}
+
+extension String {
+    func replacingFirstBlank(with value: String) -> String {
+        guard let r = firstRange(of: "{}") else { return self }
+        var s = self
+        s.replaceSubrange(r, with: value)
+        return s
+    }
+}

@@ -1,0 +1,163 @@
+import JSON
+import StoreAPI
+import Synchronization
+
+/// The sandbox store: its data, its rate limit, its faults and its request log. Thread-safe:
+/// every handler runs under the state lock, every decision about limits and faults under
+/// the control lock.
+public final class Sandbox: Sendable {
+    public let configuration: SandboxConfiguration
+    let state: Mutex<StoreState>
+    let control: Mutex<Control>
+
+    /// What changes at run time besides the data.
+    struct Control {
+        var faults: SandboxConfiguration.Faults
+        var rateLimit: SandboxConfiguration.RateLimit?
+        var random: SeededRandom
+        var windowStart: Int64 = 0
+        var used = 0
+        var stormUntil: Int64 = 0
+        var log: [LogEntry] = []
+        var sequence = 0
+        var emptyBodyToggle = false
+    }
+
+    public struct LogEntry: Sendable {
+        public let sequence: Int
+        public let method: String
+        public let path: String
+        public let query: String
+        public var status: Int
+        /// Whether the request changed the store.
+        public var applied: Bool
+        /// The fault injected, if any (error, drop-before, drop-after, storm, slow, truncate, rate-limit).
+        public var fault: String?
+        public var body: JSON?
+
+        var json: JSON {
+            var o = JSONObject([
+                ("sequence", .int(Int64(sequence))), ("method", .string(method)), ("path", .string(path)),
+                ("query", .string(query)), ("status", .int(Int64(status))), ("applied", .bool(applied)),
+            ])
+            o["fault"] = fault.map { .string($0) } ?? .null
+            if let body { o["body"] = body }
+            return .object(o)
+        }
+    }
+
+    init(configuration: SandboxConfiguration, state: StoreState?) {
+        self.configuration = configuration
+        self.state = Mutex(state ?? DemoStore.make(products: configuration.products, seed: configuration.seed))
+        self.control = Mutex(Control(faults: configuration.faults, rateLimit: configuration.rateLimit,
+                                     random: SeededRandom(seed: configuration.seed)))
+    }
+
+    /// A sandbox with the demo store for its configuration.
+    public convenience init(configuration: SandboxConfiguration) {
+        self.init(configuration: configuration, state: nil)
+    }
+
+    /// The store as one JSON document.
+    public func snapshot() -> JSON { state.withLock { $0.snapshot } }
+
+    public var log: [LogEntry] { control.withLock { $0.log } }
+
+    public func setFaults(_ faults: SandboxConfiguration.Faults) { control.withLock { $0.faults = faults } }
+
+    // MARK: Limits and faults
+
+    enum Verdict {
+        case proceed(fault: Fault?)
+        case rateLimited(emptyBody: Bool)
+        case storm
+    }
+
+    enum Fault: String { case error, dropBefore = "drop-before", dropAfter = "drop-after", slow, truncate }
+
+    struct Decision {
+        var verdict: Verdict
+        var latencyMs: Int
+        var slowMs: Int
+        var errorStatus: Int
+        var headers: [(String, String)]
+        var sequence: Int
+    }
+
+    /// Takes a slot of the rate-limit window and rolls the dice for faults, for one request.
+    func decide() -> Decision {
+        control.withLock { c in
+            let now = Clock.monotonicMs()
+            c.sequence += 1
+            var headers: [(String, String)] = []
+            var verdict = Verdict.proceed(fault: nil)
+            if let limit = c.rateLimit {
+                if now - c.windowStart >= Int64(limit.windowMs) {
+                    c.windowStart = now
+                    c.used = 0
+                }
+                let resetMs = max(Int64(limit.windowMs) - (now - c.windowStart), 0)
+                if c.used >= limit.quota {
+                    c.emptyBodyToggle.toggle()
+                    verdict = .rateLimited(emptyBody: c.emptyBodyToggle)
+                    headers.append(("X-Retry-After", String(max((resetMs + 999) / 1000, 1))))
+                } else {
+                    c.used += 1
+                }
+                headers += [
+                    ("X-Rate-Limit-Time-Window-Ms", String(limit.windowMs)),
+                    ("X-Rate-Limit-Time-Reset-Ms", String(resetMs)),
+                    ("X-Rate-Limit-Requests-Quota", String(limit.quota)),
+                    ("X-Rate-Limit-Requests-Left", String(max(limit.quota - c.used, 0))),
+                ]
+            }
+            let f = c.faults
+            var latency = f.latencyMs
+            if f.latencyMaxMs > f.latencyMs { latency += Int(c.random.next() % UInt64(f.latencyMaxMs - f.latencyMs + 1)) }
+            var errorStatus = 500
+            if case .proceed = verdict {
+                if now < c.stormUntil {
+                    verdict = .storm
+                } else if f.stormRate > 0 && c.random.unit() < f.stormRate {
+                    c.stormUntil = now + Int64(f.stormMs)
+                    verdict = .storm
+                } else {
+                    // One roll, split among the kinds, so rates add up as a user expects.
+                    let roll = c.random.unit()
+                    var edge = 0.0
+                    for (rate, fault) in [(f.errorRate, Fault.error), (f.dropBeforeRate, .dropBefore), (f.dropAfterRate, .dropAfter),
+                                          (f.slowRate, .slow), (f.truncateRate, .truncate)] {
+                        edge += rate
+                        if roll < edge { verdict = .proceed(fault: fault); break }
+                    }
+                    errorStatus = [500, 502, 503, 504][Int(c.random.next() % 4)]
+                }
+            }
+            if case .storm = verdict {
+                headers.append(("X-Retry-After", String(max((c.stormUntil - now + 999) / 1000, 1))))
+            }
+            return Decision(verdict: verdict, latencyMs: latency, slowMs: f.slowMs, errorStatus: errorStatus,
+                            headers: headers, sequence: c.sequence)
+        }
+    }
+
+    func record(_ entry: LogEntry) {
+        control.withLock { c in
+            c.log.append(entry)
+            if c.log.count > 200_000 { c.log.removeFirst(c.log.count - 100_000) }
+        }
+    }
+
+    // MARK: Handling
+
+    /// Runs an API request against the store.
+    func handle(_ request: SandboxRequest) -> Outcome {
+        state.withLock { s in
+            do throws(APIError) {
+                return try s.handle(request)
+            } catch {
+                return Outcome(status: error.status, body: error.body(version: request.op.version), applied: false)
+            }
+        }
+    }
+}

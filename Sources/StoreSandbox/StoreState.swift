@@ -1,0 +1,95 @@
+import JSON
+
+/// The items under one concrete collection path (`/v3/catalog/products/42/images`), in
+/// creation order.
+struct ResourceCollection: Sendable {
+    var items: [String: JSONObject] = [:]
+    var order: [String] = []
+    var nextID: Int64 = 1
+
+    mutating func insert(_ id: String, _ object: JSONObject) {
+        if items.updateValue(object, forKey: id) == nil { order.append(id) }
+    }
+
+    mutating func remove(_ id: String) -> JSONObject? {
+        guard let old = items.removeValue(forKey: id) else { return nil }
+        if let i = order.firstIndex(of: id) { order.remove(at: i) }
+        return old
+    }
+
+    var all: [JSONObject] { order.compactMap { items[$0] } }
+}
+
+/// Everything the sandbox store holds. Guarded by the sandbox's lock; every handler runs
+/// on it synchronously.
+struct StoreState: Sendable {
+    /// Concrete collection path → its items.
+    var collections: [String: ResourceCollection] = [:]
+    /// Collection template (`/v3/catalog/products/{}/images`) → its concrete paths.
+    var byTemplate: [String: Set<String>] = [:]
+    /// Concrete path of a singleton (`/v3/sites/1/certificate`) → the object.
+    var singletons: [String: JSON] = [:]
+    var uuidCounter: UInt64 = 0
+
+    /// A deterministic UUID-shaped id.
+    mutating func uuid() -> String {
+        uuidCounter += 1
+        var r = SeededRandom(seed: uuidCounter &* 0x2545F4914F6CDD1D)
+        func hex(_ n: Int) -> String {
+            var s = ""
+            for _ in 0..<n { s += String(r.next() % 16, radix: 16) }
+            return s
+        }
+        return "\(hex(8))-\(hex(4))-4\(hex(3))-a\(hex(3))-\(hex(12))"
+    }
+
+    func collection(_ path: String) -> ResourceCollection? { collections[path] }
+
+    mutating func withCollection<T>(_ path: String, template: String, _ body: (inout ResourceCollection) throws -> T) rethrows -> T {
+        if collections[path] == nil {
+            collections[path] = ResourceCollection()
+            byTemplate[template, default: []].insert(path)
+        }
+        return try body(&collections[path]!)
+    }
+
+    /// Items of every concrete collection of a template, with their collection paths.
+    func all(template: String) -> [(String, JSONObject)] {
+        var out: [(String, JSONObject)] = []
+        for path in (byTemplate[template] ?? []).sorted() {
+            for item in collections[path]?.all ?? [] { out.append((path, item)) }
+        }
+        return out
+    }
+
+    /// The state as one JSON document (for `/__sandbox/state` and persistence).
+    var snapshot: JSON {
+        var cols = JSONObject()
+        for path in collections.keys.sorted() {
+            cols[path] = .array(collections[path]!.all.map { .object($0) })
+        }
+        var singles = JSONObject()
+        for path in singletons.keys.sorted() { singles[path] = singletons[path] }
+        return .object(JSONObject([("collections", .object(cols)), ("singletons", .object(singles))]))
+    }
+}
+
+/// Paths and templates: `/v3/catalog/products/42/images` is an instance of
+/// `/v3/catalog/products/{}/images`.
+enum PathShape {
+    /// A template with its parameters blanked: `/v3/catalog/products/{product_id}` → `/v3/catalog/products/{}`.
+    static func blank(_ template: some StringProtocol) -> String {
+        template.split(separator: "/").map { $0.hasPrefix("{") ? "{}" : String($0) }.reduce("") { $0 + "/" + $1 }
+    }
+
+    /// Fills a template's parameters from a concrete path with the same number of segments.
+    static func parent(_ concrete: String) -> String {
+        guard let slash = concrete.lastIndex(of: "/") else { return concrete }
+        return String(concrete[..<slash])
+    }
+
+    static func last(_ concrete: String) -> String {
+        guard let slash = concrete.lastIndex(of: "/") else { return concrete }
+        return String(concrete[concrete.index(after: slash)...])
+    }
+}
