@@ -1,0 +1,69 @@
+"""Starts `storescript sandbox serve` on a free port for a test, and talks to it."""
+import json
+import re
+import subprocess
+import time
+
+import requests
+
+
+class Sandbox:
+    def __init__(self, bin_path, *args, token="t"):
+        self.token = token
+        self.proc = subprocess.Popen([bin_path, "sandbox", "serve", "--port", "0", "--token", token, *args],
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        line = self.proc.stdout.readline()
+        m = re.search(r"serving (http://[\d.]+:(\d+)/stores/(\w+))", line)
+        if not m:
+            self.proc.kill()
+            raise RuntimeError("sandbox did not start: " + line + self.proc.stderr.read())
+        self.base, self.port = m.group(1), int(m.group(2))
+        self.root = f"http://127.0.0.1:{self.port}"
+        self.session = requests.Session()
+
+    def url(self, path):
+        return self.base + path
+
+    def request(self, method, path, *, json_body=None, params=None, headers=None, auth=True, timeout=10, data=None):
+        h = {"X-Auth-Token": self.token} if auth else {}
+        h.update(headers or {})
+        return self.session.request(method, self.url(path), json=json_body, params=params, headers=h, timeout=timeout, data=data)
+
+    def get(self, path, **kw):
+        return self.request("GET", path, **kw)
+
+    def post(self, path, body, **kw):
+        return self.request("POST", path, json_body=body, **kw)
+
+    def put(self, path, body, **kw):
+        return self.request("PUT", path, json_body=body, **kw)
+
+    def delete(self, path, **kw):
+        return self.request("DELETE", path, **kw)
+
+    def faults(self, **settings):
+        r = requests.put(self.root + "/__sandbox/faults", data=json.dumps(settings), timeout=5)
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    def log(self, since=0):
+        return requests.get(self.root + "/__sandbox/log", params={"since": since}, timeout=5).json()
+
+    def state(self):
+        return requests.get(self.root + "/__sandbox/state", timeout=30).json()
+
+    def alive(self):
+        return self.proc.poll() is None and requests.get(self.root + "/__sandbox/faults", timeout=5).status_code == 200
+
+    def stop(self):
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+def new_product(n, **extra):
+    body = {"name": f"Test product {n}", "type": "physical", "weight": 1, "price": 10.0}
+    body.update(extra)
+    return body
