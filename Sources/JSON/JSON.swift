@@ -72,14 +72,18 @@ public struct JSONObject: Sendable, Hashable, Sequence {
         }
     }
 
-    public func makeIterator() -> AnyIterator<(key: String, value: JSON)> {
-        var i = 0
-        return AnyIterator {
-            guard i < keys.count else { return nil }
-            defer { i += 1 }
-            return (keys[i], values[keys[i]]!)
+    public struct Iterator: IteratorProtocol {
+        let object: JSONObject
+        var index = 0
+        public mutating func next() -> (key: String, value: JSON)? {
+            guard index < object.keys.count else { return nil }
+            defer { index += 1 }
+            let key = object.keys[index]
+            return (key, object.values[key]!)
         }
     }
+
+    public func makeIterator() -> Iterator { Iterator(object: self) }
 
     public static func == (a: JSONObject, b: JSONObject) -> Bool { a.values == b.values }
     public func hash(into h: inout Hasher) { h.combine(values) }

@@ -8,7 +8,7 @@ extension StoreState {
     mutating func handleGenerically(_ r: SandboxRequest) throws(APIError) -> Outcome {
         try checkParents(r)
         switch r.op.kind {
-        case .list: return list(r, items: collections[r.collectionPath]?.all ?? [])
+        case .list: return list(r, collection: collections[r.collectionPath] ?? ResourceCollection())
         case .listAll: return list(r, items: all(template: r.collectionTemplate).map(\.1))
         case .get:
             guard let item = collections[r.collectionPath]?.items[r.itemID] else { throw notFound(r) }
@@ -204,6 +204,33 @@ extension StoreState {
 
     // MARK: Lists
 
+    /// A list straight from a collection: without filters or sorting only the page is read.
+    func list(_ r: SandboxRequest, collection: ResourceCollection) -> Outcome {
+        let plain = !r.query.contains { !Filters.skipped.contains($0.0) } && r.query("sort") == nil && r.query("direction") == nil
+        guard plain, r.op.pagination == .page, !r.isV2 else { return list(r, items: collection.all) }
+        let (limit, page) = pageRequest(r)
+        let start = min((page - 1) * limit, collection.order.count)
+        let ids = collection.order[start..<min(start + limit, collection.order.count)]
+        return .ok(envelope(r, .array(ids.map { .object(project(collection.items[$0]!, r)) }),
+                            pagination: pagination(total: collection.order.count, count: ids.count, limit: limit, page: page)))
+    }
+
+    func pageRequest(_ r: SandboxRequest) -> (limit: Int, page: Int) {
+        (min(max(Int(r.query("limit") ?? "") ?? 50, 1), 250), max(Int(r.query("page") ?? "") ?? 1, 1))
+    }
+
+    func pagination(total: Int, count: Int, limit: Int, page: Int) -> JSON {
+        let totalPages = max((total + limit - 1) / limit, 1)
+        var links = JSONObject()
+        if page > 1 { links["previous"] = .string("?page=\(page - 1)&limit=\(limit)") }
+        links["current"] = .string("?page=\(page)&limit=\(limit)")
+        if page < totalPages { links["next"] = .string("?page=\(page + 1)&limit=\(limit)") }
+        return .object(JSONObject([
+            ("total", .int(Int64(total))), ("count", .int(Int64(count))), ("per_page", .int(Int64(limit))),
+            ("current_page", .int(Int64(page))), ("total_pages", .int(Int64(totalPages))), ("links", .object(links)),
+        ]))
+    }
+
     func list(_ r: SandboxRequest, items: [JSONObject]) -> Outcome {
         var items = items.filter { Filters.matches($0, r.query) }
         if let sort = r.query("sort") {
@@ -218,20 +245,11 @@ extension StoreState {
         guard r.op.pagination == .page, !r.isV2 else {
             return .ok(envelope(r, .array(items.map { .object(project($0, r)) }), pagination: nil))
         }
-        let limit = min(max(Int(r.query("limit") ?? "") ?? 50, 1), 250)
-        let page = max(Int(r.query("page") ?? "") ?? 1, 1)
+        let (limit, page) = pageRequest(r)
         let start = min((page - 1) * limit, items.count)
         let slice = items[start..<min(start + limit, items.count)]
-        let totalPages = max((items.count + limit - 1) / limit, 1)
-        var links = JSONObject()
-        if page > 1 { links["previous"] = .string("?page=\(page - 1)&limit=\(limit)") }
-        links["current"] = .string("?page=\(page)&limit=\(limit)")
-        if page < totalPages { links["next"] = .string("?page=\(page + 1)&limit=\(limit)") }
-        let pagination: JSON = .object(JSONObject([
-            ("total", .int(Int64(items.count))), ("count", .int(Int64(slice.count))), ("per_page", .int(Int64(limit))),
-            ("current_page", .int(Int64(page))), ("total_pages", .int(Int64(totalPages))), ("links", .object(links)),
-        ]))
-        return .ok(envelope(r, .array(slice.map { .object(project($0, r)) }), pagination: pagination))
+        return .ok(envelope(r, .array(slice.map { .object(project($0, r)) }),
+                            pagination: pagination(total: items.count, count: slice.count, limit: limit, page: page)))
     }
 
     /// `include_fields` and `exclude_fields` (the id always stays), then `include` of sub-resources.
