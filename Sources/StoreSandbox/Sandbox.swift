@@ -9,6 +9,7 @@ public final class Sandbox: Sendable {
     public let configuration: SandboxConfiguration
     let state: Mutex<StoreState>
     let control: Mutex<Control>
+    let database: SandboxDatabase?
 
     /// What changes at run time besides the data.
     struct Control {
@@ -46,16 +47,25 @@ public final class Sandbox: Sendable {
         }
     }
 
-    init(configuration: SandboxConfiguration, state: StoreState?) {
+    init(configuration: SandboxConfiguration, state: StoreState?, database: SandboxDatabase? = nil) {
         self.configuration = configuration
+        self.database = database
         self.state = Mutex(state ?? DemoStore.make(products: configuration.products, seed: configuration.seed))
         self.control = Mutex(Control(faults: configuration.faults, rateLimit: configuration.rateLimit,
                                      random: SeededRandom(seed: configuration.seed)))
     }
 
-    /// A sandbox with the demo store for its configuration.
-    public convenience init(configuration: SandboxConfiguration) {
-        self.init(configuration: configuration, state: nil)
+    /// A sandbox with the demo store for its configuration, or, with `databasePath`, the store
+    /// that database holds (a new database gets the demo store).
+    public convenience init(configuration: SandboxConfiguration) throws {
+        guard let path = configuration.databasePath else {
+            self.init(configuration: configuration, state: nil)
+            return
+        }
+        let (database, stored) = try SandboxDatabase.open(path: path)
+        var state = stored ?? DemoStore.make(products: configuration.products, seed: configuration.seed)
+        if stored == nil { try database.flush(&state) }
+        self.init(configuration: configuration, state: state, database: database)
     }
 
     /// The store as one JSON document.
@@ -153,11 +163,24 @@ public final class Sandbox: Sendable {
     /// Runs an API request against the store.
     func handle(_ request: SandboxRequest) -> Outcome {
         state.withLock { s in
+            var outcome: Outcome
             do throws(APIError) {
-                return try s.handle(request)
+                outcome = try s.handle(request)
             } catch {
-                return Outcome(status: error.status, body: error.body(version: request.op.version), applied: false)
+                outcome = Outcome(status: error.status, body: error.body(version: request.op.version), applied: false)
             }
+            if let database {
+                do {
+                    try database.flush(&s)
+                } catch {
+                    // The change is in memory but not on disk: say so rather than pretend.
+                    return Outcome(status: 500, body: APIError(status: 500, title: "The sandbox database could not be written: \(error)")
+                        .body(version: request.op.version), applied: outcome.applied)
+                }
+            } else {
+                s.forgetPending()
+            }
+            return outcome
         }
     }
 }

@@ -6,14 +6,18 @@ struct ResourceCollection: Sendable {
     var items: [String: JSONObject] = [:]
     var order: [String] = []
     var nextID: Int64 = 1
+    /// Changes not yet written to the database (nil: removed).
+    var pending: [String: JSONObject?] = [:]
 
     mutating func insert(_ id: String, _ object: JSONObject) {
         if items.updateValue(object, forKey: id) == nil { order.append(id) }
+        pending[id] = .some(object)
     }
 
     mutating func remove(_ id: String) -> JSONObject? {
         guard let old = items.removeValue(forKey: id) else { return nil }
         if let i = order.firstIndex(of: id) { order.remove(at: i) }
+        pending[id] = .some(nil)
         return old
     }
 
@@ -28,7 +32,12 @@ struct StoreState: Sendable {
     /// Collection template (`/v3/catalog/products/{}/images`) → its concrete paths.
     var byTemplate: [String: Set<String>] = [:]
     /// Concrete path of a singleton (`/v3/sites/1/certificate`) → the object.
-    var singletons: [String: JSON] = [:]
+    var singletons: [String: JSON] = [:] {
+        didSet { for (k, v) in singletons where oldValue[k] != v { dirtySingletons.insert(k) }
+                 for k in oldValue.keys where singletons[k] == nil { dirtySingletons.insert(k) } }
+    }
+    /// Singletons changed since the last database flush.
+    var dirtySingletons: Set<String> = []
     var uuidCounter: UInt64 = 0
 
     /// A deterministic UUID-shaped id.
@@ -44,6 +53,12 @@ struct StoreState: Sendable {
     }
 
     func collection(_ path: String) -> ResourceCollection? { collections[path] }
+
+    /// In memory there is nothing to write: drop the change journal.
+    mutating func forgetPending() {
+        for (path, c) in collections where !c.pending.isEmpty { collections[path]!.pending = [:] }
+        dirtySingletons = []
+    }
 
     mutating func withCollection<T>(_ path: String, template: String, _ body: (inout ResourceCollection) throws -> T) rethrows -> T {
         if collections[path] == nil {

@@ -35,6 +35,9 @@ struct SandboxCommand: ParsableCommand {
         @Option(help: "Products in the demo store (up to 100,000 and more).")
         var products = 50
 
+        @Option(help: ArgumentHelp("Keep the store in this SQLite file across restarts (WAL).", valueName: "PATH"))
+        var db: String?
+
         @Option(name: .customLong("rate-limit"), help: "QUOTA/WINDOW per store (150/30s is the Standard plan), or off.")
         var rateLimit = "150/30s"
 
@@ -54,6 +57,7 @@ struct SandboxCommand: ParsableCommand {
             config.storeHash = storeHash
             config.products = products
             config.seed = seed
+            config.databasePath = db
             do {
                 config.rateLimit = try SandboxConfiguration.RateLimit.parse(rateLimit)
                 if let faults { config.faults = try SandboxConfiguration.Faults.parse(faults) }
@@ -63,7 +67,7 @@ struct SandboxCommand: ParsableCommand {
             }
             let server: SandboxServer
             do {
-                server = try await SandboxServer.start(Sandbox(configuration: config), handlingSignals: true)
+                server = try await SandboxServer.start(try Sandbox(configuration: config), handlingSignals: true)
             } catch {
                 Console.err("storescript: \(error)\n")
                 throw ExitCode(ExitStatus.usage)

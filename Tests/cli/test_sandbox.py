@@ -280,3 +280,47 @@ def test_a_hundred_thousand_products(bin_path):
         assert sb.get("/v3/catalog/products/100000").status_code == 200
     finally:
         sb.stop()
+
+
+def test_a_db_sandbox_survives_a_restart(bin_path, tmp_path):
+    db = str(tmp_path / "store.db")
+    sb = Sandbox(bin_path, "--rate-limit", "off", "--db", db)
+    try:
+        created = sb.post("/v3/catalog/brands", {"name": "Kept"}).json()["data"]
+        assert sb.delete("/v3/catalog/brands/2").status_code == 204
+        sb.put("/v3/catalog/products/1", {"price": 77.0})
+        sb.put(f"/v3/sites/1/certificate", {"certificate": "PEM"})
+    finally:
+        sb.stop()
+    sb = Sandbox(bin_path, "--rate-limit", "off", "--db", db)
+    try:
+        brands = sb.get("/v3/catalog/brands").json()["data"]
+        assert [b["name"] for b in brands] == ["Common Good", "OFS", "Kept"]
+        assert sb.get("/v3/catalog/products/1").json()["data"]["price"] == 77.0
+        assert sb.get("/v3/sites/1/certificate").json()["data"]["certificate"] == "PEM"
+        assert sb.post("/v3/catalog/brands", {"name": "After"}).json()["data"]["id"] == created["id"] + 1
+    finally:
+        sb.stop()
+
+
+@pytest.mark.parametrize("content", [b"garbage, not SQLite", b"SQLite format 3\x00" + b"\x01" * 200])
+def test_a_corrupt_db_is_refused_and_left_alone(run, tmp_path, content):
+    db = tmp_path / "bad.db"
+    db.write_bytes(content)
+    r = run("sandbox", "serve", "--port", "0", "--db", str(db), timeout=20)
+    assert r.returncode == 2
+    assert str(db) in r.stderr and ("not a" in r.stderr or "cannot open" in r.stderr)
+    assert db.read_bytes() == content
+
+
+def test_a_foreign_sqlite_db_is_refused(run, tmp_path):
+    import sqlite3
+    db = tmp_path / "other.db"
+    con = sqlite3.connect(db)
+    con.execute("CREATE TABLE people(name TEXT)")
+    con.commit()
+    con.close()
+    before = db.read_bytes()
+    r = run("sandbox", "serve", "--port", "0", "--db", str(db), timeout=20)
+    assert r.returncode == 2 and "not a storescript sandbox" in r.stderr
+    assert db.read_bytes() == before
