@@ -25,6 +25,9 @@ struct ScriptOptions: ParsableArguments {
     @Option(name: .customLong("log-format"), help: "text or json: the format of log lines and of the runner's own messages on stderr.")
     var logFormat: String = "text"
 
+    @Flag(help: "Start the embedded sandbox store in this process (an ephemeral loopback port) and run against it.")
+    var sandbox = false
+
     func validate() throws {
         if let t = timeout, !(t > 0) { throw ValidationError("--timeout must be a positive number of seconds") }
         if let m = maxMemory, m <= 0 { throw ValidationError("--max-memory must be a positive number of megabytes") }
@@ -37,6 +40,7 @@ struct ScriptOptions: ParsableArguments {
         o.memoryLimitMB = maxMemory
         o.quiet = quiet
         o.logFormat = Runtime.LogFormat(rawValue: logFormat) ?? .text
+        o.sandbox = sandbox
         return o
     }
 }

@@ -324,3 +324,18 @@ def test_a_foreign_sqlite_db_is_refused(run, tmp_path):
     r = run("sandbox", "serve", "--port", "0", "--db", str(db), timeout=20)
     assert r.returncode == 2 and "not a storescript sandbox" in r.stderr
     assert db.read_bytes() == before
+
+
+def test_run_sandbox_starts_one_in_process(run):
+    code = """
+    local h = io.popen('curl -s -H "X-Auth-Token: ' .. sandbox.token .. '" "' .. sandbox.url .. '/v3/catalog/brands"')
+    local body = h:read('a') h:close()
+    print(sandbox.url:match('^http://127%.0%.0%.1:%d+/stores/sandbox$') ~= nil, body:find('Common Good', 1, true) ~= nil)
+    """
+    r = run("run", "--sandbox", "-e", code)
+    assert (r.returncode, r.stdout) == (0, "true\ttrue\n"), r.stderr
+
+
+def test_repl_sandbox_says_so_in_its_banner(run):
+    r = run("repl", "--sandbox", input="sandbox.url\n")
+    assert "sandbox store at http://127.0.0.1:" in r.stdout

@@ -38,6 +38,7 @@ public final class REPL {
         history?.load()
 
         Console.out("storescript — Lua 5.4 — help() for help, Ctrl-D to leave\n")
+        if let server = runtime.sandbox { Console.out("sandbox store at \(server.baseURL) (sandbox.url)\n") }
         var buffer = ""
         while true {
             var interrupted: Int32 = 0

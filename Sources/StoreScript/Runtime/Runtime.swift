@@ -1,5 +1,6 @@
 import CLua
 import LuaKit
+import StoreSandbox
 
 /// The storescript environment: one Lua state with the standard libraries, the bootstrap
 /// (coroutines, text-only loading, `async`, `log`, `help`), the module path, the limits and the
@@ -12,6 +13,8 @@ public final class Runtime {
         public var quiet = false
         /// Directories searched first by `require` (the script's own directory).
         public var modulePaths: [String] = []
+        /// Run against the embedded sandbox, started in this process.
+        public var sandbox = false
         public init() {}
     }
 
@@ -20,12 +23,19 @@ public final class Runtime {
     public let lua: LuaState
     public let scheduler: Scheduler
     public let options: Options
+    /// The in-process sandbox of `--sandbox` (started with the runtime, stopped with the process).
+    public private(set) var sandbox: SandboxServer?
 
     public init(options: Options = Options()) throws {
         self.options = options
         lua = try LuaState()
         scheduler = try Scheduler(lua: lua)
         try bootstrap()
+        if options.sandbox {
+            let server = try SandboxLauncher.start()
+            sandbox = server
+            try exposeSandbox(server)
+        }
         if let mb = options.memoryLimitMB { lua.memoryLimit = mb * 1024 * 1024 }
     }
 
@@ -42,6 +52,18 @@ public final class Runtime {
         try lua.push(options.quiet ? "warn" : "info")
         try lua.rawSet(-2, field: "log_level")
         try lua.call(nargs: 4, nresults: 0)
+    }
+
+    /// The global `sandbox`: where the in-process sandbox answers (the bindings use it).
+    private func exposeSandbox(_ server: SandboxServer) throws {
+        try lua.newTable()
+        try lua.push(server.baseURL)
+        try lua.rawSet(-2, field: "url")
+        try lua.push(server.rootURL)
+        try lua.rawSet(-2, field: "root")
+        try lua.push(server.sandbox.configuration.token)
+        try lua.rawSet(-2, field: "token")
+        try lua.setGlobal("sandbox")
     }
 
     /// `?.lua` patterns for the script's directory and the stdlib, in search order.
