@@ -26,7 +26,7 @@ let package = Package(
         .target(name: "CLineEdit", linkerSettings: [.linkedLibrary("edit")]),
         .target(name: "LuaKit", dependencies: ["CLuaShim", "CLua"]),
         // The operation catalog, generated from the official OpenAPI files: pure data and lookups.
-        .target(name: "StoreAPI"),
+        .target(name: "StoreAPI", dependencies: ["JSON"]),
         // JSON values, parsed from and written to bytes (the sandbox's and the client's wire format).
         .target(name: "JSON"),
         // The local simulator of the BigCommerce API; knows nothing of Lua or of the client.

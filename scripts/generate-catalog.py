@@ -21,6 +21,7 @@ SHARED = pathlib.Path(__import__("os").environ.get("STORESCRIPT_SHARED", ROOT.pa
 SPECS = SHARED / "specs" / "bigcommerce"
 SEEDS = SHARED / "api" / "seed-operations.tsv"
 OUT = ROOT / "Sources" / "StoreAPI" / "OperationTable.swift"
+SCHEMAS_OUT = ROOT / "Sources" / "StoreAPI" / "BodySchemaTable.swift"
 
 METHODS = ("get", "post", "put", "delete")
 DROPPED = {"v2", "v3", "services", "actions"}
@@ -132,6 +133,87 @@ def body_is_array(doc, op):
     return False
 
 
+def simplify(doc, schema, depth=0):
+    """A request-body schema reduced to what validation needs: t(ype), p(roperties),
+    r(equired), i(tems), e(num), n(ullable), ml/mn (max/min length), max/min (values)."""
+    s = resolve(doc, schema)
+    if depth > 8 or not isinstance(s, dict):
+        return {}
+    if "allOf" in s:
+        merged = {"type": "object", "properties": {}, "required": []}
+        for sub in s["allOf"]:
+            sub = resolve(doc, sub)
+            merged["properties"].update(sub.get("properties") or {})
+            merged["required"] += sub.get("required") or []
+            for k in ("type", "nullable"):
+                if k in sub:
+                    merged[k] = sub[k]
+        merged["properties"].update(s.get("properties") or {})
+        merged["required"] += s.get("required") or []
+        s = merged
+    for combo in ("oneOf", "anyOf"):
+        if combo in s:
+            return {}  # any of several shapes: not checked
+    out = {}
+    t = s.get("type")
+    if t:
+        out["t"] = t
+    if s.get("nullable"):
+        out["n"] = 1
+    if "enum" in s:
+        out["e"] = [v for v in s["enum"] if v is not None]
+    if s.get("format") in ("date", "date-time"):
+        out["f"] = s["format"]
+    for key, short in (("maxLength", "ml"), ("minLength", "mn"), ("maximum", "max"), ("minimum", "min")):
+        if key in s:
+            out[short] = s[key]
+    if t == "array" and "items" in s:
+        out["i"] = simplify(doc, s["items"], depth + 1)
+    props = s.get("properties")
+    if props:
+        out["t"] = "object"
+        out["p"] = {k: simplify(doc, v, depth + 1) for k, v in props.items()}
+    if s.get("required"):
+        out["r"] = sorted(set(s["required"]))
+    return out
+
+
+def request_schema(doc, op):
+    body = resolve(doc, op.get("requestBody", {}))
+    media = (body.get("content") or {}).get("application/json")
+    return simplify(doc, media.get("schema", {})) if media else None
+
+
+def errors_are_array(doc, op):
+    """Whether this operation's 422 answer lists its errors as an array (batch forms)."""
+    resp = resolve(doc, (op.get("responses") or {}).get("422", {}))
+    media = (resp.get("content") or {}).get("application/json") or {}
+    schema = simplify(doc, media.get("schema", {}))
+    return ((schema.get("p") or {}).get("errors") or {}).get("t") == "array"
+
+
+def bare_answer(doc, op):
+    """Whether the success answer is the value itself rather than the {data, meta} envelope."""
+    for code in ("200", "201", "207"):
+        resp = resolve(doc, (op.get("responses") or {}).get(code, {}))
+        media = (resp.get("content") or {}).get("application/json")
+        if media:
+            schema = resolve(doc, media.get("schema", {}))
+            return schema.get("type") == "array"
+    return False
+
+
+def response_required(doc, op):
+    """The fields the 200 answer's data (or each item of it) must have: projections keep them."""
+    resp = resolve(doc, (op.get("responses") or {}).get("200", {}))
+    media = (resp.get("content") or {}).get("application/json") or {}
+    schema = simplify(doc, media.get("schema", {}))
+    data = (schema.get("p") or {}).get("data", {})
+    if data.get("t") == "array":
+        data = data.get("i", {})
+    return data.get("r", [])
+
+
 def batch_limit(op):
     text = (op.get("description") or "") + " " + (op.get("summary") or "")
     m = re.search(r"Batches are limited to (\d+)", text)
@@ -182,6 +264,9 @@ def operations():
             pagination=pagination if method == "get" else "none",
             success=statuses[0] if statuses else 200,
             delete_body=method == "delete" and "requestBody" in op,
+            body_schema=request_schema(doc, op), errors_array=errors_are_array(doc, op),
+            keep=response_required(doc, op) if method == "get" else [],
+            bare=bare_answer(doc, op),
         )
     seeds = set()
     by_shape = {shape(*key): key for key in ops}
@@ -239,19 +324,50 @@ extension OperationTable {{
 '''
 
 
+def render_schemas(ops):
+    import json
+    lines = []
+    for o in ops:
+        if o.get("body_schema") is not None or o.get("errors_array") or o.get("keep") or o.get("bare"):
+            entry = {"s": o.get("body_schema") or {}, "a": 1 if o.get("errors_array") else 0}
+            if o.get("bare"):
+                entry["b"] = 1
+            if o.get("keep"):
+                entry["k"] = o["keep"]
+            lines.append(f'{o["method"]} {o["path"]}\t{json.dumps(entry, separators=(",", ":"), sort_keys=True, ensure_ascii=True)}')
+    body = "\n".join(lines)
+    return f'''// Generated by scripts/generate-catalog.py from the official OpenAPI files. Do not edit.
+//
+// Per operation ("METHOD path", a tab, then JSON): s, its request body's schema reduced to what
+// validation needs (t type, p properties, r required, i items, e enum, n nullable, ml/mn
+// max/min length, max/min values), a, whether its 422 answer
+// lists errors as an array, k, the fields a GET's answer must keep under include_fields, and
+// b, whether the success answer is bare (an array) rather than the {{data, meta}} envelope.
+
+extension BodySchemaTable {{
+    static let rows = #"""
+{body}
+"""#
+}}
+'''
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--check", action="store_true")
     args = ap.parse_args()
-    text = render(operations())
+    ops = operations()
+    outputs = [(OUT, render(ops)), (SCHEMAS_OUT, render_schemas(ops))]
     if args.check:
-        if not OUT.exists() or OUT.read_text() != text:
-            print(f"{OUT} is stale: run scripts/generate-catalog.py", file=sys.stderr)
-            return 1
-        print(f"{OUT.relative_to(ROOT)} is up to date")
-        return 0
-    OUT.write_text(text)
-    print(f"wrote {OUT.relative_to(ROOT)}: {len(text.splitlines())} lines")
+        stale = [path for path, text in outputs if not path.exists() or path.read_text() != text]
+        for path in stale:
+            print(f"{path} is stale: run scripts/generate-catalog.py", file=sys.stderr)
+        if not stale:
+            print("the generated catalog is up to date")
+        return 1 if stale else 0
+    for path, text in outputs:
+        path.write_text(text)
+        print(f"wrote {path.relative_to(ROOT)}: {len(text.splitlines())} lines, {len(text)} bytes")
     return 0
 
 

@@ -29,8 +29,11 @@ if ((${#missing[@]})); then
   $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-# Test tools from PyPI (pytest drives the CLI tests, pexpect the REPL through a pty).
-python3 - <<'PY' || python3 -m pip install -q pytest pexpect pyyaml
-import pexpect, pytest, yaml  # noqa: F401
+# Test tools from PyPI: pytest drives the CLI tests, pexpect the REPL through a pty, requests
+# talks to the sandbox, PyYAML reads the OpenAPI files for the generator, schemathesis fuzzes
+# the sandbox against them.
+python3 - <<'PY' || python3 -m pip install -q pytest pexpect pyyaml requests schemathesis
+import shutil, pexpect, pytest, yaml, requests  # noqa: F401
+assert shutil.which("schemathesis")
 PY
 echo "setup: ready"

@@ -9,10 +9,20 @@ struct APIError: Error {
     let title: String
     var errors: [(String, String)] = []
     var detail: String?
+    /// Batch forms list their errors as an array of `{status, title, type}`.
+    var asArray = false
 
     func body(version: Substring) -> JSON {
         if version == "v2" {
             return .array([.object(JSONObject([("status", .int(Int64(status))), ("message", .string(title))]))])
+        }
+        if asArray {
+            let items: [JSON] = (errors.isEmpty ? [("", title)] : errors).map { field, message in
+                .object(JSONObject([("status", .int(Int64(status))), ("title", .string(field.isEmpty ? message : "\(field): \(message)")),
+                                    ("type", .string(APIError.typeURL))]))
+            }
+            return .object(JSONObject([("status", .int(Int64(status))), ("title", .string(title)), ("type", .string(APIError.typeURL)),
+                                       ("errors", .array(items))]))
         }
         var o = JSONObject([("status", .int(Int64(status))), ("title", .string(title)), ("type", .string(APIError.typeURL))])
         o["errors"] = .object(JSONObject(errors.map { ($0.0, .string($0.1)) }))

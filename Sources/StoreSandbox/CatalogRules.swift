@@ -14,6 +14,13 @@ enum CatalogRules {
         case "bc.catalog.products.update": return try updateProduct(&s, r)
         case "bc.catalog.products.update_many": return try updateProducts(&s, r)
         case "bc.catalog.products.variants.create": return try createVariant(&s, r)
+        case "bc.catalog.products.modifiers.create":
+            // The answer's label is the display name the request gave.
+            var body = try s.objectBody(r)
+            if body["label"] == nil { body["label"] = body["display_name"] ?? .string("") }
+            try s.checkParents(r)
+            let created = s.create(body, in: r.path, template: r.collectionTemplate, stringIDs: false)
+            return .ok(s.envelope(r, .object(created)), status: r.op.successStatus, applied: true)
         case "bc.catalog.variants.list": return s.list(r, items: s.all(template: "/v3/catalog/products/{}/variants").map(\.1))
         case "bc.catalog.summary.get": return .ok(s.envelope(r, summary(s)))
         case "bc.catalog.categories.tree.get": return .ok(s.envelope(r, tree(s)))
@@ -65,13 +72,13 @@ enum CatalogRules {
     static let productDefaults: [(String, JSON)] = [
         ("sku", ""), ("description", ""), ("weight", 0), ("width", 0), ("depth", 0), ("height", 0), ("price", 0),
         ("cost_price", 0), ("retail_price", 0), ("sale_price", 0), ("map_price", 0), ("tax_class_id", 0),
-        ("categories", []), ("brand_id", 0), ("option_set_id", .null), ("inventory_level", 0), ("inventory_warning_level", 0),
+        ("categories", []), ("brand_id", 0), ("inventory_level", 0), ("inventory_warning_level", 0),
         ("inventory_tracking", "none"), ("is_free_shipping", false), ("is_visible", true), ("is_featured", false),
         ("related_products", [-1]), ("warranty", ""), ("bin_picking_number", ""), ("layout_file", ""), ("upc", ""),
         ("mpn", ""), ("gtin", ""), ("search_keywords", ""), ("availability", "available"), ("availability_description", ""),
         ("condition", "New"), ("is_condition_shown", false), ("order_quantity_minimum", 0), ("order_quantity_maximum", 0),
         ("page_title", ""), ("meta_keywords", []), ("meta_description", ""), ("view_count", 0), ("sort_order", 0),
-        ("total_sold", 0), ("reviews_rating_sum", 0), ("reviews_count", 0), ("base_variant_id", .null),
+        ("total_sold", 0), ("reviews_rating_sum", 0), ("reviews_count", 0),
         ("custom_url", ["url": "", "is_customized": false]),
     ]
 
@@ -209,6 +216,9 @@ enum CatalogRules {
         if let parent = r.op.pathParameters.last.flatMap({ r.params[$0.name] }) {
             full["resource_id"] = Int64(parent).map { .int($0) } ?? .string(parent)
         }
+        // The kind of resource it hangs on: /catalog/brands/1/metafields → brand.
+        let owner = r.op.path.split(separator: "/").dropLast(2).last.map(String.init) ?? ""
+        full["resource_type"] = .string(["products": "product", "brands": "brand", "categories": "category", "variants": "variant"][owner] ?? owner)
         let created = s.create(full, in: r.path, template: r.collectionTemplate, stringIDs: false)
         return .ok(s.envelope(r, .object(created)), status: r.op.successStatus, applied: true)
     }

@@ -44,7 +44,7 @@ extension StoreState {
             return try deleteMany(r)
         case .singletonGet:
             guard let value = singletons[r.path] else { throw APIError.notFound() }
-            return .ok(envelope(r, value))
+            return .ok(envelope(r, Redaction.redact(value)))
         case .singletonCreate, .singletonUpsert:
             var value = r.body ?? .object(JSONObject())
             if r.op.kind == .singletonUpsert, case .object(let new) = value, case .object(var merged)? = singletons[r.path] {
@@ -52,7 +52,7 @@ extension StoreState {
                 value = .object(merged)
             }
             singletons[r.path] = value
-            return .ok(r.op.successStatus == 204 ? nil : envelope(r, value), status: r.op.successStatus, applied: true)
+            return .ok(r.op.successStatus == 204 ? nil : envelope(r, Redaction.redact(value)), status: r.op.successStatus, applied: true)
         case .singletonDelete:
             guard singletons.removeValue(forKey: r.path) != nil else { throw APIError.notFound() }
             return .ok(nil, status: 204, applied: true)
@@ -167,6 +167,9 @@ extension StoreState {
     func batchOutcome(_ r: SandboxRequest, _ done: [JSON], _ failures: [JSON]) -> Outcome {
         let total = done.count + failures.count
         let meta: JSON = ["total": .int(Int64(total)), "success": .int(Int64(done.count)), "failed": .int(Int64(failures.count))]
+        if failures.isEmpty && BodySchemaTable.entry(for: r.op)?.bareAnswer == true {
+            return .ok(.array(done), status: r.op.successStatus, applied: !done.isEmpty)
+        }
         if failures.isEmpty {
             return .ok(.object(JSONObject([("data", .array(done)), ("meta", meta)])), status: r.op.successStatus, applied: !done.isEmpty)
         }
@@ -256,11 +259,13 @@ extension StoreState {
     func project(_ item: JSONObject, _ r: SandboxRequest) -> JSONObject {
         var out = item
         if let fields = r.query("include_fields") {
-            let keep = Set(fields.split(separator: ",").map(String.init) + ["id"])
+            let required = BodySchemaTable.entry(for: r.op)?.requiredInAnswer ?? []
+            let keep = Set(fields.split(separator: ",").map(String.init) + ["id"] + required)
             out = JSONObject(item.filter { keep.contains($0.key) }.map { ($0.key, $0.value) })
         }
         if let fields = r.query("exclude_fields") {
-            for f in fields.split(separator: ",") where f != "id" { out[String(f)] = nil }
+            let required = Set(BodySchemaTable.entry(for: r.op)?.requiredInAnswer ?? [])
+            for f in fields.split(separator: ",") where f != "id" && !required.contains(String(f)) { out[String(f)] = nil }
         }
         if let include = r.query("include"), let id = item["id"] {
             let base = (r.op.kind == .get ? r.collectionPath : r.path) + "/" + StoreState.key(id)
@@ -281,7 +286,7 @@ extension StoreState {
 
     /// v3 answers `{data, meta}`; v2 answers the value itself.
     func envelope(_ r: SandboxRequest, _ data: JSON, pagination: JSON? = nil) -> JSON {
-        if r.isV2 || r.op.version == "digicert" { return data }
+        if r.isV2 || r.op.version == "digicert" || BodySchemaTable.entry(for: r.op)?.bareAnswer == true { return data }
         var meta = JSONObject()
         if let pagination { meta["pagination"] = pagination }
         return .object(JSONObject([("data", data), ("meta", .object(meta))]))

@@ -69,7 +69,7 @@ public final class Sandbox: Sendable {
     }
 
     /// The store as one JSON document.
-    public func snapshot() -> JSON { state.withLock { $0.snapshot } }
+    public func snapshot() -> JSON { Redaction.redact(state.withLock { $0.snapshot }) }
 
     public var log: [LogEntry] { control.withLock { $0.log } }
 
@@ -167,6 +167,8 @@ public final class Sandbox: Sendable {
             do throws(APIError) {
                 outcome = try s.handle(request)
             } catch {
+                var error = error
+                error.asArray = error.status == 422 && BodySchemaTable.entry(for: request.op)?.errorsAreArray == true
                 outcome = Outcome(status: error.status, body: error.body(version: request.op.version), applied: false)
             }
             if let database {

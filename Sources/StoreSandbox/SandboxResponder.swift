@@ -91,12 +91,24 @@ struct SandboxResponder: HTTPResponder {
                 do {
                     body = try JSON.parse(Array(bytes.readableBytesView))
                 } catch {
-                    let invalid = APIError.invalid("The request body is not valid JSON", [("body", error.description)])
+                    var invalid = APIError.invalid("The request body is not valid JSON", [("body", error.description)])
+                    invalid.asArray = BodySchemaTable.entry(for: op)?.errorsAreArray == true
                     return finish(json(422, invalid.body(version: version), headers: decision.headers), &entry)
                 }
             }
         }
-        entry.body = body
+        entry.body = body.map(Redaction.redact)
+        // Checked against the official request schema, as the API checks it; unknown fields drop.
+        if op.method == .POST || op.method == .PUT || body != nil, let table = BodySchemaTable.entry(for: op), let schema = table.schema {
+            // No body is an empty one: required fields are still required.
+            let (cleaned, problems) = schema.check(body ?? (schema.type == "array" ? .array([]) : .object(JSONObject())))
+            if !problems.isEmpty {
+                var error = APIError.invalid("The request payload is invalid", problems.map { ($0.field, $0.message) })
+                error.asArray = table.errorsAreArray
+                return finish(json(422, error.body(version: version), headers: decision.headers), &entry)
+            }
+            body = cleaned
+        }
 
         let outcome = sandbox.handle(SandboxRequest(op: op, params: params, path: apiPath, query: query, body: body))
         entry.applied = outcome.applied

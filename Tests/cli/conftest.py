@@ -8,7 +8,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 BIN = os.environ.get("STORESCRIPT_BIN", str(ROOT / ".build" / "debug" / "storescript"))
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def bin_path():
     assert os.path.exists(BIN), f"build first: {BIN} is missing"
     return BIN

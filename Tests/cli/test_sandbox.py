@@ -1,5 +1,6 @@
 """The embedded sandbox store over real HTTP: the API's envelope, errors, catalog rules,
 rate limits and faults."""
+import json
 import re
 import socket
 import time
@@ -289,7 +290,8 @@ def test_a_db_sandbox_survives_a_restart(bin_path, tmp_path):
         created = sb.post("/v3/catalog/brands", {"name": "Kept"}).json()["data"]
         assert sb.delete("/v3/catalog/brands/2").status_code == 204
         sb.put("/v3/catalog/products/1", {"price": 77.0})
-        sb.put(f"/v3/sites/1/certificate", {"certificate": "PEM"})
+        assert sb.put("/v3/sites/1/certificate", {"certificate": {"certificate": "PEM", "private_key": "KEY"}}).status_code == 200
+        assert "KEY" not in json.dumps(sb.log()) and "KEY" not in json.dumps(sb.state())
     finally:
         sb.stop()
     sb = Sandbox(bin_path, "--rate-limit", "off", "--db", db)
@@ -297,7 +299,9 @@ def test_a_db_sandbox_survives_a_restart(bin_path, tmp_path):
         brands = sb.get("/v3/catalog/brands").json()["data"]
         assert [b["name"] for b in brands] == ["Common Good", "OFS", "Kept"]
         assert sb.get("/v3/catalog/products/1").json()["data"]["price"] == 77.0
-        assert sb.get("/v3/sites/1/certificate").json()["data"]["certificate"] == "PEM"
+        cert = sb.get("/v3/sites/1/certificate").json()["data"]["certificate"]
+        assert cert["certificate"] == "PEM" and cert["private_key"] == "***"
+        assert "KEY" not in json.dumps(sb.log()) and "KEY" not in json.dumps(sb.state())
         assert sb.post("/v3/catalog/brands", {"name": "After"}).json()["data"]["id"] == created["id"] + 1
     finally:
         sb.stop()
@@ -339,3 +343,12 @@ def test_run_sandbox_starts_one_in_process(run):
 def test_repl_sandbox_says_so_in_its_banner(run):
     r = run("repl", "--sandbox", input="sandbox.url\n")
     assert "sandbox store at http://127.0.0.1:" in r.stdout
+
+
+def test_bodies_are_checked_against_the_official_request_schema(sandbox):
+    r = sandbox.put("/v3/sites/1/certificate", {"certificate": "not an object"})
+    assert r.status_code == 422 and r.json()["errors"]["certificate"] == "certificate must be an object, got string"
+    r = sandbox.post("/v3/catalog/brands", {"name": "x" * 300})
+    assert r.status_code == 422 and "longer than 255" in r.json()["errors"]["name"]
+    created = sandbox.post("/v3/catalog/brands", {"name": "Known fields only", "no_such_field": 1}).json()["data"]
+    assert "no_such_field" not in created
