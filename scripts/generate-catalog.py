@@ -140,17 +140,21 @@ def simplify(doc, schema, depth=0):
     if depth > 8 or not isinstance(s, dict):
         return {}
     if "allOf" in s:
-        merged = {"type": "object", "properties": {}, "required": []}
-        for sub in s["allOf"]:
-            sub = resolve(doc, sub)
-            merged["properties"].update(sub.get("properties") or {})
-            merged["required"] += sub.get("required") or []
-            for k in ("type", "nullable"):
-                if k in sub:
-                    merged[k] = sub[k]
-        merged["properties"].update(s.get("properties") or {})
-        merged["required"] += s.get("required") or []
-        s = merged
+        # Every part must hold: merge the parts' (themselves simplified) fields and requirements.
+        parts = [simplify(doc, sub, depth + 1) for sub in s["allOf"]]
+        rest = simplify(doc, {k: v for k, v in s.items() if k != "allOf"}, depth + 1)
+        merged = {}
+        for part in parts + [rest]:
+            for k, v in part.items():
+                if k == "p":
+                    merged.setdefault("p", {}).update(v)
+                elif k == "r":
+                    merged["r"] = sorted(set(merged.get("r", [])) | set(v))
+                else:
+                    merged[k] = v
+        if "p" in merged:
+            merged["t"] = "object"
+        return merged
     for combo in ("oneOf", "anyOf"):
         if combo in s:
             return {}  # any of several shapes: not checked
@@ -184,12 +188,18 @@ def request_schema(doc, op):
     return simplify(doc, media.get("schema", {})) if media else None
 
 
-def errors_are_array(doc, op):
-    """Whether this operation's 422 answer lists its errors as an array (batch forms)."""
+def error_shape(doc, op):
+    """How this operation's 422 answer holds its errors: 0 flat {status, title, type, errors{}},
+    1 an array of {status, title, type} (batch forms), 2 nested {errors: {status, ...}, meta}."""
     resp = resolve(doc, (op.get("responses") or {}).get("422", {}))
     media = (resp.get("content") or {}).get("application/json") or {}
     schema = simplify(doc, media.get("schema", {}))
-    return ((schema.get("p") or {}).get("errors") or {}).get("t") == "array"
+    errors = (schema.get("p") or {}).get("errors") or {}
+    if errors.get("t") == "array":
+        return 1
+    if "status" in (errors.get("p") or {}):
+        return 2
+    return 0
 
 
 def bare_answer(doc, op):
@@ -264,7 +274,7 @@ def operations():
             pagination=pagination if method == "get" else "none",
             success=statuses[0] if statuses else 200,
             delete_body=method == "delete" and "requestBody" in op,
-            body_schema=request_schema(doc, op), errors_array=errors_are_array(doc, op),
+            body_schema=request_schema(doc, op), error_shape=error_shape(doc, op),
             keep=response_required(doc, op) if method == "get" else [],
             bare=bare_answer(doc, op),
         )
@@ -328,8 +338,8 @@ def render_schemas(ops):
     import json
     lines = []
     for o in ops:
-        if o.get("body_schema") is not None or o.get("errors_array") or o.get("keep") or o.get("bare"):
-            entry = {"s": o.get("body_schema") or {}, "a": 1 if o.get("errors_array") else 0}
+        if o.get("body_schema") is not None or o.get("error_shape") or o.get("keep") or o.get("bare"):
+            entry = {"s": o.get("body_schema") or {}, "a": o.get("error_shape") or 0}
             if o.get("bare"):
                 entry["b"] = 1
             if o.get("keep"):
@@ -340,8 +350,8 @@ def render_schemas(ops):
 //
 // Per operation ("METHOD path", a tab, then JSON): s, its request body's schema reduced to what
 // validation needs (t type, p properties, r required, i items, e enum, n nullable, ml/mn
-// max/min length, max/min values), a, whether its 422 answer
-// lists errors as an array, k, the fields a GET's answer must keep under include_fields, and
+// max/min length, max/min values), a, how its 422 answer holds errors (0 flat, 1 an array,
+// 2 nested under errors), k, the fields a GET's answer must keep under include_fields, and
 // b, whether the success answer is bare (an array) rather than the {{data, meta}} envelope.
 
 extension BodySchemaTable {{

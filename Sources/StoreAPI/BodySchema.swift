@@ -1,8 +1,9 @@
 import JSON
 
 /// A request body's schema, reduced from the official OpenAPI file to what validation needs
-/// (see scripts/generate-catalog.py). The sandbox checks bodies against it as the API does,
-/// and keeps only the fields the API knows.
+/// (see scripts/generate-catalog.py). The sandbox checks bodies against it as the API does.
+/// Fields the schema does not describe pass through: the official files leave out some the
+/// API accepts (a modifier value's `label`).
 public final class BodySchema: Sendable {
     public let type: String?
     public let properties: [String: BodySchema]?
@@ -40,7 +41,7 @@ public final class BodySchema: Sendable {
         public let message: String
     }
 
-    /// The value with unknown object fields dropped, and what is wrong with it.
+    /// The value (checked fields normalized) and what is wrong with it.
     public func check(_ value: JSON, at path: String = "") -> (JSON, [Violation]) {
         var problems: [Violation] = []
         let cleaned = check(value, path, &problems)
@@ -92,8 +93,7 @@ public final class BodySchema: Sendable {
         guard let properties else { return .object(o) }
         var kept = JSONObject()
         for (k, v) in o {
-            guard let schema = properties[k] else { continue } // the API ignores fields it does not know
-            kept[k] = schema.check(v, path.isEmpty ? k : "\(path).\(k)", &problems)
+            kept[k] = properties[k]?.check(v, path.isEmpty ? k : "\(path).\(k)", &problems) ?? v
         }
         return .object(kept)
     }
@@ -101,12 +101,22 @@ public final class BodySchema: Sendable {
     private func article(_ t: String) -> String { t == "integer" || t == "array" || t == "object" ? "an \(t)" : "a \(t)" }
 }
 
+/// How an operation's 422 answer holds its errors.
+public enum ErrorShape: Int, Sendable {
+    /// `{status, title, type, errors: {field: message}}`
+    case flat = 0
+    /// `{status, title, type, errors: [{status, title, type}]}` (batch forms)
+    case array = 1
+    /// `{errors: {status, title, type, errors: {...}}, meta: {}}`
+    case nested = 2
+}
+
 /// The generated table of request schemas, read once on first use.
 public enum BodySchemaTable {
     public struct Entry: Sendable {
         public let schema: BodySchema?
-        /// The operation's 422 answer lists errors as an array.
-        public let errorsAreArray: Bool
+        /// How the operation's 422 answer holds its errors.
+        public let errorShape: ErrorShape
         /// Fields the answer must have whatever `include_fields` asks (the schema requires them).
         public let requiredInAnswer: [String]
         /// The success answer is the value itself, not `{data, meta}`.
@@ -119,7 +129,7 @@ public enum BodySchemaTable {
             guard let tab = line.firstIndex(of: "\t"), let j = try? JSON.parse(String(line[line.index(after: tab)...])) else { continue }
             let s = j["s"]
             let schema = (s?.objectValue?.count ?? 0) > 0 ? BodySchema(s!) : nil
-            out[String(line[..<tab])] = Entry(schema: schema, errorsAreArray: j["a"]?.intValue == 1,
+            out[String(line[..<tab])] = Entry(schema: schema, errorShape: ErrorShape(rawValue: Int(j["a"]?.intValue ?? 0)) ?? .flat,
                                               requiredInAnswer: j["k"]?.arrayValue?.compactMap(\.stringValue) ?? [],
                                               bareAnswer: j["b"]?.intValue == 1)
         }

@@ -1,4 +1,5 @@
 import JSON
+import StoreAPI
 
 /// An error as BigCommerce answers it: `{status, title, type, errors}` for v3 (plus
 /// `detail` where it gives one), `[{status, message}]` for v2.
@@ -9,14 +10,19 @@ struct APIError: Error {
     let title: String
     var errors: [(String, String)] = []
     var detail: String?
-    /// Batch forms list their errors as an array of `{status, title, type}`.
-    var asArray = false
+    /// How the operation's spec holds errors (batch forms list them; trees nest them).
+    var shape = ErrorShape.flat
 
     func body(version: Substring) -> JSON {
         if version == "v2" {
             return .array([.object(JSONObject([("status", .int(Int64(status))), ("message", .string(title))]))])
         }
-        if asArray {
+        if shape == .nested {
+            var inner = APIError(status: status, title: title, errors: errors, detail: detail)
+            inner.shape = .flat
+            return .object(JSONObject([("errors", inner.body(version: version)), ("meta", .object(JSONObject()))]))
+        }
+        if shape == .array {
             let items: [JSON] = (errors.isEmpty ? [("", title)] : errors).map { field, message in
                 .object(JSONObject([("status", .int(Int64(status))), ("title", .string(field.isEmpty ? message : "\(field): \(message)")),
                                     ("type", .string(APIError.typeURL))]))

@@ -14,10 +14,12 @@ enum CatalogRules {
         case "bc.catalog.products.update": return try updateProduct(&s, r)
         case "bc.catalog.products.update_many": return try updateProducts(&s, r)
         case "bc.catalog.products.variants.create": return try createVariant(&s, r)
+        case "bc.catalog.products.modifiers.update":
+            try requireValueLabels(try s.objectBody(r))
+            return nil
         case "bc.catalog.products.modifiers.create":
-            // The answer's label is the display name the request gave.
-            var body = try s.objectBody(r)
-            if body["label"] == nil { body["label"] = body["display_name"] ?? .string("") }
+            let body = try s.objectBody(r)
+            try requireValueLabels(body)
             try s.checkParents(r)
             let created = s.create(body, in: r.path, template: r.collectionTemplate, stringIDs: false)
             return .ok(s.envelope(r, .object(created)), status: r.op.successStatus, applied: true)
@@ -79,8 +81,13 @@ enum CatalogRules {
         ("condition", "New"), ("is_condition_shown", false), ("order_quantity_minimum", 0), ("order_quantity_maximum", 0),
         ("page_title", ""), ("meta_keywords", []), ("meta_description", ""), ("view_count", 0), ("sort_order", 0),
         ("total_sold", 0), ("reviews_rating_sum", 0), ("reviews_count", 0),
-        ("custom_url", ["url": "", "is_customized": false]),
     ]
+
+    /// `/blue-mug-1/`, as the store makes a product's URL from its name.
+    static func customURL(_ name: String) -> JSON {
+        let slug = String(name.lowercased().map { $0.isLetter || $0.isNumber ? $0 : "-" })
+        return ["url": .string("/\(slug)/"), "is_customized": false]
+    }
 
     static func calculatedPrice(_ s: StoreState, _ p: JSONObject) -> Double {
         let price = p["price"]?.doubleValue ?? 0
@@ -108,6 +115,7 @@ enum CatalogRules {
         var full = JSONObject()
         for k in ["name", "type"] { full[k] = body[k] }
         for (k, v) in productDefaults { full[k] = v }
+        full["custom_url"] = customURL(body["name"]?.stringValue ?? "product")
         for (k, v) in body where k != "variants" && k != "images" && k != "custom_fields" { full[k] = v }
         var created = s.create(full, in: products, template: PathShape.blank(products), stringIDs: false)
         created["calculated_price"] = .double(calculatedPrice(s, created))
@@ -172,6 +180,14 @@ enum CatalogRules {
         return s.batchOutcome(r, updated, failures)
     }
 
+    /// Every option value needs a label (the answer's schema requires one; the request's omits it).
+    static func requireValueLabels(_ body: JSONObject) throws(APIError) {
+        guard case .array(let values)? = body["option_values"] else { return }
+        for (i, v) in values.enumerated() where v["label"]?.stringValue == nil {
+            throw APIError.invalid("The request payload is invalid", [("option_values.\(i).label", "label is a required field")])
+        }
+    }
+
     // MARK: Variants and metafields
 
     static func createVariant(_ s: inout StoreState, _ r: SandboxRequest) throws(APIError) -> Outcome? {
@@ -194,7 +210,6 @@ enum CatalogRules {
         }
         var full = body
         full["product_id"] = .int(Int64(pid) ?? 0)
-        if full["price"] == nil { full["price"] = .null }
         let created = s.create(full, in: r.path, template: r.collectionTemplate, stringIDs: false)
         return .ok(s.envelope(r, .object(created)), status: r.op.successStatus, applied: true)
     }
@@ -216,9 +231,6 @@ enum CatalogRules {
         if let parent = r.op.pathParameters.last.flatMap({ r.params[$0.name] }) {
             full["resource_id"] = Int64(parent).map { .int($0) } ?? .string(parent)
         }
-        // The kind of resource it hangs on: /catalog/brands/1/metafields → brand.
-        let owner = r.op.path.split(separator: "/").dropLast(2).last.map(String.init) ?? ""
-        full["resource_type"] = .string(["products": "product", "brands": "brand", "categories": "category", "variants": "variant"][owner] ?? owner)
         let created = s.create(full, in: r.path, template: r.collectionTemplate, stringIDs: false)
         return .ok(s.envelope(r, .object(created)), status: r.op.successStatus, applied: true)
     }
@@ -234,15 +246,27 @@ enum CatalogRules {
         let value = all.reduce(0.0) { $0 + Double($1["inventory_level"]?.intValue ?? 0) * ($1["price"]?.doubleValue ?? 0) }
         let dates = all.compactMap { $0["date_created"]?.stringValue }.sorted()
         let category = s.collections["/v3/catalog/categories"]?.all.first
-        return .object(JSONObject([
-            ("inventory_count", .int(inventory)), ("variant_count", .int(Int64(variants.count))),
-            ("inventory_value", .double((value * 100).rounded() / 100)),
-            ("highest_variant_price", .double(prices.max() ?? 0)), ("lowest_variant_price", .double(prices.min() ?? 0)),
-            ("average_variant_price", .double(prices.isEmpty ? 0 : ((prices.reduce(0, +) / Double(prices.count)) * 100).rounded() / 100)),
-            ("oldest_variant_date", dates.first.map { .string($0) } ?? .null),
-            ("newest_variant_date", dates.last.map { .string($0) } ?? .null),
-            ("primary_category_id", category?["id"] ?? .null), ("primary_category_name", category?["name"] ?? .null),
-        ]))
+        var out = JSONObject()
+        out["inventory_count"] = .int(inventory)
+        out["variant_count"] = .int(Int64(variants.count))
+        out["inventory_value"] = .double((value * 100).rounded() / 100)
+        // The official schema types the lowest price as a decimal string and the others as numbers.
+        out["highest_variant_price"] = .double(prices.max() ?? 0)
+        out["lowest_variant_price"] = .string(decimal(prices.min() ?? 0))
+        let average = prices.isEmpty ? 0 : prices.reduce(0, +) / Double(prices.count)
+        out["average_variant_price"] = .double((average * 100).rounded() / 100)
+        // Fields with nothing to say are left out: the schema has no null for them.
+        out["oldest_variant_date"] = dates.first.map { .string($0) }
+        out["newest_variant_date"] = dates.last.map { .string($0) }
+        out["primary_category_id"] = category?["id"]
+        out["primary_category_name"] = category?["name"]
+        return .object(out)
+    }
+
+    static func decimal(_ d: Double) -> String {
+        let cents = Int64((d * 10000).rounded())
+        let frac = String(abs(cents) % 10000)
+        return "\(cents < 0 ? "-" : "")\(abs(cents) / 10000).\(String(repeating: "0", count: 4 - frac.count))\(frac)"
     }
 
     static func tree(_ s: StoreState) -> JSON {

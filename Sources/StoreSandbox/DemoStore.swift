@@ -56,7 +56,7 @@ enum DemoStore {
             var fields: [(String, JSON)] = [("name", .string(name)), ("type", n % 10 == 0 ? "digital" : "physical")]
             for (k, v) in CatalogRules.productDefaults { fields.append((k, v)) }
             fields += [
-                ("sku", .string("SKU-\(n)")),
+                ("custom_url", CatalogRules.customURL(name)), ("sku", .string("SKU-\(n)")),
                 ("description", .string("<p>\(name), made for the sandbox.</p>")), ("weight", .double(Double(n % 7) + 0.5)),
                 ("price", .double(price)), ("sale_price", .double(sale)), ("calculated_price", .double(sale > 0 ? sale : price)),
                 ("categories", .array([categories[n % categories.count]])), ("brand_id", brands[n % brands.count]),

@@ -168,7 +168,7 @@ public final class Sandbox: Sendable {
                 outcome = try s.handle(request)
             } catch {
                 var error = error
-                error.asArray = error.status == 422 && BodySchemaTable.entry(for: request.op)?.errorsAreArray == true
+                if error.status == 422 { error.shape = BodySchemaTable.entry(for: request.op)?.errorShape ?? .flat }
                 outcome = Outcome(status: error.status, body: error.body(version: request.op.version), applied: false)
             }
             if let database {

@@ -92,7 +92,7 @@ struct SandboxResponder: HTTPResponder {
                     body = try JSON.parse(Array(bytes.readableBytesView))
                 } catch {
                     var invalid = APIError.invalid("The request body is not valid JSON", [("body", error.description)])
-                    invalid.asArray = BodySchemaTable.entry(for: op)?.errorsAreArray == true
+                    invalid.shape = BodySchemaTable.entry(for: op)?.errorShape ?? .flat
                     return finish(json(422, invalid.body(version: version), headers: decision.headers), &entry)
                 }
             }
@@ -104,7 +104,7 @@ struct SandboxResponder: HTTPResponder {
             let (cleaned, problems) = schema.check(body ?? (schema.type == "array" ? .array([]) : .object(JSONObject())))
             if !problems.isEmpty {
                 var error = APIError.invalid("The request payload is invalid", problems.map { ($0.field, $0.message) })
-                error.asArray = table.errorsAreArray
+                error.shape = table.errorShape
                 return finish(json(422, error.body(version: version), headers: decision.headers), &entry)
             }
             body = cleaned
