@@ -64,3 +64,7 @@ def test_answers_match_the_official_schemas(sandbox, spec):
     print(f"{spec.name}: {tested} operations checked against the response schemas")
     assert r.returncode == 0, r.stdout[-4000:]
     assert tested > 0
+
+
+def test_the_official_catalog_files_are_there():
+    assert len(FILES) == 7, f"expected the catalog OpenAPI files in {SPECS}"
