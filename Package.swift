@@ -37,7 +37,7 @@ let package = Package(
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
-        .target(name: "StoreScript", dependencies: ["LuaKit", "CLineEdit", "StoreSandbox"]),
+        .target(name: "StoreScript", dependencies: ["LuaKit", "CLuaShim", "CLua", "CLineEdit", "StoreSandbox"]),
         .executableTarget(
             name: "storescript",
             dependencies: ["StoreScript", "StoreSandbox", .product(name: "ArgumentParser", package: "swift-argument-parser")]

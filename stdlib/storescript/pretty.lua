@@ -49,8 +49,10 @@ function M.format(value, opts)
     return (palette[kind] or palette.other) .. text .. palette.reset
   end
 
+  local null = rawget(_G, "json") and json.null
   local function scalar(v)
     local t = type(v)
+    if v == null and v ~= nil then return paint("nil", "json.null") end
     if t == "string" then return paint("string", quote(v)) end
     if t == "number" then
       if math.type(v) == "float" and v == math.floor(v) and v > -1e15 and v < 1e15 then

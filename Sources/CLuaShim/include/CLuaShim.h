@@ -100,6 +100,10 @@ void shim_set_host(lua_State *L, void *host);
 /* Routes SIGINT to rt->interrupt (a second Ctrl-C before it is honoured exits 130). */
 void shim_watch_sigint(shim_runtime *rt);
 
+/* The json module (json.c): pushes its table (decode, encode, array, is_array, null). A
+   lua_CFunction: call it protected. */
+int shim_open_json(lua_State *L);
+
 /* The C twin of a Swift no-op, for the call-overhead benchmark. */
 void shim_push_c_benchmark_function(lua_State *L);
 

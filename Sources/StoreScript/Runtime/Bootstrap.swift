@@ -89,6 +89,7 @@ package.searchers[2] = function(name)
   return f, path
 end
 if settings.path ~= "" then package.path = settings.path .. ";" .. package.path end
+package.loaded.json = json
 
 ---------------------------------------------------------------- help registry
 local docs = setmetatable({}, { __mode = "k" })

@@ -1,4 +1,5 @@
 import CLua
+import CLuaShim
 import LuaKit
 import StoreSandbox
 
@@ -40,6 +41,10 @@ public final class Runtime {
     }
 
     private func bootstrap() throws {
+        // json (C, in CLuaShim) first: the bootstrap's modules may use it.
+        shim_pushcfunction(lua.L, shim_open_json)
+        try lua.call(nargs: 0, nresults: 1)
+        try lua.setGlobal("json")
         try lua.load(Bootstrap.source, chunkName: Bootstrap.chunkName)
         lua.pushHostToken()
         scheduler.pushRoots()
