@@ -15,6 +15,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.3.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.30.0"),
     ],
     targets: [
         // liblua5.4 from Debian, linked dynamically so that Lua C modules (lua-cjson, lpeg) load.
@@ -37,6 +38,11 @@ let package = Package(
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
+        // HTTP to BigCommerce and DigiCert: transport, auth, errors. Knows nothing of Lua.
+        .target(name: "StoreClient", dependencies: [
+            "StoreAPI", "JSON", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
+        ]),
         .target(name: "StoreScript", dependencies: ["LuaKit", "CLuaShim", "CLua", "CLineEdit", "StoreSandbox"]),
         .executableTarget(
             name: "storescript",
@@ -47,6 +53,7 @@ let package = Package(
         .testTarget(name: "LuaKitTests", dependencies: ["LuaKit"]),
         .testTarget(name: "StoreAPITests", dependencies: ["StoreAPI"]),
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),
+        .testTarget(name: "StoreClientTests", dependencies: ["StoreClient", "StoreSandbox", "StoreAPI", "JSON"]),
         .testTarget(name: "StoreScriptTests", dependencies: ["StoreScript", "LuaKit"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,0 +1,146 @@
+import AsyncHTTPClient
+import JSON
+import NIOCore
+import NIOHTTP1
+
+/// One API request: a method, a path under the endpoint's base (`/v3/catalog/products/1`),
+/// query pairs (sent in order) and an optional JSON body.
+public struct APIRequest: Sendable {
+    public var method: String
+    public var path: String
+    public var query: [(String, String)]
+    public var body: [UInt8]?
+    public var headers: [(String, String)]
+    /// Seconds for the whole exchange.
+    public var timeout: Double
+
+    public init(method: String, path: String, query: [(String, String)] = [], body: [UInt8]? = nil,
+                headers: [(String, String)] = [], timeout: Double = 30) {
+        self.method = method
+        self.path = path
+        self.query = query
+        self.body = body
+        self.headers = headers
+        self.timeout = timeout
+    }
+}
+
+public struct APIResponse: Sendable {
+    public let status: Int
+    public let headers: [(String, String)]
+    public let body: [UInt8]
+
+    public func header(_ name: String) -> String? {
+        headers.first { $0.0.lowercased() == name.lowercased() }?.1
+    }
+}
+
+/// HTTP to one endpoint over AsyncHTTPClient: pooled keep-alive connections, TLS verified,
+/// redirects never followed with credentials, gzip accepted, errors read into `StoreError`.
+public final class StoreClient: Sendable {
+    public let endpoint: StoreEndpoint
+    let http: HTTPClient
+    static let maxBody = 64 * 1024 * 1024
+
+    public init(endpoint: StoreEndpoint) {
+        self.endpoint = endpoint
+        var config = HTTPClient.Configuration()
+        // A redirect would carry the token to wherever it points: refuse all, report it.
+        config.redirectConfiguration = .disallow
+        config.decompression = .enabled(limit: .ratio(50))
+        config.timeout = .init(connect: .seconds(10))
+        http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: config)
+    }
+
+    deinit { try? http.syncShutdown() }
+
+    /// The URL of a request: base + path + percent-encoded query.
+    func url(_ r: APIRequest) -> String {
+        var url = endpoint.baseURL + r.path
+        if !r.query.isEmpty {
+            url += "?" + r.query.map { Percent.encode($0.0) + "=" + Percent.encode($0.1) }.joined(separator: "&")
+        }
+        return url
+    }
+
+    public func send(_ r: APIRequest) async throws(StoreError) -> APIResponse {
+        var request = HTTPClientRequest(url: url(r))
+        request.method = HTTPMethod(rawValue: r.method)
+        request.headers.add(name: endpoint.authHeader, value: endpoint.credential.revealed)
+        request.headers.add(name: "Accept", value: "application/json")
+        request.headers.add(name: "Accept-Encoding", value: "gzip")
+        request.headers.add(name: "User-Agent", value: "storescript")
+        for (name, value) in r.headers { request.headers.replaceOrAdd(name: name, value: value) }
+        if let body = r.body {
+            request.headers.replaceOrAdd(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(bytes: body))
+        }
+        let response: HTTPClientResponse
+        let collected: ByteBuffer
+        do {
+            response = try await http.execute(request, timeout: .milliseconds(Int64(r.timeout * 1000)))
+            collected = try await response.body.collect(upTo: StoreClient.maxBody)
+        } catch {
+            throw classify(error, r)
+        }
+        let headers = response.headers.map { ($0.name, $0.value) }
+        let status = Int(response.status.code)
+        let bytes = Array(collected.readableBytesView)
+        if (300..<400).contains(status) {
+            let target = response.headers.first(name: "Location") ?? "?"
+            throw StoreError(kind: .refused, status: status, title: "redirect to \(target) not followed: it would carry the credentials",
+                             method: r.method, path: r.path, retryable: false)
+        }
+        guard (200..<300).contains(status) else {
+            var error = StoreError.from(status: status, body: bytes, contentType: response.headers.first(name: "Content-Type"),
+                                        method: r.method, path: r.path, requestID: response.headers.first(name: "X-Request-Id"))
+            error.title = endpoint.credential.redact(error.title)
+            error.detail = error.detail.map(endpoint.credential.redact)
+            throw error
+        }
+        return APIResponse(status: status, headers: headers, body: bytes)
+    }
+
+    /// What a transport failure means for the request: never sent (safe to retry), timed
+    /// out, or sent with an unknown outcome.
+    func classify(_ error: any Error, _ r: APIRequest) -> StoreError {
+        let text = endpoint.credential.redact(String(describing: error))
+        if let e = error as? HTTPClientError {
+            if e == .deadlineExceeded || e == .readTimeout || e == .writeTimeout {
+                return StoreError(kind: .timeout, title: "timed out after \(r.timeout) s; the outcome is unknown",
+                                  method: r.method, path: r.path, retryable: r.method != "POST")
+            }
+            if e == .connectTimeout {
+                return StoreError(kind: .notSent, title: "could not connect (timeout)", method: r.method, path: r.path, retryable: true)
+            }
+            if e == .remoteConnectionClosed || e == .cancelled {
+                return StoreError(kind: .outcomeUnknown, title: "the connection closed before an answer; the outcome is unknown",
+                                  method: r.method, path: r.path, retryable: r.method != "POST")
+            }
+        }
+        if text.contains("connectionRefused") || text.contains("Connection refused") || text.contains("connect(") {
+            return StoreError(kind: .notSent, title: "could not connect: \(text)", method: r.method, path: r.path, retryable: true)
+        }
+        return StoreError(kind: .outcomeUnknown, title: "the request failed: \(text); the outcome is unknown",
+                          method: r.method, path: r.path, retryable: r.method != "POST")
+    }
+}
+
+/// Percent-encoding of query parts (RFC 3986 unreserved characters stay; `:` and `,` too,
+/// as the API's filter keys and lists read better with them).
+enum Percent {
+    static func encode(_ s: String) -> String {
+        var out = ""
+        for b in s.utf8 {
+            switch b {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                 UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: "~"), UInt8(ascii: ":"), UInt8(ascii: ","):
+                out.unicodeScalars.append(Unicode.Scalar(b))
+            default:
+                let hex = Array("0123456789ABCDEF".utf8)
+                out += "%" + String(decoding: [hex[Int(b >> 4)], hex[Int(b & 15)]], as: UTF8.self)
+            }
+        }
+        return out
+    }
+}

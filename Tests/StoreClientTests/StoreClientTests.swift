@@ -1,0 +1,115 @@
+import JSON
+import StoreAPI
+import Testing
+@testable import StoreClient
+import StoreSandbox
+
+/// The client against the real sandbox over loopback HTTP.
+@Suite struct StoreClientAgainstTheSandbox {
+    func sandbox(_ configure: (inout SandboxConfiguration) -> Void = { _ in }) async throws -> (SandboxServer, StoreClient) {
+        var config = SandboxConfiguration()
+        config.rateLimit = nil
+        config.token = "client-test-token"
+        configure(&config)
+        let server = try await SandboxServer.start(try Sandbox(configuration: config))
+        let endpoint = try StoreEndpoint.bigCommerce(storeHash: "sandbox", token: Secret("client-test-token"), apiURL: server.baseURL)
+        return (server, StoreClient(endpoint: endpoint))
+    }
+
+    @Test("a GET returns the API's JSON; query filters travel percent-encoded")
+    func get() async throws {
+        let (server, client) = try await sandbox()
+        defer { Task { await server.stop() } }
+        let r = try await client.send(APIRequest(method: "GET", path: "/v3/catalog/products",
+                                                 query: [("id:in", "1,2"), ("name:like", "Mug 1")]))
+        #expect(r.status == 200)
+        let body = try JSON.parse(r.body)
+        #expect(body["data"]?.arrayValue?.map { $0["id"] } == [.int(1)])
+        #expect(r.header("X-Rate-Limit-Requests-Quota") == nil) // rate limits off
+    }
+
+    @Test("an error answer becomes a StoreError with status, title, field errors, method and path")
+    func errors() async throws {
+        let (server, client) = try await sandbox()
+        defer { Task { await server.stop() } }
+        let body = Array(#"{"name":"Sturdy Mug 1","type":"physical","weight":1,"price":1}"#.utf8)
+        do {
+            _ = try await client.send(APIRequest(method: "POST", path: "/v3/catalog/products", body: body))
+            Issue.record("expected a conflict")
+        } catch {
+            #expect(error.status == 409)
+            #expect(error.errors.first?.0 == "name")
+            #expect(error.description == "409 Conflict: name: The product name is a duplicate (POST /v3/catalog/products)")
+            #expect(!error.retryable)
+        }
+    }
+
+    @Test("the token never appears in an error, however the server answers")
+    func redaction() async throws {
+        let (server, _) = try await sandbox()
+        defer { Task { await server.stop() } }
+        let wrong = Secret("wrong-token-value")
+        let client = StoreClient(endpoint: try StoreEndpoint(baseURL: server.baseURL, credential: wrong))
+        do {
+            _ = try await client.send(APIRequest(method: "GET", path: "/v3/catalog/products"))
+            Issue.record("expected 401")
+        } catch {
+            #expect(error.status == 401)
+            #expect(!"\(error)".contains("wrong-token-value"))
+        }
+        #expect("\(wrong)" == "***")
+        #expect(String(reflecting: wrong) == "***")
+    }
+
+    @Test("a dropped connection after the change is reported as an unknown outcome, not retried for POST")
+    func droppedAfterApply() async throws {
+        let (server, client) = try await sandbox { $0.faults.dropAfterRate = 1 }
+        defer { Task { await server.stop() } }
+        do {
+            _ = try await client.send(APIRequest(method: "POST", path: "/v3/catalog/brands", body: Array(#"{"name":"X"}"#.utf8)))
+            Issue.record("expected a failure")
+        } catch {
+            #expect(error.kind == .outcomeUnknown)
+            #expect(!error.retryable)
+        }
+        #expect(server.sandbox.log.last?.applied == true)
+    }
+
+    @Test("a server slower than the timeout is a timeout")
+    func timeout() async throws {
+        let (server, client) = try await sandbox { $0.faults.slowRate = 1; $0.faults.slowMs = 2000 }
+        defer { Task { await server.stop() } }
+        do {
+            _ = try await client.send(APIRequest(method: "GET", path: "/v3/catalog/brands", timeout: 0.3))
+            Issue.record("expected a timeout")
+        } catch {
+            #expect(error.kind == .timeout)
+            #expect(error.retryable)
+        }
+    }
+
+    @Test("plain http is refused except to loopback; TLS is the only other way")
+    func plainHTTP() {
+        #expect(throws: StoreEndpoint.Refused.self) {
+            try StoreEndpoint(baseURL: "http://api.example.com/stores/x", credential: Secret("t"))
+        }
+        #expect(throws: StoreEndpoint.Refused.self) {
+            try StoreEndpoint(baseURL: "ftp://127.0.0.1/", credential: Secret("t"))
+        }
+        #expect((try? StoreEndpoint(baseURL: "http://127.0.0.1:8900/stores/sandbox/", credential: Secret("t")))?.baseURL
+            == "http://127.0.0.1:8900/stores/sandbox")
+        #expect((try? StoreEndpoint(baseURL: "http://[::1]:1/x", credential: Secret("t"))) != nil)
+        #expect((try? StoreEndpoint(baseURL: "http://localhost.evil.com/x", credential: Secret("t"))) == nil)
+    }
+
+    @Test("non-JSON and HTML error pages are described as such")
+    func htmlErrors() {
+        let e = StoreError.from(status: 502, body: Array("<html>bad gateway</html>".utf8), contentType: "text/html",
+                                method: "GET", path: "/v3/x", requestID: nil)
+        #expect(e.detail == "the server answered with an HTML page, not JSON")
+        #expect(e.retryable)
+        let d = StoreError.from(status: 400, body: Array(#"{"errors":[{"code":"invalid_csr","message":"The CSR is invalid"}]}"#.utf8),
+                                contentType: "application/json", method: "POST", path: "/services/v2/order/certificate/ssl_plus", requestID: nil)
+        #expect(d.errors.first?.0 == "invalid_csr")
+    }
+}
