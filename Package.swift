@@ -43,7 +43,7 @@ let package = Package(
             "StoreAPI", "JSON", .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),
-        .target(name: "StoreScript", dependencies: ["LuaKit", "CLuaShim", "CLua", "CLineEdit", "StoreSandbox"]),
+        .target(name: "StoreScript", dependencies: ["LuaKit", "CLuaShim", "CLua", "CLineEdit", "StoreSandbox", "StoreClient", "StoreAPI", "JSON"]),
         .executableTarget(
             name: "storescript",
             dependencies: ["StoreScript", "StoreSandbox", .product(name: "ArgumentParser", package: "swift-argument-parser")]

@@ -235,7 +235,7 @@ static void decode_value(reader *r) {
     }
 }
 
-static int json_decode(lua_State *L) {
+int shim_json_decode(lua_State *L) {
     size_t len;
     const char *s = luaL_checklstring(L, 1, &len);
     reader r = { s, s, s + len, L, 0 };
@@ -419,7 +419,7 @@ static void encode_value(lua_State *L, out_buffer *b, int idx, int depth) {
     }
 }
 
-static int json_encode(lua_State *L) {
+int shim_json_encode(lua_State *L) {
     luaL_checkany(L, 1);
     lua_settop(L, 1);
     out_buffer *b = lua_newuserdatauv(L, sizeof(out_buffer), 0);
@@ -457,7 +457,7 @@ int shim_open_json(lua_State *L) {
     lua_setfield(L, -2, "__name");
     lua_rawsetp(L, LUA_REGISTRYINDEX, &k_array_mt);
     luaL_Reg fns[] = {
-        { "decode", json_decode }, { "encode", json_encode }, { "array", json_array },
+        { "decode", shim_json_decode }, { "encode", shim_json_encode }, { "array", json_array },
         { "is_array", json_is_array }, { NULL, NULL },
     };
     luaL_newlib(L, fns);

@@ -103,6 +103,9 @@ void shim_watch_sigint(shim_runtime *rt);
 /* The json module (json.c): pushes its table (decode, encode, array, is_array, null). A
    lua_CFunction: call it protected. */
 int shim_open_json(lua_State *L);
+/* json.decode(string) and json.encode(value) as lua_CFunctions, for Swift to call protected. */
+int shim_json_decode(lua_State *L);
+int shim_json_encode(lua_State *L);
 
 /* The C twin of a Swift no-op, for the call-overhead benchmark. */
 void shim_push_c_benchmark_function(lua_State *L);

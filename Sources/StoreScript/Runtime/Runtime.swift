@@ -26,6 +26,7 @@ public final class Runtime {
     public let options: Options
     /// The in-process sandbox of `--sandbox` (started with the runtime, stopped with the process).
     public private(set) var sandbox: SandboxServer?
+    private var bindings: BindingsHost?
 
     public init(options: Options = Options()) throws {
         self.options = options
@@ -57,6 +58,14 @@ public final class Runtime {
         try lua.push(options.quiet ? "warn" : "info")
         try lua.rawSet(-2, field: "log_level")
         try lua.call(nargs: 4, nresults: 0)
+        // bc and digicert: two tables now; their namespaces and bindings on first access.
+        let host = BindingsHost(runtime: self)
+        bindings = host
+        try lua.load(BindingsLua.source, chunkName: BindingsLua.chunkName)
+        try host.push()
+        try lua.call(nargs: 1, nresults: 2)
+        try lua.setGlobal("digicert")
+        try lua.setGlobal("bc")
     }
 
     /// The global `sandbox`: where the in-process sandbox answers (the bindings use it).

@@ -1,0 +1,323 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CLua
+import CLuaShim
+import JSON
+import LuaKit
+import StoreAPI
+import StoreClient
+
+/// The Swift half of `bc` and `digicert`: what a name is (namespace, binding, nothing), the
+/// binding functions themselves, and the clients they send through.
+final class BindingsHost {
+    unowned let runtime: Runtime
+    private var clients: [String: StoreClient] = [:]
+
+    init(runtime: Runtime) { self.runtime = runtime }
+
+    /// Every prefix of every Lua name (`bc`, `bc.catalog`, ...), built on first use.
+    static let namespaces: Set<String> = {
+        var out: Set<String> = ["bc.op"]
+        for name in OperationCatalog.byLuaName.keys {
+            var parts = name.split(separator: ".").dropLast()
+            while !parts.isEmpty {
+                out.insert(parts.joined(separator: "."))
+                parts = parts.dropLast()
+            }
+        }
+        return out
+    }()
+
+    static func operation(_ name: String) -> Operation? {
+        if name.hasPrefix("bc.op.") { return OperationCatalog.byOperationID[String(name.dropFirst(6))] }
+        return OperationCatalog.byLuaName[name]
+    }
+
+    /// Pushes the table of host functions the Lua half receives. [-0, +1]
+    func push() throws {
+        let lua = runtime.lua
+        try lua.newTable()
+        try lua.setFunctions(-1, prefix: "bindings", [
+            ("kind", { call in
+                let name = try call.string(1, "name")
+                if BindingsHost.operation(name) != nil { try call.push("binding") }
+                else if BindingsHost.namespaces.contains(name) { try call.push("namespace") }
+                else { call.pushNil() }
+                return 1
+            }),
+            ("binding", { [unowned self] call in
+                let name = try call.string(1, "name")
+                guard let op = BindingsHost.operation(name) else { call.pushNil(); return 1 }
+                try self.pushBinding(op, name: name, on: call.L)
+                return 1
+            }),
+            ("list_of", { call in
+                let base = try call.string(1, "name")
+                for suffix in [".list", ".list_all"] {
+                    if let op = BindingsHost.operation(base + suffix), op.pagination == .page {
+                        try call.push(base + suffix)
+                        return 1
+                    }
+                }
+                call.pushNil()
+                return 1
+            }),
+            ("path_params", { call in
+                call.push(Int64(BindingsHost.operation(try call.string(1, "name"))?.pathParameters.count ?? 0))
+                return 1
+            }),
+        ])
+    }
+
+    private func pushBinding(_ op: Operation, name: String, on L: OpaquePointer) throws {
+        try runtime.lua.push(function: name) { [unowned self] call in try self.invoke(op, name, call) }
+        if L != runtime.lua.L { lua_xmove(runtime.lua.L, L, 1) }
+    }
+
+    // MARK: A call
+
+    private func invoke(_ op: Operation, _ name: String, _ call: LuaCall) throws -> Int32 {
+        var path = op.path
+        let params = op.pathParameters
+        for (i, p) in params.enumerated() {
+            let index = Int32(i + 1)
+            let value: String
+            switch (p.type, call.type(index)) {
+            case ("integer", LUA_TNUMBER): value = String(try call.integer(index, p.luaName))
+            case ("integer", _): throw call.argumentError(index, p.luaName, expected: "integer")
+            case (_, LUA_TSTRING): value = try call.string(index, p.luaName)
+            case (_, LUA_TNUMBER): value = String(try call.integer(index, p.luaName))
+            default: throw call.argumentError(index, p.luaName, expected: "string")
+            }
+            guard !value.isEmpty else { throw call.argumentError(index, p.luaName, expected: "a non-empty \(p.type)") }
+            path = path.replacingFirst("{\(p.name)}", with: PathEncoding.encode(value))
+        }
+        let payload = Int32(params.count + 1)
+        let options = payload + 1
+        for (index, what) in [(payload, "payload"), (options, "options")] where !call.isNoneOrNil(index) && call.type(index) != LUA_TTABLE {
+            throw call.argumentError(index, what, expected: "table")
+        }
+        let sendsBody = op.method == .POST || op.method == .PUT || (op.method == .DELETE && op.deleteHasBody)
+        var query: [(String, String)] = []
+        var body: [UInt8]?
+        if sendsBody {
+            if !call.isNoneOrNil(payload) { body = try encodeJSON(call, payload, name) }
+        } else if !call.isNoneOrNil(payload) {
+            query = try queryPairs(call.value(payload), name: name, argument: payload)
+        }
+        var timeout = 30.0
+        var headers: [(String, String)] = []
+        if case .table(let o) = try call.value(options) {
+            if case .table(let q)? = o.fields[.string("query")] { query += try queryPairs(.table(q), name: name, argument: options) }
+            if let t = o.fields[.string("timeout")] {
+                switch t {
+                case .integer(let i) where i > 0: timeout = Double(i)
+                case .number(let d) where d > 0 && d.isFinite: timeout = d
+                default: throw LuaError(.argument, "\(name): option timeout expected a positive number of seconds")
+                }
+            }
+            if case .table(let h)? = o.fields[.string("headers")] {
+                for (k, v) in h.fields { if case .string(let ks) = k, case .string(let vs) = v { headers.append((ks.text, vs.text)) } }
+            }
+        }
+        if op.kind == .deleteMany {
+            let everything = query.contains { $0.0 == "all" && $0.1 == "true" }
+            query.removeAll { $0.0 == "all" }
+            if query.isEmpty && body == nil && !everything {
+                throw LuaError(.argument, "\(name): refusing to delete everything without a filter; "
+                    + "pass one (e.g. {[\"id:in\"] = {1, 2}}) or {all = true} if you mean it")
+            }
+        }
+        let client = try client(for: op, name: name)
+        let request = APIRequest(method: op.method.rawValue, path: path, query: query, body: body, headers: headers, timeout: timeout)
+        return try runtime.scheduler.suspend(call) { wakeup in
+            Task {
+                do throws(StoreError) {
+                    let response = try await client.send(request)
+                    wakeup { lua, co in try BindingResults.push(response, op: op, lua: lua, co: co) }
+                } catch {
+                    wakeup { lua, co in try BindingResults.pushFailure(error, lua: lua, co: co) }
+                }
+            }
+        }
+    }
+
+    private func encodeJSON(_ call: LuaCall, _ index: Int32, _ name: String) throws -> [UInt8] {
+        let L = call.L
+        shim_pushcfunction(L, shim_json_encode)
+        lua_pushvalue(L, index)
+        let status = shim_pcall(L, 1, 1, 0)
+        defer { lua_settop(L, -2) }
+        guard status == LUA_OK, let bytes = runtime.lua.bytes(at: -1, on: L) else {
+            let why = runtime.lua.string(at: -1, on: L) ?? "cannot encode the payload"
+            throw LuaError(.argument, "\(name): payload: \(why.replacingFirst("json.encode: ", with: ""))")
+        }
+        return bytes
+    }
+
+    /// `{["id:in"] = {1, 2}, is_visible = true}` → `id:in=1,2&is_visible=true`, keys sorted.
+    private func queryPairs(_ value: LuaValue, name: String, argument: Int32) throws -> [(String, String)] {
+        guard case .table(let t) = value else { return [] }
+        var pairs: [(String, String)] = []
+        for (k, v) in t.fields {
+            guard case .string(let key) = k else {
+                throw LuaError(.argument, "\(name): argument #\(argument) (query) keys must be strings, got \(k.typeName)")
+            }
+            pairs.append((key.text, try queryValue(v, name: name, key: key.text)))
+        }
+        return pairs.sorted { $0.0 < $1.0 }
+    }
+
+    private func queryValue(_ v: LuaValue, name: String, key: String) throws -> String {
+        switch v {
+        case .boolean(let b): return b ? "true" : "false"
+        case .integer(let i): return String(i)
+        case .number(let d):
+            guard d.isFinite else { throw LuaError(.argument, "\(name): query \(key) cannot be \(d)") }
+            return d == d.rounded() && abs(d) < 1e15 ? String(Int64(d)) : String(d)
+        case .string(let s): return s.text
+        case .table(let t) where t.fields.isEmpty: return try t.array.map { try queryValue($0, name: name, key: key) }.joined(separator: ",")
+        default: throw LuaError(.argument, "\(name): query \(key) expected a boolean, number, string or list, got \(v.typeName)")
+        }
+    }
+
+    // MARK: Clients
+
+    private func client(for op: Operation, name: String) throws -> StoreClient {
+        let service = op.version == "digicert" ? "digicert" : "bc"
+        if let c = clients[service] { return c }
+        let env = Environment.self
+        let endpoint: StoreEndpoint
+        do {
+            if service == "digicert" {
+                if let server = runtime.sandbox {
+                    endpoint = try .digiCert(apiKey: Secret(server.sandbox.configuration.token), apiURL: server.rootURL)
+                } else if let key = env["DIGICERT_API_KEY"] {
+                    endpoint = try .digiCert(apiKey: Secret(key), apiURL: env["DIGICERT_API_URL"])
+                } else {
+                    throw LuaError(.runtime, "\(name): no DigiCert account configured: set DIGICERT_API_KEY, or pass --sandbox")
+                }
+            } else if let server = runtime.sandbox {
+                endpoint = try .bigCommerce(storeHash: server.sandbox.configuration.storeHash,
+                                            token: Secret(server.sandbox.configuration.token), apiURL: server.baseURL)
+            } else if let hash = env["BIGCOMMERCE_STORE_HASH"], let token = env["BIGCOMMERCE_ACCESS_TOKEN"] ?? env["BIGCOMMERCE_AUTH_TOKEN"] {
+                endpoint = try .bigCommerce(storeHash: hash, token: Secret(token), apiURL: env["BIGCOMMERCE_API_URL"])
+            } else {
+                throw LuaError(.runtime, "\(name): no store configured: set BIGCOMMERCE_STORE_HASH and BIGCOMMERCE_ACCESS_TOKEN, or pass --sandbox")
+            }
+        } catch let refused as StoreEndpoint.Refused {
+            throw LuaError(.runtime, "\(name): \(refused.description)")
+        }
+        let c = StoreClient(endpoint: endpoint)
+        clients[service] = c
+        return c
+    }
+
+}
+
+/// What a successful answer becomes in Lua.
+enum BindingResults {
+    /// Pushes `true, results...` on `co`: v3 envelopes give `data, meta`; v2 and DigiCert the
+    /// decoded body; 204 (or no body) `true`.
+    static func push(_ response: APIResponse, op: Operation, lua: LuaState, co: OpaquePointer) throws -> Int32 {
+        lua_pushboolean(co, 1)
+        if response.status == 204 || response.body.isEmpty {
+            lua_pushboolean(co, 1)
+            return 2
+        }
+        let L = lua.L
+        shim_pushcfunction(L, shim_json_decode)
+        try lua.push(bytes: response.body)
+        guard shim_pcall(L, 1, 1, 0) == LUA_OK else {
+            let why = lua.string(at: -1) ?? "?"
+            lua.pop()
+            lua_settop(co, -2)
+            let error = StoreError(kind: .invalidResponse, status: response.status, title: "the answer is not valid JSON (\(why))",
+                                   method: op.method.rawValue, path: op.path, retryable: false)
+            throw LuaError(.runtime, error.description)
+        }
+        if op.version == "v3", lua_type(L, -1) == LUA_TTABLE {
+            try lua.rawGet(-1, field: "data")
+            if lua_type(L, -1) != LUA_TNIL {
+                try lua.rawGet(-2, field: "meta")
+                lua_rotate(L, -3, -1) // data meta body → data meta? rotate body to top
+                lua.pop()
+                lua_xmove(L, co, 2)
+                return 3
+            }
+            lua.pop()
+        }
+        lua_xmove(L, co, 1)
+        return 2
+    }
+}
+
+extension BindingResults {
+    /// Pushes `false, error` on `co`: the error is a table with a readable __tostring.
+    static func pushFailure(_ error: StoreError, lua: LuaState, co: OpaquePointer) throws -> Int32 {
+        var fields: [LuaValue: LuaValue] = [
+            .string("status"): .integer(Int64(error.status)), .string("title"): .string(error.title),
+            .string("method"): .string(error.method), .string("path"): .string(error.path),
+            .string("retryable"): .boolean(error.retryable), .string("message"): .string(error.description),
+        ]
+        if let t = error.type { fields[.string("type")] = .string(t) }
+        if let d = error.detail { fields[.string("detail")] = .string(d) }
+        if let r = error.requestID { fields[.string("request_id")] = .string(r) }
+        var errors: [LuaValue: LuaValue] = [:]
+        for (k, v) in error.errors { errors[.string(k)] = .string(v) }
+        fields[.string("errors")] = .table(LuaTable(fields: errors))
+        try lua.push(.table(LuaTable(fields: fields)))
+        try pushErrorMeta(lua)
+        lua_setmetatable(lua.L, -2)
+        lua_pushboolean(co, 0)
+        lua_xmove(lua.L, co, 1)
+        return 2
+    }
+
+    /// The metatable of API errors, made once and kept in the registry. [-0, +1]
+    static func pushErrorMeta(_ lua: LuaState) throws {
+        try lua.rawGet(LUA_REGISTRY, field: "storescript.error")
+        if lua.type(at: -1) == LUA_TTABLE { return }
+        lua.pop()
+        try lua.load("return { __name = 'storescript.error', __tostring = function(e) return rawget(e, 'message') end }",
+                     chunkName: "=[storescript.error]")
+        try lua.call(nargs: 0, nresults: 1)
+        lua_pushvalue(lua.L, -1)
+        try lua.rawSet(LUA_REGISTRY, field: "storescript.error")
+    }
+}
+
+/// Percent-encoding of one path segment.
+enum PathEncoding {
+    static func encode(_ s: String) -> String {
+        var out = ""
+        for b in s.utf8 {
+            switch b {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                 UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: "~"):
+                out.unicodeScalars.append(Unicode.Scalar(b))
+            default:
+                let hex = Array("0123456789ABCDEF".utf8)
+                out += "%" + String(decoding: [hex[Int(b >> 4)], hex[Int(b & 15)]], as: UTF8.self)
+            }
+        }
+        return out
+    }
+}
+
+/// The process environment.
+enum Environment {
+    static subscript(_ name: String) -> String? {
+        getenv(name).map { String(cString: $0) }.flatMap { $0.isEmpty ? nil : $0 }
+    }
+}
+
+extension String {
+    func replacingFirst(_ target: String, with replacement: String) -> String {
+        guard let r = firstRange(of: target) else { return self }
+        var s = self
+        s.replaceSubrange(r, with: replacement)
+        return s
+    }
+}

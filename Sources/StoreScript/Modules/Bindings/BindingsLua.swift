@@ -1,0 +1,104 @@
+/// The Lua half of `bc` and `digicert`: namespaces made on first access (start-up does not
+/// grow with the catalog), list helpers (`each`, `all`, `count`) over any paginated list.
+enum BindingsLua {
+    static let chunkName = "=[storescript.bindings]"
+
+    static let source = #"""
+local host = ...
+local names = setmetatable({}, { __mode = "k" })   -- namespace table → its Lua name
+
+local function list_helpers(name)
+  local base = name:match("^(.*)%.each$") or name:match("^(.*)%.all$") or name:match("^(.*)%.count$")
+  if not base then return nil end
+  local list_name = host.list_of(base)
+  if not list_name then return nil end
+  local list, path_params = host.binding(list_name), host.path_params(list_name)
+  local helper = name:match("%.(%a+)$")
+
+  -- Splits (path params..., query?) and returns a call with the query replaced.
+  local function split(...)
+    local n = select("#", ...)
+    local params = table.pack(...)
+    local query = params[path_params + 1]
+    if query ~= nil and type(query) ~= "table" then
+      error(string.format("%s: argument #%d (query) expected table, got %s", name, path_params + 1, type(query)), 3)
+    end
+    local q = {}
+    for k, v in pairs(query or {}) do q[k] = v end
+    return params, q
+  end
+  local function page(params, q, number)
+    q.page = number
+    params[path_params + 1] = q
+    return list(table.unpack(params, 1, path_params + 1))
+  end
+
+  if helper == "count" then
+    return function(...)
+      local params, q = split(...)
+      q.limit = 1
+      local _, meta = page(params, q, 1)
+      return meta and meta.pagination and meta.pagination.total or 0
+    end
+  end
+  local function each(...)
+    local params, q = split(...)
+    local data, meta = page(params, q, q.page or 1)
+    local current, i = q.page or 1, 0
+    local ahead
+    local function fetch_ahead()
+      local p = meta and meta.pagination
+      if p and p.current_page < p.total_pages then
+        local nextp = current + 1
+        local copy = {}
+        for k, v in pairs(q) do copy[k] = v end
+        ahead = async.spawn(function() return page(table.move(params, 1, path_params, 1, {}), copy, nextp) end)
+      else
+        ahead = nil
+      end
+    end
+    fetch_ahead()
+    return function()
+      i = i + 1
+      if data[i] ~= nil then return data[i] end
+      if not ahead then return nil end
+      data, meta = ahead:wait()
+      current, i = current + 1, 1
+      fetch_ahead()
+      return data[i]
+    end
+  end
+  if helper == "each" then return each end
+  return function(...)
+    local out = json.array {}
+    for item in each(...) do out[#out + 1] = item end
+    return out
+  end
+end
+
+local function resolve(t, key)
+  if type(key) ~= "string" then return nil end
+  local name = names[t] .. "." .. key
+  local kind = host.kind(name)
+  local value
+  if kind == "binding" then
+    value = host.binding(name)
+  elseif kind == "namespace" then
+    value = setmetatable({}, getmetatable(t))
+    names[value] = name
+  else
+    value = list_helpers(name)
+  end
+  if value ~= nil then rawset(t, key, value) end
+  return value
+end
+
+local meta = { __index = resolve, __name = "storescript.namespace" }
+local roots = {}
+for _, root in ipairs({ "bc", "digicert" }) do
+  roots[root] = setmetatable({}, meta)
+  names[roots[root]] = root
+end
+return roots.bc, roots.digicert
+"""#
+}

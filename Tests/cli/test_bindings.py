@@ -1,0 +1,51 @@
+"""bc.* against the in-process sandbox: the first slice of the bindings (issue 4)."""
+
+
+def test_acceptance_each_counts_the_sandbox_products(run):
+    r = run("run", "--sandbox", "-e", "for p in bc.catalog.products.each{limit=250} do n=(n or 0)+1 end print(n)")
+    assert (r.returncode, r.stdout) == (0, "50\n"), r.stderr
+
+
+def test_a_recipe_reads_updates_and_handles_errors(run, script):
+    path = script("""
+local p = bc.catalog.products.get(1)
+assert(math.type(p.id) == "integer")
+local data, meta = bc.catalog.products.list{["id:in"] = {1, 2, 3}, include_fields = "name,price"}
+assert(#data == 3 and meta.pagination.total == 3)
+local updated = bc.catalog.products.update(1, {price = 12.5})
+assert(updated.price == 12.5)
+local ok, err = pcall(bc.catalog.products.create, {name = p.name, type = "physical", weight = 1, price = 1})
+assert(not ok and err.status == 409 and err.errors.name and err.method == "POST")
+print(tostring(err))
+assert(bc.catalog.products.count() == 50)
+assert(#bc.catalog.products.all{limit = 7} == 50)
+assert(bc.op.getProduct(1).price == 12.5)
+assert(bc.catalog.products.delete(2) == true)
+local results = async.map({3, 4, 5}, function(id) return bc.catalog.products.get(id).id end, {concurrency = 3})
+print(table.concat(results, ","))
+""")
+    r = run("run", "--sandbox", path)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == ("409 Conflict: name: The product name is a duplicate (POST /v3/catalog/products)\n3,4,5\n")
+
+
+def test_bad_arguments_name_the_binding_and_the_argument(run):
+    r = run("run", "--sandbox", "-e", "print(select(2, pcall(bc.catalog.products.get, 'x'))) "
+            "print(select(2, pcall(bc.catalog.products.delete_many))) print(bc.catalog.products.nonesuch)")
+    assert r.stdout.splitlines() == [
+        "bc.catalog.products.get: argument #1 (product_id) expected integer, got string",
+        "bc.catalog.products.delete_many: refusing to delete everything without a filter; pass one "
+        "(e.g. {[\"id:in\"] = {1, 2}}) or {all = true} if you mean it",
+        "nil",
+    ]
+
+
+def test_without_a_store_the_error_says_what_to_do(run):
+    r = run("-e", "bc.catalog.products.get(1)", env={"BIGCOMMERCE_STORE_HASH": "", "BIGCOMMERCE_ACCESS_TOKEN": ""})
+    assert r.returncode == 1
+    assert "no store configured: set BIGCOMMERCE_STORE_HASH and BIGCOMMERCE_ACCESS_TOKEN, or pass --sandbox" in r.stderr
+
+
+def test_the_token_never_shows(run):
+    r = run("run", "--sandbox", "-e", "local ok, e = pcall(bc.catalog.products.get, 999999) print(tostring(e))")
+    assert "404" in r.stdout and "sandbox-token" not in r.stdout + r.stderr
