@@ -63,6 +63,9 @@ struct Storescript: ParsableCommand {
 
     /// Usage errors exit 2 (ArgumentParser's default is 64); help and version exit 0.
     static func main() async {
+        if let invocation = FastPath.parse(Array(CommandLine.arguments.dropFirst())) {
+            Glibc.exit(FastPath.run(invocation))
+        }
         do {
             var command = try parseAsRoot(ScriptArguments.separatingScriptArguments(Array(CommandLine.arguments.dropFirst())))
             if var command = command as? AsyncParsableCommand {

@@ -30,7 +30,8 @@ local back = json.decode(json.encode(doc))
 t.equal(back.data[1].id, 7)
 t.equal(math.type(back.data[1].id), "integer")
 t.equal(back.data[1].categories[2], 2)
-t.equal(json.encode(back), json.encode(json.decode(json.encode(back))))
+t.equal(back.data[1].visible, true)
+t.ok(json.is_array(back.data[1].categories) and not json.is_array(back.data[1].meta))
 
 -- What JSON cannot carry is refused with a clear error.
 local function fails(f, arg, pattern)

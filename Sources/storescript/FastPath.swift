@@ -1,0 +1,80 @@
+import StoreScript
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Running a script is what cron does every few minutes, so its start-up matters; parsing
+/// the command line through ArgumentParser costs more than the whole Lua start-up (Swift's
+/// reflection and conformance look-ups, which grow with the binary: BENCHMARKS.md). The plain
+/// forms (`run [options] FILE|- [ARGS...]`, `[run] [options] -e CODE [ARGS...]`) are read here;
+/// anything else — help, a subcommand, an unknown option, a bad value — goes to ArgumentParser,
+/// which owns every message and the usage text.
+enum FastPath {
+    struct Invocation {
+        var options = Runtime.Options()
+        var lock: String?
+        var code: String?
+        var file: String?
+        var arguments: [String] = []
+    }
+
+    static func parse(_ args: [String]) -> Invocation? {
+        var i = 0
+        if args.first == "run" { i = 1 }
+        var inv = Invocation()
+        func value() -> String? {
+            guard i + 1 < args.count else { return nil }
+            i += 1
+            return args[i]
+        }
+        while i < args.count {
+            let a = args[i]
+            switch a {
+            case "--quiet": inv.options.quiet = true
+            case "--sandbox": inv.options.sandbox = true
+            case "--timeout":
+                guard let v = value().flatMap(Double.init), v > 0 else { return nil }
+                inv.options.timeoutSeconds = v
+            case "--max-memory":
+                guard let v = value().flatMap({ Int($0) }), v > 0 else { return nil }
+                inv.options.memoryLimitMB = v
+            case "--lock":
+                guard let v = value() else { return nil }
+                inv.lock = v
+            case "--log-format":
+                guard let v = value().flatMap(Runtime.LogFormat.init(rawValue:)) else { return nil }
+                inv.options.logFormat = v
+            case "-e":
+                guard let v = value() else { return nil }
+                inv.code = v
+                inv.arguments = Array(args[(i + 1)...])
+                return args.first == "run" || inv.code != nil ? inv : nil
+            default:
+                guard args.first == "run", a == "-" || !a.hasPrefix("-") else { return nil }
+                inv.file = a
+                inv.arguments = Array(args[(i + 1)...])
+                return inv
+            }
+            i += 1
+        }
+        return nil
+    }
+
+    /// Runs the invocation and returns the exit status.
+    static func run(_ inv: Invocation) -> Int32 {
+        let runner = BatchRunner(options: inv.options, lockPath: inv.lock)
+        if let code = inv.code {
+            return runner.run(.inline(code), arguments: inv.arguments, programName: programName)
+        }
+        let say = Diagnostics(format: inv.options.logFormat)
+        do {
+            return runner.run(try ScriptSource.read(path: inv.file!), arguments: inv.arguments, programName: programName)
+        } catch let refusal as ScriptSource.Refusal {
+            say.error(refusal.message)
+            return ExitStatus.usage
+        } catch {
+            say.error("\(error)")
+            return ExitStatus.usage
+        }
+    }
+}
