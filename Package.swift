@@ -46,7 +46,7 @@ let package = Package(
         .target(name: "StoreScript", dependencies: ["LuaKit", "CLuaShim", "CLua", "CLineEdit", "StoreSandbox", "StoreClient", "StoreAPI", "JSON"]),
         .executableTarget(
             name: "storescript",
-            dependencies: ["StoreScript", "StoreSandbox", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["StoreScript", "StoreSandbox", "StoreAPI", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         // Bridge micro-benchmarks (scripts/bench/); not installed.
         .executableTarget(name: "storescript-bench", dependencies: ["LuaKit", "CLuaShim", "CLua"]),

@@ -1,4 +1,5 @@
 import ArgumentParser
+import StoreAPI
 import StoreSandbox
 import StoreScript
 #if canImport(Glibc)
@@ -56,7 +57,7 @@ struct Storescript: ParsableCommand {
 
             \(ExitStatus.summary)
             """,
-        subcommands: [Run.self, Repl.self, SandboxCommand.self]
+        subcommands: [Run.self, Repl.self, SandboxCommand.self, Docs.self]
     )
 
     @OptionGroup var script: ScriptOptions
@@ -178,5 +179,14 @@ enum ScriptArguments {
             return out
         }
         return args
+    }
+}
+
+struct Docs: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Print the reference of every binding (Markdown), generated from the operation catalog.")
+
+    func run() throws {
+        Console.out(Reference.markdown())
     }
 }

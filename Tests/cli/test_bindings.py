@@ -49,3 +49,21 @@ def test_without_a_store_the_error_says_what_to_do(run):
 def test_the_token_never_shows(run):
     r = run("run", "--sandbox", "-e", "local ok, e = pcall(bc.catalog.products.get, 999999) print(tostring(e))")
     assert "404" in r.stdout and "sandbox-token" not in r.stdout + r.stderr
+
+
+def test_help_of_a_binding_shows_method_path_parameters_and_summary(run):
+    r = run("-e", "help(bc.catalog.products.get)")
+    assert r.stdout.splitlines()[:4] == [
+        "bc.catalog.products.get(product_id, query?, options?)",
+        "  GET /v3/catalog/products/{product_id}",
+        "  Get a Product",
+        "  path: product_id (integer)",
+    ]
+
+
+def test_docs_prints_the_whole_reference(run):
+    r = run("docs")
+    assert r.returncode == 0
+    assert r.stdout.startswith("# storescript bindings")
+    assert r.stdout.count("\n### `") == 275
+    assert "### `digicert.orders.create(product_id, body?, options?)`" in r.stdout

@@ -63,6 +63,12 @@ final class BindingsHost {
                 call.pushNil()
                 return 1
             }),
+            ("doc", { call in
+                let name = try call.string(1, "name")
+                guard let op = BindingsHost.operation(name) else { call.pushNil(); return 1 }
+                try call.push(Reference.help(op, name: name))
+                return 1
+            }),
             ("path_params", { call in
                 call.push(Int64(BindingsHost.operation(try call.string(1, "name"))?.pathParameters.count ?? 0))
                 return 1

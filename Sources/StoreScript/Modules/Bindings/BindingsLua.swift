@@ -83,6 +83,7 @@ local function resolve(t, key)
   local value
   if kind == "binding" then
     value = host.binding(name)
+    package.loaded["storescript.docs"][value] = host.doc(name)
   elseif kind == "namespace" then
     value = setmetatable({}, getmetatable(t))
     names[value] = name
