@@ -126,15 +126,17 @@ public final class StoreClient: Sendable {
     }
 }
 
-/// Percent-encoding of query parts (RFC 3986 unreserved characters stay; `:` and `,` too,
-/// as the API's filter keys and lists read better with them).
-enum Percent {
-    static func encode(_ s: String) -> String {
+/// Percent-encoding (RFC 3986 unreserved characters stay). In queries `:` and `,` stay too,
+/// as the API's filter keys and lists read better with them; in a path segment they do not.
+public enum Percent {
+    public static func encode(_ s: String, keeping extra: Set<UInt8> = [UInt8(ascii: ":"), UInt8(ascii: ",")]) -> String {
         var out = ""
         for b in s.utf8 {
             switch b {
             case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                 UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: "~"), UInt8(ascii: ":"), UInt8(ascii: ","):
+                 UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: "~"):
+                out.unicodeScalars.append(Unicode.Scalar(b))
+            case _ where extra.contains(b):
                 out.unicodeScalars.append(Unicode.Scalar(b))
             default:
                 let hex = Array("0123456789ABCDEF".utf8)
@@ -143,4 +145,7 @@ enum Percent {
         }
         return out
     }
+
+    /// One path segment: only unreserved characters stay.
+    public static func encodeSegment(_ s: String) -> String { encode(s, keeping: []) }
 }

@@ -66,9 +66,14 @@ enum FastPath {
         if let code = inv.code {
             return runner.run(.inline(code), arguments: inv.arguments, programName: programName)
         }
-        let say = Diagnostics(format: inv.options.logFormat)
+        return runFile(inv.file!, arguments: inv.arguments, runner: runner)
+    }
+
+    /// Reads a script file (refusing directories and bytecode with exit 2) and runs it.
+    static func runFile(_ path: String, arguments: [String], runner: BatchRunner) -> Int32 {
+        let say = Diagnostics(format: runner.options.logFormat)
         do {
-            return runner.run(try ScriptSource.read(path: inv.file!), arguments: inv.arguments, programName: programName)
+            return runner.run(try ScriptSource.read(path: path), arguments: arguments, programName: programName)
         } catch let refusal as ScriptSource.Refusal {
             say.error(refusal.message)
             return ExitStatus.usage

@@ -145,18 +145,7 @@ struct Repl: ParsableCommand {
 let programName = CommandLine.arguments.first ?? "storescript"
 
 func runFile(_ path: String, arguments: [String], _ script: ScriptOptions) -> Int32 {
-    let say = Diagnostics(format: script.runtimeOptions.logFormat)
-    do {
-        let source = try ScriptSource.read(path: path)
-        return BatchRunner(options: script.runtimeOptions, lockPath: script.lock)
-            .run(source, arguments: arguments, programName: programName)
-    } catch let refusal as ScriptSource.Refusal {
-        say.error(refusal.message)
-        return ExitStatus.usage
-    } catch {
-        say.error("\(error)")
-        return ExitStatus.usage
-    }
+    FastPath.runFile(path, arguments: arguments, runner: BatchRunner(options: script.runtimeOptions, lockPath: script.lock))
 }
 
 /// Everything after `run FILE` belongs to the script, options included, as with `lua FILE ...`:

@@ -20,7 +20,7 @@ import Testing
         let start = LuaState.monotonicNow()
         _ = try runScript("async.all{function() async.sleep(0.2) end, function() async.sleep(0.2) end, function() async.sleep(0.2) end}")
         let elapsed = LuaState.monotonicNow() - start
-        #expect(elapsed < 0.45)
+        #expect(elapsed < 0.55) // sequential would be 0.6
         #expect(elapsed >= 0.2)
     }
 

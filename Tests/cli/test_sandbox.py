@@ -219,11 +219,11 @@ def test_dropped_after_apply_shows_in_the_log_as_applied(sandbox):
 
 
 def test_slow_answers_outlast_the_client_timeout(sandbox):
-    sandbox.faults(slow_rate=1.0, slow_ms=1500)
+    sandbox.faults(slow_rate=1.0, slow_ms=3000)
     start = time.monotonic()
     with pytest.raises(requests.exceptions.Timeout):
         sandbox.get("/v3/catalog/brands", timeout=0.3)
-    assert time.monotonic() - start < 1.0
+    assert time.monotonic() - start < 2.5
     sandbox.faults(slow_rate=0)
 
 
@@ -239,7 +239,7 @@ def test_latency_range(sandbox):
     sandbox.faults(latency_ms=100, latency_max_ms=150)
     start = time.monotonic()
     sandbox.get("/v3/catalog/brands")
-    assert 0.1 <= time.monotonic() - start < 0.5
+    assert 0.1 <= time.monotonic() - start < 1.0
 
 
 def test_faults_repeat_with_a_seed(bin_path):

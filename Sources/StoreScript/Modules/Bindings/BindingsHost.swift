@@ -97,7 +97,7 @@ final class BindingsHost {
             default: throw call.argumentError(index, p.luaName, expected: "string")
             }
             guard !value.isEmpty else { throw call.argumentError(index, p.luaName, expected: "a non-empty \(p.type)") }
-            path = path.replacingFirst("{\(p.name)}", with: PathEncoding.encode(value))
+            path = path.replacingFirst("{\(p.name)}", with: Percent.encodeSegment(value))
         }
         let payload = Int32(params.count + 1)
         let options = payload + 1
@@ -291,24 +291,6 @@ extension BindingResults {
         try lua.call(nargs: 0, nresults: 1)
         lua_pushvalue(lua.L, -1)
         try lua.rawSet(LUA_REGISTRY, field: "storescript.error")
-    }
-}
-
-/// Percent-encoding of one path segment.
-enum PathEncoding {
-    static func encode(_ s: String) -> String {
-        var out = ""
-        for b in s.utf8 {
-            switch b {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                 UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: "~"):
-                out.unicodeScalars.append(Unicode.Scalar(b))
-            default:
-                let hex = Array("0123456789ABCDEF".utf8)
-                out += "%" + String(decoding: [hex[Int(b >> 4)], hex[Int(b & 15)]], as: UTF8.self)
-            }
-        }
-        return out
     }
 }
 
