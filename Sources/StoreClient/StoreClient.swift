@@ -39,11 +39,24 @@ public struct APIResponse: Sendable {
 /// redirects never followed with credentials, gzip accepted, errors read into `StoreError`.
 public final class StoreClient: Sendable {
     public let endpoint: StoreEndpoint
+    public let limiter = RateLimiter()
+    public let retry: RetryPolicy
     let http: HTTPClient
     static let maxBody = 64 * 1024 * 1024
 
-    public init(endpoint: StoreEndpoint) {
+    /// How often and how long a failed request is tried again.
+    public struct RetryPolicy: Sendable {
+        public var maxAttempts = 5
+        /// Seconds, from the first attempt, after which no new attempt starts.
+        public var maxTotal = 120.0
+        public var baseDelay = 0.25
+        public var maxDelay = 10.0
+        public init() {}
+    }
+
+    public init(endpoint: StoreEndpoint, retry: RetryPolicy = RetryPolicy()) {
         self.endpoint = endpoint
+        self.retry = retry
         var config = HTTPClient.Configuration()
         // A redirect would carry the token to wherever it points: refuse all, report it.
         config.redirectConfiguration = .disallow
@@ -63,7 +76,39 @@ public final class StoreClient: Sendable {
         return url
     }
 
+    /// Sends with the rate limiter's permission, and tries again what may be tried again: 429s
+    /// (after the window resets), and 5xx answers and connection failures of GET, PUT and
+    /// DELETE; a POST only when it provably never reached the server.
     public func send(_ r: APIRequest) async throws(StoreError) -> APIResponse {
+        let start = RateLimiter.now()
+        var attempt = 0
+        while true {
+            attempt += 1
+            await limiter.acquire()
+            do throws(StoreError) {
+                let response = try await sendOnce(r)
+                await limiter.update(headers: response.headers, status: response.status)
+                return response
+            } catch {
+                if let headers = error.headers { await limiter.update(headers: headers, status: error.status) } else { await limiter.release() }
+                let idempotent = r.method != "POST"
+                let again = error.status == 429 || (error.retryable && (idempotent || error.kind == .notSent))
+                let elapsed = RateLimiter.now() - start
+                guard again, attempt < retry.maxAttempts, elapsed < retry.maxTotal else {
+                    var final = error
+                    final.attempts = attempt
+                    throw final
+                }
+                if error.status != 429 {
+                    // Exponential backoff with full jitter (the limiter handles 429 waits).
+                    let cap = min(retry.maxDelay, retry.baseDelay * Double(1 << min(attempt - 1, 10)))
+                    try? await Task.sleep(for: .milliseconds(Int(Double.random(in: 0...cap) * 1000)))
+                }
+            }
+        }
+    }
+
+    private func sendOnce(_ r: APIRequest) async throws(StoreError) -> APIResponse {
         var request = HTTPClientRequest(url: url(r))
         request.method = HTTPMethod(rawValue: r.method)
         request.headers.add(name: endpoint.authHeader, value: endpoint.credential.revealed)
@@ -94,6 +139,7 @@ public final class StoreClient: Sendable {
         guard (200..<300).contains(status) else {
             var error = StoreError.from(status: status, body: bytes, contentType: response.headers.first(name: "Content-Type"),
                                         method: r.method, path: r.path, requestID: response.headers.first(name: "X-Request-Id"))
+            error.headers = headers
             error.title = endpoint.credential.redact(error.title)
             error.detail = error.detail.map(endpoint.credential.redact)
             throw error

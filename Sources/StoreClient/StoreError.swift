@@ -29,6 +29,10 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
     public var path: String
     public var requestID: String?
     public var retryable: Bool
+    /// How many attempts were made before giving up.
+    public var attempts = 1
+    /// The answer's headers, when there was an answer (the limiter reads them).
+    var headers: [(String, String)]?
 
     public init(kind: Kind, status: Int = 0, title: String, type: String? = nil, detail: String? = nil,
                 errors: [(String, String)] = [], method: String, path: String, requestID: String? = nil, retryable: Bool) {

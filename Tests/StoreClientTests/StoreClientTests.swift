@@ -77,8 +77,11 @@ import StoreSandbox
 
     @Test("a server slower than the timeout is a timeout")
     func timeout() async throws {
-        let (server, client) = try await sandbox { $0.faults.slowRate = 1; $0.faults.slowMs = 2000 }
+        let (server, _) = try await sandbox { $0.faults.slowRate = 1; $0.faults.slowMs = 2000 }
         defer { Task { await server.stop() } }
+        var once = StoreClient.RetryPolicy()
+        once.maxAttempts = 1
+        let client = StoreClient(endpoint: try StoreEndpoint(baseURL: server.baseURL, credential: Secret("client-test-token")), retry: once)
         do {
             _ = try await client.send(APIRequest(method: "GET", path: "/v3/catalog/brands", timeout: 0.3))
             Issue.record("expected a timeout")
@@ -111,5 +114,65 @@ import StoreSandbox
         let d = StoreError.from(status: 400, body: Array(#"{"errors":[{"code":"invalid_csr","message":"The CSR is invalid"}]}"#.utf8),
                                 contentType: "application/json", method: "POST", path: "/services/v2/order/certificate/ssl_plus", requestID: nil)
         #expect(d.errors.first?.0 == "invalid_csr")
+    }
+}
+
+@Suite struct Politeness {
+    func sandbox(_ configure: (inout SandboxConfiguration) -> Void) async throws -> (SandboxServer, StoreClient) {
+        var config = SandboxConfiguration()
+        config.token = "t"
+        configure(&config)
+        let server = try await SandboxServer.start(try Sandbox(configuration: config))
+        let endpoint = try StoreEndpoint.bigCommerce(storeHash: "sandbox", token: Secret("t"), apiURL: server.baseURL)
+        return (server, StoreClient(endpoint: endpoint))
+    }
+
+    @Test("many tasks share one limiter: every request succeeds and none goes over quota")
+    func limiter() async throws {
+        let (server, client) = try await sandbox { $0.rateLimit = .init(quota: 5, windowMs: 1000) }
+        defer { Task { await server.stop() } }
+        let start = RateLimiter.now()
+        try await withThrowingTaskGroup(of: Int.self) { group in
+            for id in 1...12 {
+                group.addTask { try await client.send(APIRequest(method: "GET", path: "/v3/catalog/products/\(id)")).status }
+            }
+            for try await status in group { #expect(status == 200) }
+        }
+        let elapsed = RateLimiter.now() - start
+        let limited = server.sandbox.log.filter { $0.status == 429 }.count
+        #expect(limited <= Int(elapsed.rounded(.up))) // at most one 429 a window
+        #expect(elapsed >= 1.5) // 12 requests at 5 per second need three windows
+    }
+
+    @Test("after a 429 the client waits for the window and tries again")
+    func recovers() async throws {
+        let (server, client) = try await sandbox { $0.rateLimit = .init(quota: 2, windowMs: 800); $0.faults.stormRate = 0 }
+        defer { Task { await server.stop() } }
+        // Use the window up behind the client's back, so its next request meets a 429.
+        for _ in 0..<2 {
+            _ = try? await StoreClient(endpoint: client.endpoint).send(APIRequest(method: "GET", path: "/v3/catalog/brands"))
+        }
+        let r = try await client.send(APIRequest(method: "GET", path: "/v3/catalog/brands"))
+        #expect(r.status == 200)
+        #expect(server.sandbox.log.filter { $0.status == 429 }.count == 1)
+    }
+
+    @Test("5xx answers to GET are retried with backoff; a POST whose outcome is unknown is not")
+    func retries() async throws {
+        let (server, client) = try await sandbox { $0.rateLimit = nil; $0.faults.errorRate = 0.3; $0.seed = 3 }
+        defer { Task { await server.stop() } }
+        for id in 1...10 {
+            let r = try await client.send(APIRequest(method: "GET", path: "/v3/catalog/products/\(id)"))
+            #expect(r.status == 200)
+        }
+        #expect(server.sandbox.log.contains { $0.status >= 500 })
+        server.sandbox.setFaults({ var f = SandboxConfiguration.Faults(); f.dropAfterRate = 1; return f }())
+        do {
+            _ = try await client.send(APIRequest(method: "POST", path: "/v3/catalog/brands", body: Array(#"{"name":"Once"}"#.utf8)))
+            Issue.record("expected a failure")
+        } catch {
+            #expect(error.kind == .outcomeUnknown && error.attempts == 1)
+        }
+        #expect(server.sandbox.log.filter { $0.method == "POST" && $0.applied }.count == 1)
     }
 }
