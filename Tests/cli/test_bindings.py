@@ -67,3 +67,20 @@ def test_docs_prints_the_whole_reference(run):
     assert r.stdout.startswith("# storescript bindings")
     assert r.stdout.count("\n### `") == 275
     assert "### `digicert.orders.create(product_id, body?, options?)`" in r.stdout
+
+
+def test_batch_forms_split_into_the_api_batch_size(run):
+    code = """
+local items = {}
+for id = 1, 37 do items[#items + 1] = {id = id, price = id + 0.5} end
+local updated = bc.catalog.products.update_many(items)
+local h = io.popen('curl -s ' .. sandbox.root .. '/__sandbox/log')
+local log = json.decode(h:read('a')) h:close()
+local puts, largest = 0, 0
+for _, e in ipairs(log) do
+  if e.method == 'PUT' then puts = puts + 1 largest = math.max(largest, #e.body) end
+end
+print(#updated, puts, largest, bc.catalog.products.get(37).price)
+"""
+    r = run("run", "--sandbox", "-e", code)
+    assert (r.returncode, r.stdout) == (0, "37\t4\t10\t37.5\n"), r.stderr

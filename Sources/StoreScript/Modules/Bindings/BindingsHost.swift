@@ -63,6 +63,14 @@ final class BindingsHost {
                 call.pushNil()
                 return 1
             }),
+            ("batch_limit", { call in
+                guard let op = BindingsHost.operation(try call.string(1, "name")), op.arrayBody, let limit = op.batchLimit else {
+                    call.pushNil()
+                    return 1
+                }
+                call.push(Int64(limit))
+                return 1
+            }),
             ("doc", { call in
                 let name = try call.string(1, "name")
                 guard let op = BindingsHost.operation(name) else { call.pushNil(); return 1 }

@@ -76,13 +76,39 @@ local function list_helpers(name)
   end
 end
 
+-- A batch binding takes an array of any length: it goes in requests of the size the API
+-- allows, run concurrently (within the rate limit), and the results come back concatenated.
+local function batched(name, raw)
+  local limit, path_params = host.batch_limit(name), host.path_params(name)
+  if not limit then return raw end
+  return function(...)
+    local args = table.pack(...)
+    local payload = args[path_params + 1]
+    if type(payload) ~= "table" or #payload <= limit then return raw(...) end
+    local chunks = {}
+    for i = 1, #payload, limit do
+      chunks[#chunks + 1] = json.array(table.move(payload, i, math.min(i + limit - 1, #payload), 1, {}))
+    end
+    local results = async.map(chunks, function(chunk)
+      local a = table.move(args, 1, args.n, 1, {})
+      a[path_params + 1] = chunk
+      return (raw(table.unpack(a, 1, args.n)))
+    end, { concurrency = 4 })
+    local out = json.array {}
+    for _, r in ipairs(results) do
+      if type(r) == "table" then for _, item in ipairs(r) do out[#out + 1] = item end end
+    end
+    return out
+  end
+end
+
 local function resolve(t, key)
   if type(key) ~= "string" then return nil end
   local name = names[t] .. "." .. key
   local kind = host.kind(name)
   local value
   if kind == "binding" then
-    value = host.binding(name)
+    value = batched(name, host.binding(name))
     package.loaded["storescript.docs"][value] = host.doc(name)
   elseif kind == "namespace" then
     value = setmetatable({}, getmetatable(t))
