@@ -84,3 +84,19 @@ print(#updated, puts, largest, bc.catalog.products.get(37).price)
 """
     r = run("run", "--sandbox", "-e", code)
     assert (r.returncode, r.stdout) == (0, "37\t4\t10\t37.5\n"), r.stderr
+
+
+def test_the_raw_escape_hatch(run):
+    code = """
+local data, meta = bc.get("/v3/catalog/products", {limit = 2, ["id:in"] = {1, 2, 3}})
+print(#data, meta.pagination.total)
+print(bc.post("/v3/catalog/brands", {name = "Raw"}).name)
+print(bc.request{method = "PUT", path = "/v2/shipping/carrier/connection", body = {carrier_id = "x", connection = {}}})
+print(select(2, pcall(bc.request, {method = "PATCH", path = "/v3/x"})))
+print(tostring(select(2, pcall(bc.get, "/v3/nope"))))
+"""
+    r = run("run", "--sandbox", "-e", code)
+    assert r.stdout.splitlines() == [
+        "2\t3", "Raw", "true", "bc.request: method must be GET, POST, PUT or DELETE",
+        "404 Not Found: No such endpoint: /v3/nope (GET /v3/nope)",
+    ], r.stderr

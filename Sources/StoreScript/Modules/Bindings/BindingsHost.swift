@@ -63,6 +63,7 @@ final class BindingsHost {
                 call.pushNil()
                 return 1
             }),
+            ("request", { [unowned self] call in try self.request(call) }),
             ("batch_limit", { call in
                 guard let op = BindingsHost.operation(try call.string(1, "name")), op.arrayBody, let limit = op.batchLimit else {
                     call.pushNil()
@@ -149,7 +150,56 @@ final class BindingsHost {
             Task {
                 do throws(StoreError) {
                     let response = try await client.send(request)
-                    wakeup { lua, co in try BindingResults.push(response, op: op, lua: lua, co: co) }
+                    wakeup { lua, co in
+                        try BindingResults.push(response, envelope: op.version == "v3", method: op.method.rawValue, path: op.path, lua: lua, co: co)
+                    }
+                } catch {
+                    wakeup { lua, co in try BindingResults.pushFailure(error, lua: lua, co: co) }
+                }
+            }
+        }
+    }
+
+    /// `bc.request{method =, path =, query =, body =, headers =, timeout =}`: any path of the
+    /// store's API, with the same limiter, retries, results and errors as the bindings.
+    private func request(_ call: LuaCall) throws -> Int32 {
+        let name = "bc.request"
+        try call.table(1, "request")
+        guard case .table(let spec) = try call.value(1) else { return 0 }
+        func field(_ key: String) -> LuaValue? { spec.fields[.string(key)] }
+        guard case .string(let m)? = field("method"), ["GET", "POST", "PUT", "DELETE"].contains(m.text.uppercased()) else {
+            throw LuaError(.argument, "\(name): method must be GET, POST, PUT or DELETE")
+        }
+        guard case .string(let p)? = field("path"), p.text.hasPrefix("/") else {
+            throw LuaError(.argument, "\(name): path must be a string starting with / (such as /v3/catalog/products)")
+        }
+        let method = m.text.uppercased()
+        var query: [(String, String)] = []
+        if let q = field("query") { query = try queryPairs(q, name: name, argument: 1) }
+        var body: [UInt8]?
+        if field("body") != nil {
+            lua_pushfield_raw(call.L, 1, "body")
+            defer { lua_settop(call.L, -2) }
+            body = try encodeJSON(call, lua_gettop(call.L), name)
+        }
+        var headers: [(String, String)] = []
+        if case .table(let h)? = field("headers") {
+            for (k, v) in h.fields { if case .string(let ks) = k, case .string(let vs) = v { headers.append((ks.text, vs.text)) } }
+        }
+        var timeout = 30.0
+        if case .number(let t)? = field("timeout"), t > 0 { timeout = t }
+        if case .integer(let t)? = field("timeout"), t > 0 { timeout = Double(t) }
+        let path = p.text
+        guard let service = OperationCatalog.all.first(where: { $0.version != "digicert" }) else { return 0 }
+        let client = try client(for: service, name: name)
+        let apiRequest = APIRequest(method: method, path: path, query: query, body: body, headers: headers, timeout: timeout)
+        return try runtime.scheduler.suspend(call) { wakeup in
+            Task {
+                do throws(StoreError) {
+                    let response = try await client.send(apiRequest)
+                    wakeup { lua, co in
+                        try BindingResults.push(response, envelope: path.hasPrefix("/v3/"), method: method, path: path, lua: lua, co: co)
+                    }
                 } catch {
                     wakeup { lua, co in try BindingResults.pushFailure(error, lua: lua, co: co) }
                 }
@@ -234,7 +284,7 @@ final class BindingsHost {
 enum BindingResults {
     /// Pushes `true, results...` on `co`: v3 envelopes give `data, meta`; v2 and DigiCert the
     /// decoded body; 204 (or no body) `true`.
-    static func push(_ response: APIResponse, op: Operation, lua: LuaState, co: OpaquePointer) throws -> Int32 {
+    static func push(_ response: APIResponse, envelope: Bool, method: String, path: String, lua: LuaState, co: OpaquePointer) throws -> Int32 {
         lua_pushboolean(co, 1)
         if response.status == 204 || response.body.isEmpty {
             lua_pushboolean(co, 1)
@@ -248,10 +298,10 @@ enum BindingResults {
             lua.pop()
             lua_settop(co, -2)
             let error = StoreError(kind: .invalidResponse, status: response.status, title: "the answer is not valid JSON (\(why))",
-                                   method: op.method.rawValue, path: op.path, retryable: false)
+                                   method: method, path: path, retryable: false)
             throw LuaError(.runtime, error.description)
         }
-        if op.version == "v3", lua_type(L, -1) == LUA_TTABLE {
+        if envelope, lua_type(L, -1) == LUA_TTABLE {
             try lua.rawGet(-1, field: "data")
             if lua_type(L, -1) != LUA_TNIL {
                 try lua.rawGet(-2, field: "meta")
@@ -316,4 +366,11 @@ extension String {
         s.replaceSubrange(r, with: replacement)
         return s
     }
+}
+
+/// Pushes t[field] of the table at `index` (raw). [-0, +1]
+func lua_pushfield_raw(_ L: OpaquePointer, _ index: Int32, _ field: String) {
+    let t = lua_absindex(L, index)
+    _ = field.withCString { shim_pushlstring(L, $0, field.utf8.count) }
+    lua_rawget(L, t)
 }

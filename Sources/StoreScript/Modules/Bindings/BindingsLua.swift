@@ -126,6 +126,17 @@ for _, root in ipairs({ "bc", "digicert" }) do
   roots[root] = setmetatable({}, meta)
   names[roots[root]] = root
 end
+-- The raw escape hatch: any path, same limiter, retries, results and errors.
+local bc = roots.bc
+rawset(bc, "request", host.request)
+for _, method in ipairs({ "get", "post", "put", "delete" }) do
+  rawset(bc, method, function(path, payload, options)
+    local spec = { method = method:upper(), path = path }
+    if method == "post" or method == "put" then spec.body = payload else spec.query = payload end
+    for k, v in pairs(options or {}) do spec[k] = v end
+    return host.request(spec)
+  end)
+end
 return roots.bc, roots.digicert
 """#
 }
