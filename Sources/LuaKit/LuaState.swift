@@ -86,15 +86,6 @@ public final class LuaState {
         return .none
     }
 
-    /// Marks a stop found outside the hook, so the next Lua instruction raises it.
-    public func requestStop(_ s: Stop) {
-        switch s {
-        case .interrupted: runtime.pointee.stop = SHIM_STOP_INTERRUPT
-        case .timeout: runtime.pointee.stop = SHIM_STOP_TIMEOUT
-        case .none: break
-        }
-    }
-
     /// Clears an interrupt or timeout so the state can run again (the REPL after Ctrl-C).
     public func clearStop() {
         runtime.pointee.stop = SHIM_STOP_NONE
