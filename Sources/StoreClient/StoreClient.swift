@@ -54,9 +54,25 @@ public final class StoreClient: Sendable {
         public init() {}
     }
 
-    public init(endpoint: StoreEndpoint, retry: RetryPolicy = RetryPolicy()) {
+    /// One attempt, as `--verbose` reports it: never the query (it may hold secrets) nor a header.
+    public struct Attempt: Sendable {
+        public let method: String
+        public let path: String
+        /// The answer's status; 0 when there was none.
+        public let status: Int
+        public let milliseconds: Int
+        public let attempt: Int
+        /// `X-Rate-Limit-Requests-Left` of the answer.
+        public let budgetLeft: Int?
+        public let failure: String?
+    }
+
+    let observer: (@Sendable (Attempt) -> Void)?
+
+    public init(endpoint: StoreEndpoint, retry: RetryPolicy = RetryPolicy(), observer: (@Sendable (Attempt) -> Void)? = nil) {
         self.endpoint = endpoint
         self.retry = retry
+        self.observer = observer
         var config = HTTPClient.Configuration()
         // A redirect would carry the token to wherever it points: refuse all, report it.
         config.redirectConfiguration = .disallow
@@ -85,11 +101,20 @@ public final class StoreClient: Sendable {
         while true {
             attempt += 1
             await limiter.acquire()
+            let began = RateLimiter.now()
+            func report(_ status: Int, _ headers: [(String, String)]?, _ failure: String?) {
+                guard let observer else { return }
+                let left = headers?.first { $0.0.lowercased() == "x-rate-limit-requests-left" }.flatMap { Int($0.1) }
+                observer(Attempt(method: r.method, path: r.path, status: status, milliseconds: Int((RateLimiter.now() - began) * 1000),
+                                 attempt: attempt, budgetLeft: left, failure: failure))
+            }
             do throws(StoreError) {
                 let response = try await sendOnce(r)
+                report(response.status, response.headers, nil)
                 await limiter.update(headers: response.headers, status: response.status)
                 return response
             } catch {
+                report(error.status, error.headers, error.status == 0 ? error.title : nil)
                 if let headers = error.headers { await limiter.update(headers: headers, status: error.status) } else { await limiter.release() }
                 let idempotent = r.method != "POST"
                 let again = error.status == 429 || (error.retryable && (idempotent || error.kind == .notSent))

@@ -32,6 +32,7 @@ enum FastPath {
             switch a {
             case "--quiet": inv.options.quiet = true
             case "--sandbox": inv.options.sandbox = true
+            case "--verbose": inv.options.verbose = true
             case "--timeout":
                 guard let v = value().flatMap(Double.init), v > 0 else { return nil }
                 inv.options.timeoutSeconds = v

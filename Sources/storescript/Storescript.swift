@@ -29,6 +29,9 @@ struct ScriptOptions: ParsableArguments {
     @Flag(help: "Start the embedded sandbox store in this process (an ephemeral loopback port) and run against it.")
     var sandbox = false
 
+    @Flag(help: "Log each API request on stderr: method, path, status, duration, rate-limit budget left.")
+    var verbose = false
+
     func validate() throws {
         if let t = timeout, !(t > 0) { throw ValidationError("--timeout must be a positive number of seconds") }
         if let m = maxMemory, m <= 0 { throw ValidationError("--max-memory must be a positive number of megabytes") }
@@ -42,6 +45,7 @@ struct ScriptOptions: ParsableArguments {
         o.quiet = quiet
         o.logFormat = Runtime.LogFormat(rawValue: logFormat) ?? .text
         o.sandbox = sandbox
+        o.verbose = verbose
         return o
     }
 }

@@ -100,3 +100,15 @@ print(tostring(select(2, pcall(bc.get, "/v3/nope"))))
         "2\t3", "Raw", "true", "bc.request: method must be GET, POST, PUT or DELETE",
         "404 Not Found: No such endpoint: /v3/nope (GET /v3/nope)",
     ], r.stderr
+
+
+def test_verbose_logs_each_request_without_secrets(run):
+    r = run("run", "--sandbox", "--verbose", "-e",
+            "bc.catalog.products.get(1) pcall(bc.catalog.products.get, 99999) bc.catalog.products.list{sku = 'SKU-1'}")
+    lines = r.stderr.splitlines()
+    assert lines[0].startswith("GET /v3/catalog/products/1 200 ") and "left=149" in lines[0]
+    assert lines[1].startswith("GET /v3/catalog/products/99999 404 ")
+    assert lines[2].startswith("GET /v3/catalog/products 200 ") and "SKU-1" not in lines[2]
+    assert "sandbox-token" not in r.stderr
+    js = run("run", "--sandbox", "--verbose", "--log-format", "json", "-e", "bc.catalog.brands.list()")
+    assert js.stderr.startswith('{"level":"debug","msg":"request","method":"GET","path":"/v3/catalog/brands","status":200,')

@@ -16,6 +16,8 @@ public final class Runtime {
         public var modulePaths: [String] = []
         /// Run against the embedded sandbox, started in this process.
         public var sandbox = false
+        /// Log every API request on stderr.
+        public var verbose = false
         public init() {}
     }
 

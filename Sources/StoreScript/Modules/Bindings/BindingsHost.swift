@@ -273,11 +273,34 @@ final class BindingsHost {
         } catch let refused as StoreEndpoint.Refused {
             throw LuaError(.runtime, "\(name): \(refused.description)")
         }
-        let c = StoreClient(endpoint: endpoint)
+        let c = StoreClient(endpoint: endpoint, observer: runtime.options.verbose ? BindingsHost.verboseLine(runtime.options.logFormat) : nil)
         clients[service] = c
         return c
     }
 
+}
+
+extension BindingsHost {
+    /// `--verbose`: a line on stderr for each attempt: method, path, status, duration, budget left.
+    static func verboseLine(_ format: Runtime.LogFormat) -> @Sendable (StoreClient.Attempt) -> Void {
+        { a in
+            let status = a.status > 0 ? String(a.status) : "failed"
+            switch format {
+            case .text:
+                var line = "\(a.method) \(a.path) \(status) \(a.milliseconds)ms"
+                if let left = a.budgetLeft { line += " left=\(left)" }
+                if a.attempt > 1 { line += " attempt=\(a.attempt)" }
+                if let f = a.failure { line += " (\(f))" }
+                Console.err(line + "\n")
+            case .json:
+                var line = "{\"level\":\"debug\",\"msg\":\"request\",\"method\":\(Diagnostics.quote(a.method)),\"path\":\(Diagnostics.quote(a.path)),"
+                line += "\"status\":\(a.status),\"ms\":\(a.milliseconds),\"attempt\":\(a.attempt)"
+                if let left = a.budgetLeft { line += ",\"left\":\(left)" }
+                if let f = a.failure { line += ",\"error\":\(Diagnostics.quote(f))" }
+                Console.err(line + "}\n")
+            }
+        }
+    }
 }
 
 /// What a successful answer becomes in Lua.
