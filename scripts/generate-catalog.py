@@ -20,6 +20,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 SHARED = pathlib.Path(__import__("os").environ.get("STORESCRIPT_SHARED", ROOT.parent / "shared"))
 SPECS = SHARED / "specs" / "bigcommerce"
 SEEDS = SHARED / "api" / "seed-operations.tsv"
+CONVENTIONS = SHARED / "API-CONVENTIONS.md"
 OUT = ROOT / "Sources" / "StoreAPI" / "OperationTable.swift"
 SCHEMAS_OUT = ROOT / "Sources" / "StoreAPI" / "BodySchemaTable.swift"
 
@@ -55,6 +56,9 @@ def kind(method, path, lua):
     """What the operation does to the store, for the sandbox and the client."""
     last = path.rstrip("/").rsplit("/", 1)[-1]
     verb = lua.rsplit(".", 1)[-1]
+    if lua.startswith("digicert."):
+        # DigiCert's names are given, not derived: their verb says what they do.
+        return verb if verb in ("list", "get", "create") else "action"
     if lua == "bc.themes.upload":
         return "create"
     if lua == "bc.channels.currency_assignments.upsert":
@@ -234,6 +238,20 @@ def clean(text):
     return re.sub(r"\s+", " ", (text or "").replace("\t", " ")).strip()
 
 
+def digicert_operations():
+    """DigiCert CertCentral publishes no OpenAPI file: its operations are the table of
+    API-CONVENTIONS.md section 8 (method, path under /services/v2, Lua binding, notes)."""
+    text = CONVENTIONS.read_text()
+    section = text[text.index("## 8. DigiCert"):]
+    section = section[:section.index("\n## ", 5)] if "\n## " in section[5:] else section
+    out = []
+    for m in re.finditer(r"^\| (GET|POST|PUT|DELETE) \| `([^`]+)` \| `([a-z_.]+)\(([^`]*)\)` \| ([^|]*)\|", section, re.M):
+        method, path, lua, _, notes = m.groups()
+        summary = clean(notes.replace("`", "")) or lua
+        out.append((method, "/services/v2" + path, lua, summary))
+    return out
+
+
 def operations():
     ops = {}
     files = sorted(SPECS.glob("*.yml")) + sorted(SPECS.glob("catalog/*.yml"))
@@ -295,8 +313,21 @@ def operations():
                                        batch_limit=0, pagination="none", success=success, delete_body=False)
         else:
             ops[key]["source"] += " seed:" + seed
+    for method, path, lua, summary in digicert_operations():
+        key = (method, path)
+        seed = ops.get(key, {}).get("source", "")
+        params = [(seg[1:-1], "path", "string", seg != "{format}") for seg in path.split("/") if is_param(seg)]
+        query = [("filters[status]", "query", "string", False), ("filters[common_name]", "query", "string", False),
+                 ("offset", "query", "integer", False), ("limit", "query", "integer", False)] if lua == "digicert.orders.list" else []
+        if lua == "digicert.orders.status_changes":
+            query = [("minutes", "query", "integer", False)]
+        ops[key] = dict(method=method, path=path, version="digicert",
+                        source=("API-CONVENTIONS.md section 8 " + seed).strip(), operation_id="", summary=summary,
+                        params=params + query, array_body=False, batch_limit=0,
+                        pagination="offset" if lua == "digicert.orders.list" else "none",
+                        success=201 if method == "POST" else 200, delete_body=False, fixed_lua=lua)
     for key, op in ops.items():
-        op["lua"] = lua_name(op["method"], op["path"], all_paths)
+        op["lua"] = op.get("fixed_lua") or lua_name(op["method"], op["path"], all_paths)
         op["kind"] = kind(op["method"], op["path"], op["lua"])
         op["seed"] = key in seeds
     return sorted(ops.values(), key=lambda o: (o["path"], METHODS.index(o["method"].lower())))

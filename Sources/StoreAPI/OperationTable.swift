@@ -8,7 +8,15 @@
 
 extension OperationTable {
     static let rows = #"""
-POST	/services/v2/order/certificate/{product_id}	digicert.orders.create		201	none	0	0	0	1	seed:004_a85f790cd7663e48.txt	product_id:path:string:1	create	Orders a certificate (DigiCert CertCentral); product_id names the product, e.g. ssl_plus.
+GET	/services/v2/certificate/download/order/{order_id}/format/{format}	digicert.orders.download		200	none	0	0	0	0	API-CONVENTIONS.md section 8	order_id:path:string:1,format:path:string:0	action	the order's active certificate
+GET	/services/v2/certificate/{certificate_id}/download/format/{format}	digicert.certificates.download		200	none	0	0	0	0	API-CONVENTIONS.md section 8	certificate_id:path:string:1,format:path:string:0	action	returns PEM text; format defaults to pem_all (also pem_noroot, pem_nointermediate)
+GET	/services/v2/order/certificate	digicert.orders.list		200	offset	0	0	0	0	API-CONVENTIONS.md section 8	filters[status]:query:string:0,filters[common_name]:query:string:0,offset:query:integer:0,limit:query:integer:0	list	filters[status], filters[common_name], offset, limit; also each and all
+GET	/services/v2/order/certificate/status-changes	digicert.orders.status_changes		200	none	0	0	0	0	API-CONVENTIONS.md section 8	minutes:query:integer:0	action	minutes (at most 7 days)
+GET	/services/v2/order/certificate/{order_id}	digicert.orders.get		200	none	0	0	0	0	API-CONVENTIONS.md section 8	order_id:path:string:1	get	status, certificate.id, valid_till, days_remaining
+PUT	/services/v2/order/certificate/{order_id}/check-dcv	digicert.orders.check_dcv		200	none	0	0	0	0	API-CONVENTIONS.md section 8	order_id:path:string:1	action	digicert.orders.check_dcv
+POST	/services/v2/order/certificate/{product_id}	digicert.orders.create		201	none	0	0	0	1	API-CONVENTIONS.md section 8 seed:004_a85f790cd7663e48.txt	product_id:path:string:1	create	the seed (004): Secure Site OV/EV, also the _flex products; renewals carry renewal_of_order_id or renewed_thumbprint
+GET	/services/v2/product	digicert.products.list		200	none	0	0	0	0	API-CONVENTIONS.md section 8		list	digicert.products.list
+GET	/services/v2/product/{name_id}	digicert.products.get		200	none	0	0	0	0	API-CONVENTIONS.md section 8	name_id:path:string:1	get	digicert.products.get
 POST	/v2/shipping/carrier/connection	bc.shipping.carrier.connection.create	createCarrierConnection	204	none	0	0	0	1	shipping.v2.yml seed:002_ec828a776b2b52da.txt		singleton_create	Create a Carrier Connection
 PUT	/v2/shipping/carrier/connection	bc.shipping.carrier.connection.upsert	updateCarrierConnection	204	none	0	0	0	1	shipping.v2.yml seed:002_ec828a776b2b52da.txt		singleton_upsert	Update a Carrier Connection
 DELETE	/v2/shipping/carrier/connection	bc.shipping.carrier.connection.delete	deleteCarrierConnection	204	none	0	0	1	1	shipping.v2.yml seed:002_ec828a776b2b52da.txt		singleton_delete	Delete a Carrier Connection

@@ -14,6 +14,13 @@ struct APIError: Error {
     var shape = ErrorShape.flat
 
     func body(version: Substring) -> JSON {
+        if version == "digicert" {
+            // DigiCert: {"errors": [{"code", "message"}]}
+            let items: [JSON] = (errors.isEmpty ? [("error", title)] : errors).map { code, message in
+                .object(JSONObject([("code", .string(code)), ("message", .string(message))]))
+            }
+            return .object(JSONObject([("errors", .array(items))]))
+        }
         if version == "v2" {
             return .array([.object(JSONObject([("status", .int(Int64(status))), ("message", .string(title))]))])
         }

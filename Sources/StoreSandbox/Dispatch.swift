@@ -4,6 +4,7 @@ import StoreAPI
 extension StoreState {
     /// The resources with behaviour of their own answer first; the rest generically.
     mutating func handle(_ r: SandboxRequest) throws(APIError) -> Outcome {
+        if r.op.version == "digicert" { return try DigiCertRules.handle(&self, r) }
         if let special = try CatalogRules.handle(&self, r) { return special }
         return try handleGenerically(r)
     }

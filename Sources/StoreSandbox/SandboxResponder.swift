@@ -25,18 +25,25 @@ struct SandboxResponder: HTTPResponder {
         let path = Percent.decode(request.uri.path)
         if path.hasPrefix("/__sandbox/") { return try await ControlEndpoints.respond(sandbox, request, path: path, context: context) }
         let prefix = "/stores/\(sandbox.configuration.storeHash)"
-        guard path.hasPrefix(prefix + "/") else {
-            return json(404, APIError.notFound("No store at this path; the sandbox serves \(prefix)/v3 and \(prefix)/v2").body(version: "v3"))
+        let apiPath: String
+        let version: Substring
+        let authHeader: HTTPField.Name
+        if path.hasPrefix("/services/v2/") {
+            // DigiCert CertCentral, answered generically (orders are kept), keyed by X-DC-DEVKEY.
+            (apiPath, version, authHeader) = (path, "digicert", .xDigiCertKey)
+        } else if path.hasPrefix(prefix + "/") {
+            apiPath = String(path.dropFirst(prefix.count))
+            (version, authHeader) = (apiPath.hasPrefix("/v2/") ? "v2" : "v3", .xAuthToken)
+        } else {
+            return json(404, APIError.notFound("No store at this path; the sandbox serves \(prefix)/v3, \(prefix)/v2 and /services/v2").body(version: "v3"))
         }
-        let apiPath = String(path.dropFirst(prefix.count))
-        let version: Substring = apiPath.hasPrefix("/v2/") ? "v2" : "v3"
         let query = Percent.queryPairs(request.uri.query ?? "")
         let method = Operation.Method(rawValue: request.method.rawValue)
         var entry = Sandbox.LogEntry(sequence: 0, method: request.method.rawValue, path: apiPath,
                                      query: request.uri.query ?? "", status: 0, applied: false)
 
-        guard request.headers[.xAuthToken] == sandbox.configuration.token else {
-            let body = APIError(status: 401, title: "Unauthorized", detail: "X-Auth-Token is missing or wrong").body(version: version)
+        guard request.headers[authHeader] == sandbox.configuration.token else {
+            let body = APIError(status: 401, title: "Unauthorized", detail: "\(authHeader) is missing or wrong").body(version: version)
             return finish(json(401, body), &entry)
         }
 
@@ -66,7 +73,7 @@ struct SandboxResponder: HTTPResponder {
             return drop(context)
         }
 
-        guard let method, let (op, params) = OperationCatalog.match(method: method, path: apiPath), op.version != "digicert" else {
+        guard let method, let (op, params) = OperationCatalog.match(method: method, path: apiPath), (op.version == "digicert") == (version == "digicert") else {
             let known = OperationCatalog.hasPath(apiPath)
             let error = known ? APIError(status: 405, title: "Method not allowed") : APIError.notFound("No such endpoint: \(apiPath)")
             return finish(json(error.status, error.body(version: version), headers: decision.headers), &entry)
@@ -170,6 +177,7 @@ struct SandboxResponder: HTTPResponder {
 
 extension HTTPField.Name {
     static let xAuthToken = HTTPField.Name("X-Auth-Token")!
+    static let xDigiCertKey = HTTPField.Name("X-DC-DEVKEY")!
 }
 
 /// Percent-decoding of paths and queries (no Foundation).

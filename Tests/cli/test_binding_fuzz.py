@@ -16,8 +16,8 @@ local pool = { nil, true, 0, 1, -1, 2.5, math.maxinteger, 0/0, "", "x", "abc-1",
 local function arg() return pool[rand(#pool)] end
 local fns = {}
 for i, name in ipairs(names) do
-  local fn = bc
-  for part in name:gmatch("[^.]+") do if part ~= "bc" then fn = fn[part] end end
+  local fn = _G
+  for part in name:gmatch("[^.]+") do fn = fn[part] end
   fns[i] = fn
 end
 local calls, lua_errors, api_errors = 0, 0, 0
@@ -36,7 +36,7 @@ print(calls, lua_errors > 0, api_errors > 0)
 
 
 def test_random_arguments_to_every_binding(run):
-    names = [f[2] for (m, p), f in generated().items() if not p.startswith("/services/")]
+    names = [f[2] for f in generated().values()]
     code = "CALLS = 100000 NAMES = " + json.dumps(json.dumps(names)) + "\n" + LUA
     r = run("run", "--sandbox", "-e", code, timeout=600)
     assert r.returncode == 0, r.stderr[-2000:]

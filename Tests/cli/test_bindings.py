@@ -65,7 +65,7 @@ def test_docs_prints_the_whole_reference(run):
     r = run("docs")
     assert r.returncode == 0
     assert r.stdout.startswith("# storescript bindings")
-    assert r.stdout.count("\n### `") == 275
+    assert r.stdout.count("\n### `") == 283  # 274 BigCommerce operations, 9 DigiCert
     assert "### `digicert.orders.create(product_id, body?, options?)`" in r.stdout
 
 
@@ -112,3 +112,16 @@ def test_verbose_logs_each_request_without_secrets(run):
     assert "sandbox-token" not in r.stderr
     js = run("run", "--sandbox", "--verbose", "--log-format", "json", "-e", "bc.catalog.brands.list()")
     assert js.stderr.startswith('{"level":"debug","msg":"request","method":"GET","path":"/v3/catalog/brands","status":200,')
+
+
+def test_digicert_orders_against_the_sandbox(run):
+    code = """
+local o = digicert.orders.create("ssl_plus", {certificate = {common_name = "shop.example.com", csr = "CSR"}})
+print(o.requests[1].status, digicert.orders.get(o.id).product_name_id, digicert.orders.list().page.total)
+print(tostring(select(2, pcall(digicert.orders.create, "ssl_plus", {}))))
+"""
+    r = run("run", "--sandbox", "-e", code)
+    assert r.stdout.splitlines() == [
+        "pending\tssl_plus\t1",
+        "422 Unprocessable Entity: missing_field: certificate is required (POST /services/v2/order/certificate/ssl_plus)",
+    ], r.stderr

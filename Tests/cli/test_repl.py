@@ -144,7 +144,7 @@ def test_plain_storescript_on_a_terminal_opens_the_repl(bin_path, tmp_path):
 def test_results_are_coloured_on_a_terminal_only(bin_path, tmp_path, run):
     env = dict(os.environ, HOME=str(tmp_path), TERM="xterm")
     env.pop("NO_COLOR", None)
-    child = pexpect.spawn(bin_path, ["repl"], env=env, encoding="utf-8", timeout=10)
+    child = pexpect.spawn(bin_path, ["repl"], env=env, encoding="utf-8", timeout=30)
     child.expect("> ")
     child.sendline("{42}")
     child.expect("\x1b\\[36m42\x1b\\[0m")
