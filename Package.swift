@@ -16,6 +16,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types", from: "1.3.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.30.0"),
+        // Already under AsyncHTTPClient; named for the extra CA file of a profile.
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.30.0"),
+        // config.toml (toml++ underneath).
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     ],
     targets: [
         // liblua5.4 from Debian, linked dynamically so that Lua C modules (lua-cjson, lpeg) load.
@@ -42,8 +46,12 @@ let package = Package(
         .target(name: "StoreClient", dependencies: [
             "StoreAPI", "JSON", .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
         ]),
-        .target(name: "StoreScript", dependencies: ["LuaKit", "CLuaShim", "CLua", "CLineEdit", "StoreSandbox", "StoreClient", "StoreAPI", "JSON"]),
+        .target(name: "StoreScript", dependencies: [
+            "LuaKit", "CLuaShim", "CLua", "CLineEdit", "StoreSandbox", "StoreClient", "StoreAPI", "JSON",
+            .product(name: "TOMLKit", package: "TOMLKit"),
+        ]),
         .executableTarget(
             name: "storescript",
             dependencies: ["StoreScript", "StoreSandbox", "StoreAPI", .product(name: "ArgumentParser", package: "swift-argument-parser")]

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import JSON
 import NIOCore
 import NIOHTTP1
+import NIOSSL
 
 /// One API request: a method, a path under the endpoint's base (`/v3/catalog/products/1`),
 /// query pairs (sent in order) and an optional JSON body.
@@ -69,7 +70,12 @@ public final class StoreClient: Sendable {
 
     let observer: (@Sendable (Attempt) -> Void)?
 
-    public init(endpoint: StoreEndpoint, retry: RetryPolicy = RetryPolicy(), observer: (@Sendable (Attempt) -> Void)? = nil) {
+    /// - Parameters:
+    ///   - connectTimeout: seconds to establish a connection (TLS included).
+    ///   - caFile: a PEM file of CA certificates trusted besides the system's (a company
+    ///     proxy's); verification itself is never turned off.
+    public init(endpoint: StoreEndpoint, retry: RetryPolicy = RetryPolicy(), connectTimeout: Double = 10,
+                caFile: String? = nil, observer: (@Sendable (Attempt) -> Void)? = nil) {
         self.endpoint = endpoint
         self.retry = retry
         self.observer = observer
@@ -77,7 +83,12 @@ public final class StoreClient: Sendable {
         // A redirect would carry the token to wherever it points: refuse all, report it.
         config.redirectConfiguration = .disallow
         config.decompression = .enabled(limit: .ratio(50))
-        config.timeout = .init(connect: .seconds(10))
+        config.timeout = .init(connect: .milliseconds(Int64(connectTimeout * 1000)))
+        if let caFile {
+            var tls = TLSConfiguration.makeClientConfiguration()
+            tls.additionalTrustRoots = [.file(caFile)]
+            config.tlsConfiguration = tls
+        }
         http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: config)
     }
 

@@ -39,6 +39,9 @@ enum FastPath {
             case "--max-memory":
                 guard let v = value().flatMap({ Int($0) }), v > 0 else { return nil }
                 inv.options.memoryLimitMB = v
+            case "--profile":
+                guard let v = value() else { return nil }
+                inv.options.profile = v
             case "--lock":
                 guard let v = value() else { return nil }
                 inv.lock = v

@@ -32,6 +32,8 @@ struct ScriptOptions: ParsableArguments {
     @Flag(help: "Log each API request on stderr: method, path, status, duration, rate-limit budget left.")
     var verbose = false
 
+    @OptionGroup var selection: ProfileOption
+
     func validate() throws {
         if let t = timeout, !(t > 0) { throw ValidationError("--timeout must be a positive number of seconds") }
         if let m = maxMemory, m <= 0 { throw ValidationError("--max-memory must be a positive number of megabytes") }
@@ -46,8 +48,16 @@ struct ScriptOptions: ParsableArguments {
         o.logFormat = Runtime.LogFormat(rawValue: logFormat) ?? .text
         o.sandbox = sandbox
         o.verbose = verbose
+        o.profile = selection.profile
         return o
     }
+}
+
+/// `--profile NAME`: one type wherever it appears, so that ArgumentParser fills every copy
+/// (a differently declared `--profile` in a subcommand would be taken by the root's).
+struct ProfileOption: ParsableArguments {
+    @Option(help: ArgumentHelp("Use the profile NAME of config.toml (default: STORESCRIPT_PROFILE, else the file's default_profile).", valueName: "NAME"))
+    var profile: String?
 }
 
 @main
@@ -61,7 +71,7 @@ struct Storescript: ParsableCommand {
 
             \(ExitStatus.summary)
             """,
-        subcommands: [Run.self, Repl.self, SandboxCommand.self, Docs.self]
+        subcommands: [Run.self, Repl.self, ConfigCommand.self, SandboxCommand.self, Docs.self]
     )
 
     @OptionGroup var script: ScriptOptions
@@ -155,7 +165,7 @@ func runFile(_ path: String, arguments: [String], _ script: ScriptOptions) -> In
 /// Everything after `run FILE` belongs to the script, options included, as with `lua FILE ...`:
 /// a `--` goes in after FILE so the parser takes the rest as the script's arguments.
 enum ScriptArguments {
-    static let valueOptions: Set<String> = ["-e", "--timeout", "--max-memory", "--lock", "--log-format"]
+    static let valueOptions: Set<String> = ["-e", "--timeout", "--max-memory", "--lock", "--log-format", "--profile"]
 
     static func separatingScriptArguments(_ args: [String]) -> [String] {
         guard let run = args.firstIndex(of: "run") else { return args }

@@ -34,7 +34,10 @@ public struct BatchRunner {
         var options = self.options
         if let dir = source.directory { options.modulePaths.insert(dir, at: 0) }
         let runtime: Runtime
-        do { runtime = try Runtime(options: options) } catch {
+        do { runtime = try Runtime(options: options) } catch let error as ConfigError {
+            say.error(error.description)
+            return ExitStatus.usage
+        } catch {
             say.error("cannot start the Lua runtime: \(error)")
             return ExitStatus.scriptError
         }
@@ -56,7 +59,7 @@ public struct BatchRunner {
             for e in unobserved {
                 say.error("an async task failed and nobody waited for it: \(e.message)", traceback: e.traceback)
             }
-            if let e = main.error { return report(e, say: say) }
+            if let e = main.error { return report(e, say: say, runtime) }
             return unobserved.isEmpty ? ExitStatus.success : ExitStatus.scriptError
         } catch let error as LuaError {
             return report(error, say: say)
@@ -80,7 +83,11 @@ public struct BatchRunner {
         try lua.setGlobal("arg")
     }
 
-    private func report(_ error: LuaError, say: Diagnostics) -> Int32 {
+    private func report(_ error: LuaError, say: Diagnostics, _ runtime: Runtime? = nil) -> Int32 {
+        if let failure = runtime?.configurationFailure, error.message.hasSuffix(failure) {
+            say.error(error.message)
+            return ExitStatus.usage
+        }
         switch error.kind {
         case .timeout:
             say.error("\(error.message) (--timeout \(format(options.timeoutSeconds ?? 0))s)")

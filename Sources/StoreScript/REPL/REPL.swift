@@ -27,7 +27,24 @@ public final class REPL {
 
     public func run() -> Int32 {
         let say = Diagnostics(format: options.logFormat)
-        do { runtime = try Runtime(options: options) } catch {
+        var options = self.options
+        var note: String?
+        do {
+            if !options.sandbox {
+                // With no store configured the REPL is still useful: it opens on the sandbox.
+                let store = try StoreSettings.resolve(profile: options.profile)
+                options.store = store
+                if !store.hasStore {
+                    options.sandbox = true
+                    note = "no store configured (storescript config init, or BIGCOMMERCE_STORE_HASH and BIGCOMMERCE_ACCESS_TOKEN): "
+                        + "using the sandbox store"
+                }
+            }
+            runtime = try Runtime(options: options)
+        } catch let error as ConfigError {
+            say.error(error.description)
+            return ExitStatus.usage
+        } catch {
             say.error("cannot start the Lua runtime: \(error)")
             return ExitStatus.scriptError
         }
@@ -38,7 +55,12 @@ public final class REPL {
         history?.load()
 
         Console.out("storescript — Lua 5.4 — help() for help, Ctrl-D to leave\n")
-        if let server = runtime.sandbox { Console.out("sandbox store at \(server.baseURL) (sandbox.url)\n") }
+        if let note { Console.out(note + "\n") }
+        if let server = runtime.sandbox {
+            Console.out("sandbox store at \(server.baseURL) (sandbox.url)\n")
+        } else if let hash = runtime.store.storeHash {
+            Console.out("store \(hash.value)\(runtime.store.profile.map { " (profile \($0))" } ?? "")\n")
+        }
         var buffer = ""
         while true {
             var interrupted: Int32 = 0

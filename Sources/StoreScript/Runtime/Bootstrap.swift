@@ -107,7 +107,8 @@ Task.__index = Task
 Task.__tostring = function(t) return "async.task " .. t.id end
 function Task:wait() return self.join() end
 
-async = {}
+-- The default of async.map's concurrency and of batch calls: the profile's `concurrency`.
+async = { concurrency = settings.concurrency or 8 }
 async.sleep = doc(host.sleep, "async.sleep(seconds)\n  Suspends the calling task; other tasks run meanwhile.")
 
 async.spawn = doc(function(fn, ...)
@@ -153,7 +154,7 @@ async.map = doc(function(list, fn, opts)
   if type(list) ~= "table" then error("async.map: argument #1 (list) expected table, got " .. type(list), 2) end
   if type(fn) ~= "function" then error("async.map: argument #2 (fn) expected function, got " .. type(fn), 2) end
   if opts ~= nil and type(opts) ~= "table" then error("async.map: argument #3 (options) expected table, got " .. type(opts), 2) end
-  local concurrency = opts and opts.concurrency or 8
+  local concurrency = opts and opts.concurrency or async.concurrency
   if math.type(concurrency) ~= "integer" or concurrency < 1 then
     error("async.map: option concurrency expected a positive integer, got " .. tostring(concurrency), 2)
   end
@@ -172,7 +173,7 @@ async.map = doc(function(list, fn, opts)
   for _, t in ipairs(tasks) do t.join() end
   if failure ~= nil then error(failure, 0) end
   return results
-end, "async.map(list, fn, {concurrency = 8}) -> results\n  Calls fn(item, index) for every item with at most `concurrency` calls in flight; results keep the list's order. Stops handing out work at the first error and raises it.")
+end, "async.map(list, fn, {concurrency = n}) -> results\n  Calls fn(item, index) for every item with at most `concurrency` calls in flight (default async.concurrency: 8, or the profile's); results keep the list's order. Stops handing out work at the first error and raises it.")
 
 ---------------------------------------------------------------- log
 local levels = { debug = 10, info = 20, warn = 30, error = 40 }

@@ -18,6 +18,10 @@ public final class Runtime {
         public var sandbox = false
         /// Log every API request on stderr.
         public var verbose = false
+        /// `--profile NAME` of config.toml (nil: STORESCRIPT_PROFILE, else the default).
+        public var profile: String?
+        /// The resolved store settings; nil: resolved from `profile` when the runtime starts.
+        public var store: StoreSettings?
         public init() {}
     }
 
@@ -26,12 +30,19 @@ public final class Runtime {
     public let lua: LuaState
     public let scheduler: Scheduler
     public let options: Options
+    /// Where the bindings connect and how patiently (the profile, or defaults under `--sandbox`).
+    public let store: StoreSettings
     /// The in-process sandbox of `--sandbox` (started with the runtime, stopped with the process).
     public private(set) var sandbox: SandboxServer?
     private var bindings: BindingsHost?
+    /// The message of a binding that found no store or account to use (exit 2 if uncaught).
+    public internal(set) var configurationFailure: String?
 
+    /// Throws `ConfigError` for a configuration that cannot be used (exit 2).
     public init(options: Options = Options()) throws {
         self.options = options
+        // Under --sandbox the file is read only when a profile is named (for its tuning).
+        store = try options.store ?? (options.sandbox && options.profile == nil ? StoreSettings() : StoreSettings.resolve(profile: options.profile))
         lua = try LuaState()
         scheduler = try Scheduler(lua: lua)
         try bootstrap()
@@ -59,6 +70,8 @@ public final class Runtime {
         try lua.rawSet(-2, field: "log_format")
         try lua.push(options.quiet ? "warn" : "info")
         try lua.rawSet(-2, field: "log_level")
+        lua.push(Int64(store.concurrency.value))
+        try lua.rawSet(-2, field: "concurrency")
         try lua.call(nargs: 4, nresults: 0)
         // bc and digicert: two tables now; their namespaces and bindings on first access.
         let host = BindingsHost(runtime: self)

@@ -121,7 +121,7 @@ final class BindingsHost {
         } else if !call.isNoneOrNil(payload) {
             query = try queryPairs(call.value(payload), name: name, argument: payload)
         }
-        var timeout = 30.0
+        var timeout = runtime.store.requestTimeout.value
         var headers: [(String, String)] = []
         if case .table(let o) = try call.value(options) {
             if case .table(let q)? = o.fields[.string("query")] { query += try queryPairs(.table(q), name: name, argument: options) }
@@ -186,7 +186,7 @@ final class BindingsHost {
         if case .table(let h)? = field("headers") {
             for (k, v) in h.fields { if case .string(let ks) = k, case .string(let vs) = v { headers.append((ks.text, vs.text)) } }
         }
-        var timeout = 30.0
+        var timeout = runtime.store.requestTimeout.value
         if case .number(let t)? = field("timeout"), t > 0 { timeout = t }
         if case .integer(let t)? = field("timeout"), t > 0 { timeout = Double(t) }
         let path = p.text
@@ -251,31 +251,36 @@ final class BindingsHost {
     private func client(for op: Operation, name: String) throws -> StoreClient {
         let service = op.version == "digicert" ? "digicert" : "bc"
         if let c = clients[service] { return c }
-        let env = Environment.self
+        let store = runtime.store
         let endpoint: StoreEndpoint
         do {
-            if service == "digicert" {
-                if let server = runtime.sandbox {
-                    endpoint = try .digiCert(apiKey: Secret(server.sandbox.configuration.token), apiURL: server.rootURL)
-                } else if let key = env["DIGICERT_API_KEY"] {
-                    endpoint = try .digiCert(apiKey: Secret(key), apiURL: env["DIGICERT_API_URL"])
-                } else {
-                    throw LuaError(.runtime, "\(name): no DigiCert account configured: set DIGICERT_API_KEY, or pass --sandbox")
-                }
-            } else if let server = runtime.sandbox {
-                endpoint = try .bigCommerce(storeHash: server.sandbox.configuration.storeHash,
-                                            token: Secret(server.sandbox.configuration.token), apiURL: server.baseURL)
-            } else if let hash = env["BIGCOMMERCE_STORE_HASH"], let token = env["BIGCOMMERCE_ACCESS_TOKEN"] ?? env["BIGCOMMERCE_AUTH_TOKEN"] {
-                endpoint = try .bigCommerce(storeHash: hash, token: Secret(token), apiURL: env["BIGCOMMERCE_API_URL"])
+            if let server = runtime.sandbox {
+                let sandbox = server.sandbox.configuration
+                endpoint = service == "digicert"
+                    ? try .digiCert(apiKey: Secret(sandbox.token), apiURL: server.rootURL)
+                    : try .bigCommerce(storeHash: sandbox.storeHash, token: Secret(sandbox.token), apiURL: server.baseURL)
+            } else if service == "digicert" {
+                guard let key = store.digiCertKey else { throw notConfigured("\(name): \(store.noDigiCertAdvice)") }
+                endpoint = try .digiCert(apiKey: key.value, apiURL: store.digiCertURL?.value)
             } else {
-                throw LuaError(.runtime, "\(name): no store configured: set BIGCOMMERCE_STORE_HASH and BIGCOMMERCE_ACCESS_TOKEN, or pass --sandbox")
+                guard let hash = store.storeHash, let token = store.accessToken else { throw notConfigured("\(name): \(store.noStoreAdvice)") }
+                endpoint = try .bigCommerce(storeHash: hash.value, token: token.value, apiURL: store.apiURL?.value)
             }
         } catch let refused as StoreEndpoint.Refused {
-            throw LuaError(.runtime, "\(name): \(refused.description)")
+            throw notConfigured("\(name): \(refused.description)")
         }
-        let c = StoreClient(endpoint: endpoint, observer: runtime.options.verbose ? BindingsHost.verboseLine(runtime.options.logFormat) : nil)
+        let c = StoreClient(endpoint: endpoint, retry: store.retryPolicy, connectTimeout: store.connectTimeout.value,
+                            caFile: store.caFile?.value,
+                            observer: runtime.options.verbose ? BindingsHost.verboseLine(runtime.options.logFormat) : nil)
         clients[service] = c
         return c
+    }
+
+    /// A configuration problem: raised as a Lua error; if the script does not catch it,
+    /// the run exits 2 (a usage or configuration error), not 1.
+    private func notConfigured(_ message: String) -> LuaError {
+        runtime.configurationFailure = message
+        return LuaError(.runtime, message)
     }
 
 }
@@ -346,7 +351,8 @@ extension BindingResults {
         var fields: [LuaValue: LuaValue] = [
             .string("status"): .integer(Int64(error.status)), .string("title"): .string(error.title),
             .string("method"): .string(error.method), .string("path"): .string(error.path),
-            .string("retryable"): .boolean(error.retryable), .string("message"): .string(error.description),
+            .string("retryable"): .boolean(error.retryable), .string("attempts"): .integer(Int64(error.attempts)),
+            .string("message"): .string(error.description),
         ]
         if let t = error.type { fields[.string("type")] = .string(t) }
         if let d = error.detail { fields[.string("detail")] = .string(d) }
@@ -376,12 +382,6 @@ extension BindingResults {
 }
 
 /// The process environment.
-enum Environment {
-    static subscript(_ name: String) -> String? {
-        getenv(name).map { String(cString: $0) }.flatMap { $0.isEmpty ? nil : $0 }
-    }
-}
-
 extension String {
     func replacingFirst(_ target: String, with replacement: String) -> String {
         guard let r = firstRange(of: target) else { return self }

@@ -93,7 +93,7 @@ local function batched(name, raw)
       local a = table.move(args, 1, args.n, 1, {})
       a[path_params + 1] = chunk
       return (raw(table.unpack(a, 1, args.n)))
-    end, { concurrency = 4 })
+    end, { concurrency = async.concurrency })
     local out = json.array {}
     for _, r in ipairs(results) do
       if type(r) == "table" then for _, item in ipairs(r) do out[#out + 1] = item end end
