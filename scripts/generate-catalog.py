@@ -192,6 +192,34 @@ def request_schema(doc, op):
     return simplify(doc, media.get("schema", {})) if media else None
 
 
+def upload_fields(doc, op):
+    """The fields of a multipart/form-data body that carry a file (theme zips, images): the
+    binding sends a file there instead of JSON. Where the spec lists the form but only shows
+    the JSON fields (a variant's image), the file field is BigCommerce's image_file."""
+    body = resolve(doc, op.get("requestBody", {}))
+    media = (body.get("content") or {}).get("multipart/form-data")
+    if not media:
+        return []
+    found, names = [], set()
+
+    def walk(schema, depth=0):
+        s = resolve(doc, schema)
+        if depth > 6 or not isinstance(s, dict):
+            return
+        for sub in s.get("allOf", []):
+            walk(sub, depth + 1)
+        for name, prop in (s.get("properties") or {}).items():
+            names.add(name)
+            # The product image schemas describe image_file in words, without format: binary.
+            if (resolve(doc, prop).get("format") == "binary" or name == "image_file") and name not in found:
+                found.append(name)
+
+    walk(media.get("schema", {}))
+    if not found and "image_url" in names:
+        found = ["image_file"]
+    return found
+
+
 def error_shape(doc, op):
     """How this operation's 422 answer holds its errors: 0 flat {status, title, type, errors{}},
     1 an array of {status, title, type} (batch forms), 2 nested {errors: {status, ...}, meta}."""
@@ -294,7 +322,7 @@ def operations():
             delete_body=method == "delete" and "requestBody" in op,
             body_schema=request_schema(doc, op), error_shape=error_shape(doc, op),
             keep=response_required(doc, op) if method == "get" else [],
-            bare=bare_answer(doc, op),
+            bare=bare_answer(doc, op), upload=upload_fields(doc, op),
         )
     seeds = set()
     by_shape = {shape(*key): key for key in ops}
@@ -369,8 +397,10 @@ def render_schemas(ops):
     import json
     lines = []
     for o in ops:
-        if o.get("body_schema") is not None or o.get("error_shape") or o.get("keep") or o.get("bare"):
+        if o.get("body_schema") is not None or o.get("error_shape") or o.get("keep") or o.get("bare") or o.get("upload"):
             entry = {"s": o.get("body_schema") or {}, "a": o.get("error_shape") or 0}
+            if o.get("upload"):
+                entry["u"] = o["upload"]
             if o.get("bare"):
                 entry["b"] = 1
             if o.get("keep"):
@@ -383,7 +413,8 @@ def render_schemas(ops):
 // validation needs (t type, p properties, r required, i items, e enum, n nullable, ml/mn
 // max/min length, max/min values), a, how its 422 answer holds errors (0 flat, 1 an array,
 // 2 nested under errors), k, the fields a GET's answer must keep under include_fields, and
-// b, whether the success answer is bare (an array) rather than the {{data, meta}} envelope.
+// b, whether the success answer is bare (an array) rather than the {{data, meta}} envelope, and
+// u, the fields of a multipart/form-data body that carry a file.
 
 extension BodySchemaTable {{
     static let rows = #"""

@@ -121,6 +121,8 @@ public enum BodySchemaTable {
         public let requiredInAnswer: [String]
         /// The success answer is the value itself, not `{data, meta}`.
         public let bareAnswer: Bool
+        /// The fields of a multipart/form-data body that carry a file (`image_file`, `file`).
+        public let uploadFields: [String]
     }
 
     public static let entries: [String: Entry] = {
@@ -131,7 +133,8 @@ public enum BodySchemaTable {
             let schema = (s?.objectValue?.count ?? 0) > 0 ? BodySchema(s!) : nil
             out[String(line[..<tab])] = Entry(schema: schema, errorShape: ErrorShape(rawValue: Int(j["a"]?.intValue ?? 0)) ?? .flat,
                                               requiredInAnswer: j["k"]?.arrayValue?.compactMap(\.stringValue) ?? [],
-                                              bareAnswer: j["b"]?.intValue == 1)
+                                              bareAnswer: j["b"]?.intValue == 1,
+                                              uploadFields: j["u"]?.arrayValue?.compactMap(\.stringValue) ?? [])
         }
         return out
     }()

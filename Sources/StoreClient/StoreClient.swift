@@ -14,9 +14,12 @@ public struct APIRequest: Sendable {
     public var headers: [(String, String)]
     /// Seconds for the whole exchange.
     public var timeout: Double
+    /// The body's media type: JSON, or a multipart form for uploads.
+    public var contentType: String
 
     public init(method: String, path: String, query: [(String, String)] = [], body: [UInt8]? = nil,
-                headers: [(String, String)] = [], timeout: Double = 30) {
+                headers: [(String, String)] = [], timeout: Double = 30, contentType: String = "application/json") {
+        self.contentType = contentType
         self.method = method
         self.path = path
         self.query = query
@@ -153,7 +156,7 @@ public final class StoreClient: Sendable {
         request.headers.add(name: "User-Agent", value: "storescript")
         for (name, value) in r.headers { request.headers.replaceOrAdd(name: name, value: value) }
         if let body = r.body {
-            request.headers.replaceOrAdd(name: "Content-Type", value: "application/json")
+            request.headers.replaceOrAdd(name: "Content-Type", value: r.contentType)
             request.body = .bytes(ByteBuffer(bytes: body))
         }
         let response: HTTPClientResponse

@@ -11,6 +11,8 @@ struct SandboxRequest: Sendable {
     /// Decoded query pairs, in order.
     let query: [(String, String)]
     let body: JSON?
+    /// The files of a multipart/form-data upload (themes, images).
+    var files: [MultipartForm.Part] = []
 
     func query(_ name: String) -> String? { query.first { $0.0 == name }?.1 }
 

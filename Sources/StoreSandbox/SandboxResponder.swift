@@ -81,6 +81,7 @@ struct SandboxResponder: HTTPResponder {
 
         // The body: JSON where the operation takes one.
         var body: JSON?
+        var files: [MultipartForm.Part] = []
         var request = request
         let bytes: ByteBuffer
         do {
@@ -94,7 +95,17 @@ struct SandboxResponder: HTTPResponder {
                 let error = APIError(status: 415, title: "The request body must be application/json, not \(type)")
                 return finish(json(415, error.body(version: version), headers: decision.headers), &entry)
             }
-            if !type.lowercased().hasPrefix("multipart/") {
+            if type.lowercased().hasPrefix("multipart/form-data") {
+                guard let form = MultipartForm(Array(bytes.readableBytesView), contentType: type) else {
+                    let error = APIError(status: 400, title: "The multipart/form-data body cannot be read (boundary or part headers)")
+                    return finish(json(400, error.body(version: version), headers: decision.headers), &entry)
+                }
+                do throws(APIError) {
+                    (body, files) = try Uploads.body(form, op: op, storeHash: sandbox.configuration.storeHash)
+                } catch {
+                    return finish(json(error.status, error.body(version: version), headers: decision.headers), &entry)
+                }
+            } else {
                 do {
                     body = try JSON.parse(Array(bytes.readableBytesView))
                 } catch {
@@ -105,6 +116,10 @@ struct SandboxResponder: HTTPResponder {
             }
         }
         entry.body = body.map(Redaction.redact)
+        if !files.isEmpty, case .object(var logged)? = entry.body {
+            for f in files { logged[f.name] = f.summary }
+            entry.body = .object(logged)
+        }
         // Checked against the official request schema, as the API checks it; unknown fields drop.
         if op.method == .POST || op.method == .PUT || body != nil, let table = BodySchemaTable.entry(for: op), let schema = table.schema {
             // No body is an empty one: required fields are still required.
@@ -117,7 +132,7 @@ struct SandboxResponder: HTTPResponder {
             body = cleaned
         }
 
-        let outcome = sandbox.handle(SandboxRequest(op: op, params: params, path: apiPath, query: query, body: body))
+        let outcome = sandbox.handle(SandboxRequest(op: op, params: params, path: apiPath, query: query, body: body, files: files))
         entry.applied = outcome.applied
         var response = json(outcome.status, outcome.body, headers: decision.headers)
 

@@ -119,3 +119,56 @@ print(tostring(select(2, pcall(digicert.orders.create, "ssl_plus", {}))))
         "pending\tssl_plus\t1",
         "422 Unprocessable Entity: missing_field: certificate is required (POST /services/v2/order/certificate/ssl_plus)",
     ], r.stderr
+
+
+def fnv1a(data):
+    h = 0xcbf29ce484222325
+    for b in data:
+        h = ((h ^ b) * 0x100000001b3) & 0xffffffffffffffff
+    return f"{h:016x}"
+
+
+def test_uploads_send_files_as_multipart_forms(run, tmp_path):
+    import io
+    import zipfile
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("config.json", '{"name": "Mine"}')
+    (tmp_path / "mytheme.zip").write_bytes(buf.getvalue())
+    png = bytes.fromhex("89504e470d0a1a0a") + bytes(range(256)) * 40  # a PNG signature, then bytes of every value
+    (tmp_path / "front.png").write_bytes(png)
+    r = run("run", "--sandbox", "-e", r"""
+local data = bc.themes.upload{file = "mytheme.zip"}
+local job = bc.themes.jobs.get(data.job_id)
+print(job.status, bc.themes.get(job.result.theme_id).name)
+local img = bc.catalog.products.images.create(1, {image_file = "front.png", is_thumbnail = true, sort_order = 2})
+print(img.image_url, img.is_thumbnail, math.type(img.sort_order))
+print(bc.catalog.products.images.create(1, {image_url = "https://example.com/a.png"}).image_url)
+print(bc.catalog.brands.image.create(1, {image_file = {filename = "b.gif", content = "GIF89a\0\1\2"}}).image_url)
+for _, bad in ipairs{ {file = "front.png"}, {file = "missing.zip"}, {file = 42}, {file = {content = "x"}} } do
+  local ok, e = pcall(bc.themes.upload, bad)
+  print(tostring(e))
+end
+local log = json.decode(io.popen("curl -s " .. sandbox.root .. "/__sandbox/log"):read("a"))
+for _, e in ipairs(log) do
+  if e.body and (e.body.file or e.body.image_file) then
+    local f = e.body.file or e.body.image_file
+    print(e.method, e.path, f.filename, f.size, f.content_type, f.fnv1a)
+  end
+end
+""", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert lines[0] == "COMPLETED\tmytheme"
+    assert lines[1] == "https://cdn.sandbox.invalid/s-sandbox/images/front.png\ttrue\tinteger"
+    assert lines[2] == "https://example.com/a.png"
+    assert lines[3] == "https://cdn.sandbox.invalid/s-sandbox/images/b.gif"
+    assert "422" in lines[4] and "front.png is not a zip archive" in lines[4]
+    assert "bc.themes.upload: payload.file: cannot read missing.zip: No such file or directory" == lines[5]
+    assert "bc.themes.upload: payload.file: expected a file path or {filename = ..., content = ...}, got number" == lines[6]
+    assert "needs a filename" in lines[7]
+    arrived = lines[8:]
+    assert f"POST\t/v3/themes\tmytheme.zip\t{len(buf.getvalue())}\tapplication/zip\t{fnv1a(buf.getvalue())}" in arrived
+    assert f"POST\t/v3/catalog/products/1/images\tfront.png\t{len(png)}\timage/png\t{fnv1a(png)}" in arrived
+    gif = b"GIF89a\0\1\2"
+    assert f"POST\t/v3/catalog/brands/1/image\tb.gif\t{len(gif)}\timage/gif\t{fnv1a(gif)}" in arrived

@@ -116,8 +116,13 @@ final class BindingsHost {
         let sendsBody = op.method == .POST || op.method == .PUT || (op.method == .DELETE && op.deleteHasBody)
         var query: [(String, String)] = []
         var body: [UInt8]?
-        if sendsBody {
-            if !call.isNoneOrNil(payload) { body = try encodeJSON(call, payload, name) }
+        var contentType = "application/json"
+        if sendsBody, !call.isNoneOrNil(payload) {
+            if let form = try UploadForm.make(op, payload: call.value(payload), name: name) {
+                (body, contentType) = (form.finished, form.contentType)
+            } else {
+                body = try encodeJSON(call, payload, name)
+            }
         } else if !call.isNoneOrNil(payload) {
             query = try queryPairs(call.value(payload), name: name, argument: payload)
         }
@@ -145,7 +150,8 @@ final class BindingsHost {
             }
         }
         let client = try client(for: op, name: name)
-        let request = APIRequest(method: op.method.rawValue, path: path, query: query, body: body, headers: headers, timeout: timeout)
+        let request = APIRequest(method: op.method.rawValue, path: path, query: query, body: body, headers: headers,
+                                 timeout: timeout, contentType: contentType)
         return try runtime.scheduler.suspend(call) { wakeup in
             Task {
                 do throws(StoreError) {

@@ -1,0 +1,72 @@
+import JSON
+import StoreAPI
+
+/// The upload operations (a theme's zip, a product's or a brand's image): the form becomes the
+/// JSON body the handlers know, as the API would store it: an image file becomes an
+/// `image_url` on the sandbox's CDN, a theme file the theme's name.
+enum Uploads {
+    static let maxImageBytes = 8 * 1024 * 1024
+
+    static func body(_ form: MultipartForm, op: Operation, storeHash: String) throws(APIError) -> (JSON, [MultipartForm.Part]) {
+        let fields = BodySchemaTable.entry(for: op)?.uploadFields ?? []
+        var body = form.object(schema: BodySchemaTable.entry(for: op)?.schema)
+        for file in form.files {
+            body[file.name] = nil
+            guard fields.contains(file.name) else {
+                let expected = fields.isEmpty ? "it takes no file" : "its file field is \(fields.joined(separator: ", "))"
+                throw APIError.invalid("Unexpected file field \(file.name)", [(file.name, "this operation does not take a file here; \(expected)")])
+            }
+            let filename = file.filename ?? ""
+            if file.name == "image_file" {
+                guard file.data.count <= maxImageBytes else {
+                    throw APIError.invalid("The image is too large", [("image_file", "images are limited to 8 MB, got \(file.data.count) bytes")])
+                }
+                guard isImage(file.data) else {
+                    throw APIError.invalid("The image is not a GIF, JPEG or PNG", [("image_file", "\(filename) is not a GIF, JPEG or PNG image")])
+                }
+                body["image_url"] = .string("https://cdn.sandbox.invalid/s-\(storeHash)/images/\(encodeSegment(filename))")
+            } else if file.name == "file" {
+                guard file.data.starts(with: [0x50, 0x4B, 0x03, 0x04]) else {
+                    throw APIError.invalid("The theme is not a zip archive", [("file", "\(filename) is not a zip archive (a Stencil theme bundle)")])
+                }
+                body["name"] = .string(filename.hasSuffix(".zip") ? String(filename.dropLast(4)) : filename)
+            }
+        }
+        if !fields.isEmpty && form.files.isEmpty && body["image_url"] == nil && fields != ["image_file"] {
+            throw APIError.invalid("A file is required", fields.map { ($0, "\($0) is required") })
+        }
+        return (.object(body), form.files)
+    }
+
+    /// A theme upload answers with the job that unpacks it; the sandbox's job is done at once.
+    static func createTheme(_ s: inout StoreState, _ r: SandboxRequest) throws(APIError) -> Outcome {
+        var theme = try s.objectBody(r)
+        guard theme["name"] != nil else { throw APIError.invalid("A file is required", [("file", "file is required")]) }
+        theme["is_private"] = true
+        theme["is_active"] = false
+        theme["variations"] = .array([])
+        let created = s.create(theme, in: "/v3/themes", template: "/v3/themes", stringIDs: true)
+        let job = s.create(JSONObject([
+            ("status", "COMPLETED"), ("percent_complete", 100), ("errors", .array([])), ("warnings", .array([])),
+            ("result", .object(JSONObject([("theme_id", created["uuid"] ?? created["id"] ?? .null)]))),
+        ]), in: "/v3/themes/jobs", template: "/v3/themes/jobs", stringIDs: true)
+        return .ok(.object(JSONObject([("data", .object(JSONObject([("job_id", job["uuid"] ?? job["id"] ?? .null)]))), ("meta", .object(JSONObject()))])),
+                   status: 201, applied: true)
+    }
+
+    static func isImage(_ b: [UInt8]) -> Bool {
+        b.starts(with: [0x89, 0x50, 0x4E, 0x47]) || b.starts(with: [0xFF, 0xD8, 0xFF]) || b.starts(with: Array("GIF8".utf8))
+    }
+
+    private static func encodeSegment(_ s: String) -> String {
+        var out = ""
+        for b in s.utf8 {
+            if (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || b == 0x2D || b == 0x2E || b == 0x5F || b == 0x7E {
+                out.unicodeScalars.append(Unicode.Scalar(b))
+            } else {
+                out += "%" + (b < 16 ? "0" : "") + String(b, radix: 16, uppercase: true)
+            }
+        }
+        return out
+    }
+}
