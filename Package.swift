@@ -47,6 +47,7 @@ let package = Package(
             "StoreAPI", "JSON", .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
         ]),
         .target(name: "StoreScript", dependencies: [
             "LuaKit", "CLuaShim", "CLua", "CLineEdit", "StoreSandbox", "StoreClient", "StoreAPI", "JSON",

@@ -1,11 +1,19 @@
+#define _GNU_SOURCE
 #include "CLineEdit.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <locale.h>
+#include <poll.h>
+#include <unistd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <editline/readline.h>
+
+static int g_wake[2] = {-1, -1};
+static int interruptible_getc(FILE *in);
 
 static le_completer_fn g_completer;
 static char **g_matches;
@@ -39,6 +47,11 @@ static char **attempt(const char *text, int start, int end) {
 }
 
 void le_setup(const char *program_name, le_completer_fn completer) {
+    /* libedit reads and shows characters by LC_CTYPE; in the C locale (no LANG, as under cron
+       or a bare ssh) it drops every non-ASCII character typed. Lua strings are bytes: UTF-8
+       is the right guess. */
+    const char *ctype = setlocale(LC_CTYPE, "");
+    if (ctype == NULL || strcmp(ctype, "C") == 0 || strcmp(ctype, "POSIX") == 0) setlocale(LC_CTYPE, "C.UTF-8");
     rl_readline_name = (char *)program_name;
     g_completer = completer;
     rl_attempted_completion_function = attempt;
@@ -46,10 +59,61 @@ void le_setup(const char *program_name, le_completer_fn completer) {
     rl_basic_word_break_characters = " \t\n\"'`@$><=;|&{}()[],+-*/%^~#";
     rl_completion_append_character = '\0';
     rl_catch_signals = 0;
+    if (g_wake[0] < 0 && pipe2(g_wake, O_CLOEXEC | O_NONBLOCK) == 0) rl_getc_function = interruptible_getc;
 }
 
 static volatile sig_atomic_t g_sigint;
-static void on_sigint(int sig) { (void)sig; g_sigint = 1; }
+
+/* Ctrl-C at the prompt must end the read whenever it comes: a process-directed SIGINT lands
+   on any thread (the sandbox's and the HTTP client's run beside the REPL), and one that comes
+   between two reads would not interrupt the next. So the handler writes to a pipe, and
+   libedit reads its characters through `interruptible_getc`, which waits on the terminal and
+   the pipe together. */
+static void on_sigint(int sig) {
+    (void)sig;
+    int saved = errno;
+    g_sigint = 1;
+    if (g_wake[1] >= 0) (void)write(g_wake[1], "", 1);
+    errno = saved;
+}
+
+static int read_byte(int fd) {
+    for (;;) {
+        if (g_sigint) return -1;
+        struct pollfd p[2] = {{fd, POLLIN, 0}, {g_wake[0], POLLIN, 0}};
+        int n = poll(p, 2, -1);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return -1;
+        }
+        if (p[1].revents) {
+            char drain[16];
+            (void)read(g_wake[0], drain, sizeof drain);
+            continue;
+        }
+        unsigned char c;
+        ssize_t r = read(fd, &c, 1);
+        if (r == 1) return c;
+        if (r < 0 && errno == EINTR) continue;
+        return -1;
+    }
+}
+
+/* One character as libedit wants it: a code point (UTF-8 is decoded here, since libedit
+   takes what this returns as a whole character). */
+static int interruptible_getc(FILE *in) {
+    int fd = fileno(in);
+    int c = read_byte(fd);
+    if (c < 0x80) return c < 0 ? EOF : c;
+    int extra = c >= 0xF0 ? 3 : c >= 0xE0 ? 2 : c >= 0xC0 ? 1 : 0;
+    int cp = c & (0x3F >> extra);
+    for (int i = 0; i < extra; i++) {
+        int next = read_byte(fd);
+        if (next < 0) return EOF;
+        cp = (cp << 6) | (next & 0x3F);
+    }
+    return cp;
+}
 
 char *le_readline(const char *prompt, int *interrupted) {
     struct sigaction sa, old;
@@ -61,7 +125,7 @@ char *le_readline(const char *prompt, int *interrupted) {
     char *line = readline(prompt);
     sigaction(SIGINT, &old, NULL);
     *interrupted = g_sigint;
-    if (g_sigint && line == NULL) {
+    if (g_sigint) {
         /* the line is abandoned; libedit left the terminal mid-line */
         fputc('\n', stdout);
         fflush(stdout);

@@ -110,70 +110,99 @@ public final class StoreClient: Sendable {
     /// (after the window resets), and 5xx answers and connection failures of GET, PUT and
     /// DELETE; a POST only when it provably never reached the server.
     public func send(_ r: APIRequest) async throws(StoreError) -> APIResponse {
-        let start = RateLimiter.now()
-        var attempt = 0
-        while true {
-            attempt += 1
-            await limiter.acquire()
+        let result = await withCheckedContinuation { (c: CheckedContinuation<Result<APIResponse, StoreError>, Never>) in
+            start(r) { c.resume(returning: $0) }
+        }
+        return try result.get()
+    }
+
+    /// `send` with a completion, called once on an event loop. The whole exchange (the
+    /// limiter's slot, the attempts, the backoff between them) runs on event loops and
+    /// never hops through the task pool: a script's thousands of requests cost what HTTP costs.
+    public func start(_ r: APIRequest, completion: @escaping @Sendable (Result<APIResponse, StoreError>) -> Void) {
+        attempt(r, number: 1, started: RateLimiter.now(), completion)
+    }
+
+    private func attempt(_ r: APIRequest, number: Int, started: Double,
+                         _ completion: @escaping @Sendable (Result<APIResponse, StoreError>) -> Void) {
+        limiter.acquire { [self] in
             let began = RateLimiter.now()
-            func report(_ status: Int, _ headers: [(String, String)]?, _ failure: String?) {
-                guard let observer else { return }
-                let left = headers?.first { $0.0.lowercased() == "x-rate-limit-requests-left" }.flatMap { Int($0.1) }
-                observer(Attempt(method: r.method, path: r.path, status: status, milliseconds: Int((RateLimiter.now() - began) * 1000),
-                                 attempt: attempt, budgetLeft: left, failure: failure))
-            }
-            do throws(StoreError) {
-                let response = try await sendOnce(r)
-                report(response.status, response.headers, nil)
-                await limiter.update(headers: response.headers, status: response.status)
-                return response
-            } catch {
-                report(error.status, error.headers, error.status == 0 ? error.title : nil)
-                if let headers = error.headers { await limiter.update(headers: headers, status: error.status) } else { await limiter.release() }
-                let idempotent = r.method != "POST"
-                let again = error.status == 429 || (error.retryable && (idempotent || error.kind == .notSent))
-                let elapsed = RateLimiter.now() - start
-                guard again, attempt < retry.maxAttempts, elapsed < retry.maxTotal else {
-                    var final = error
-                    final.attempts = attempt
-                    throw final
+            exchange(r) { [self] result in
+                func report(_ status: Int, _ headers: [(String, String)]?, _ failure: String?) {
+                    guard let observer else { return }
+                    let left = headers?.first { $0.0.lowercased() == "x-rate-limit-requests-left" }.flatMap { Int($0.1) }
+                    observer(Attempt(method: r.method, path: r.path, status: status, milliseconds: Int((RateLimiter.now() - began) * 1000),
+                                     attempt: number, budgetLeft: left, failure: failure))
                 }
-                if error.status != 429 {
-                    // Exponential backoff with full jitter (the limiter handles 429 waits).
-                    let cap = min(retry.maxDelay, retry.baseDelay * Double(1 << min(attempt - 1, 10)))
-                    try? await Task.sleep(for: .milliseconds(Int(Double.random(in: 0...cap) * 1000)))
+                switch result {
+                case .success(let response):
+                    report(response.status, response.headers, nil)
+                    limiter.update(headers: response.headers, status: response.status)
+                    completion(.success(response))
+                case .failure(let error):
+                    report(error.status, error.headers, error.status == 0 ? error.title : nil)
+                    if let headers = error.headers { limiter.update(headers: headers, status: error.status) } else { limiter.release() }
+                    let idempotent = r.method != "POST"
+                    let again = error.status == 429 || (error.retryable && (idempotent || error.kind == .notSent))
+                    guard again, number < retry.maxAttempts, RateLimiter.now() - started < retry.maxTotal else {
+                        var final = error
+                        final.attempts = number
+                        completion(.failure(final))
+                        return
+                    }
+                    if error.status == 429 {
+                        // The limiter holds the next attempt until the window resets.
+                        attempt(r, number: number + 1, started: started, completion)
+                    } else {
+                        // Exponential backoff with full jitter.
+                        let cap = min(retry.maxDelay, retry.baseDelay * Double(1 << min(number - 1, 10)))
+                        let delay = TimeAmount.milliseconds(Int64(Double.random(in: 0...cap) * 1000))
+                        http.eventLoopGroup.any().scheduleTask(in: delay) { [self] in
+                            attempt(r, number: number + 1, started: started, completion)
+                        }
+                    }
                 }
             }
         }
     }
 
-    private func sendOnce(_ r: APIRequest) async throws(StoreError) -> APIResponse {
-        var request = HTTPClientRequest(url: url(r))
-        request.method = HTTPMethod(rawValue: r.method)
-        request.headers.add(name: endpoint.authHeader, value: endpoint.credential.revealed)
-        request.headers.add(name: "Accept", value: "application/json")
-        request.headers.add(name: "Accept-Encoding", value: "gzip")
-        request.headers.add(name: "User-Agent", value: "storescript")
-        for (name, value) in r.headers { request.headers.replaceOrAdd(name: name, value: value) }
-        if let body = r.body {
-            request.headers.replaceOrAdd(name: "Content-Type", value: r.contentType)
-            request.body = .bytes(ByteBuffer(bytes: body))
-        }
-        let response: HTTPClientResponse
-        let collected: ByteBuffer
+    /// One attempt over the event-loop API with an accumulating delegate: the exchange stays
+    /// on the connection's event loop.
+    private func exchange(_ r: APIRequest, _ done: @escaping @Sendable (Result<APIResponse, StoreError>) -> Void) {
+        var fields = HTTPHeaders()
+        fields.add(name: endpoint.authHeader, value: endpoint.credential.revealed)
+        fields.add(name: "Accept", value: "application/json")
+        fields.add(name: "Accept-Encoding", value: "gzip")
+        fields.add(name: "User-Agent", value: "storescript")
+        for (name, value) in r.headers { fields.replaceOrAdd(name: name, value: value) }
+        if r.body != nil { fields.replaceOrAdd(name: "Content-Type", value: r.contentType) }
+        let request: HTTPClient.Request
         do {
-            response = try await http.execute(request, timeout: .milliseconds(Int64(r.timeout * 1000)))
-            collected = try await response.body.collect(upTo: StoreClient.maxBody)
+            request = try HTTPClient.Request(url: url(r), method: HTTPMethod(rawValue: r.method), headers: fields,
+                                             body: r.body.map { .bytes($0) })
         } catch {
-            throw classify(error, r)
+            done(.failure(classify(error, r)))
+            return
         }
+        let delegate = ResponseAccumulator(request: request, maxBodySize: StoreClient.maxBody)
+        http.execute(request: request, delegate: delegate, deadline: .now() + .milliseconds(Int64(r.timeout * 1000)))
+            .futureResult.whenComplete { [self] outcome in
+                switch outcome {
+                case .success(let response): done(interpret(response, r))
+                case .failure(let error): done(.failure(classify(error, r)))
+                }
+            }
+    }
+
+    /// A 2xx answer, or the error it stands for (a refused redirect, an API error).
+    private func interpret(_ response: HTTPClient.Response, _ r: APIRequest) -> Result<APIResponse, StoreError> {
         let headers = response.headers.map { ($0.name, $0.value) }
         let status = Int(response.status.code)
-        let bytes = Array(collected.readableBytesView)
+        let bytes = response.body.map { Array($0.readableBytesView) } ?? []
         if (300..<400).contains(status) {
             let target = response.headers.first(name: "Location") ?? "?"
-            throw StoreError(kind: .refused, status: status, title: "redirect to \(target) not followed: it would carry the credentials",
-                             method: r.method, path: r.path, retryable: false)
+            return .failure(StoreError(kind: .refused, status: status, title: "redirect to \(target) not followed: it would carry the credentials",
+                                       method: r.method, path: r.path, retryable: false))
         }
         guard (200..<300).contains(status) else {
             var error = StoreError.from(status: status, body: bytes, contentType: response.headers.first(name: "Content-Type"),
@@ -181,9 +210,9 @@ public final class StoreClient: Sendable {
             error.headers = headers
             error.title = endpoint.credential.redact(error.title)
             error.detail = error.detail.map(endpoint.credential.redact)
-            throw error
+            return .failure(error)
         }
-        return APIResponse(status: status, headers: headers, body: bytes)
+        return .success(APIResponse(status: status, headers: headers, body: bytes))
     }
 
     /// What a transport failure means for the request: never sent (safe to retry), timed

@@ -1,5 +1,6 @@
 import JSON
 import StoreAPI
+import Synchronization
 import Testing
 @testable import StoreClient
 import StoreSandbox
@@ -174,5 +175,44 @@ import StoreSandbox
             #expect(error.kind == .outcomeUnknown && error.attempts == 1)
         }
         #expect(server.sandbox.log.filter { $0.method == "POST" && $0.applied }.count == 1)
+    }
+}
+
+@Suite struct RateLimiterRules {
+    static func headers(left: Int, resetMs: Int, quota: Int = 10, windowMs: Int = 3000) -> [(String, String)] {
+        [("X-Rate-Limit-Requests-Left", String(left)), ("X-Rate-Limit-Time-Reset-Ms", String(resetMs)),
+         ("X-Rate-Limit-Requests-Quota", String(quota)), ("X-Rate-Limit-Time-Window-Ms", String(windowMs))]
+    }
+
+    /// Slots granted at once (without waiting) before the limiter holds the next caller back.
+    static func immediate(_ limiter: RateLimiter, upTo n: Int) -> Int {
+        let granted = Mutex(0)
+        for _ in 0..<n { limiter.acquire { granted.withLock { $0 += 1 } } }
+        return granted.withLock { $0 }
+    }
+
+    @Test("a late answer of the same window cannot raise the budget left")
+    func outOfOrder() {
+        let limiter = RateLimiter()
+        limiter.acquire {}
+        limiter.update(headers: Self.headers(left: 2, resetMs: 2000), status: 200)
+        limiter.update(headers: Self.headers(left: 5, resetMs: 2010), status: 200) // sent earlier, arrived later
+        #expect(Self.immediate(limiter, upTo: 5) == 2)
+    }
+
+    @Test("with no rate-limit headers nothing is held back")
+    func unlimited() {
+        let limiter = RateLimiter()
+        limiter.acquire {}
+        limiter.update(headers: [], status: 200)
+        #expect(Self.immediate(limiter, upTo: 100) == 100)
+    }
+
+    @Test("a 429 empties the window until it resets")
+    func tooMany() {
+        let limiter = RateLimiter()
+        limiter.acquire {}
+        limiter.update(headers: Self.headers(left: 3, resetMs: 2000), status: 429)
+        #expect(Self.immediate(limiter, upTo: 3) == 0)
     }
 }

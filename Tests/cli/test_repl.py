@@ -137,6 +137,7 @@ def test_plain_storescript_on_a_terminal_opens_the_repl(bin_path, tmp_path):
     child.expect("help\\(\\) for help")
     child.sendline("return 'hi'")
     child.expect('"hi"')
+    child.expect("> ")
     child.sendeof()
     child.expect(pexpect.EOF)
 
@@ -148,7 +149,21 @@ def test_results_are_coloured_on_a_terminal_only(bin_path, tmp_path, run):
     child.expect("> ")
     child.sendline("{42}")
     child.expect("\x1b\\[36m42\x1b\\[0m")
+    child.expect("> ")
     child.sendeof()
     child.expect(pexpect.EOF)
     piped = run("repl", input="{42}\n")
     assert "{ 42 }" in piped.stdout and "\x1b[" not in piped.stdout
+
+
+def test_utf8_typed_at_the_prompt_arrives_whole_without_a_locale(bin_path, tmp_path):
+    env = dict(os.environ, HOME=str(tmp_path), TERM="xterm", NO_COLOR="1")
+    for name in ("LANG", "LC_ALL", "LC_CTYPE"):
+        env.pop(name, None)
+    child = pexpect.spawn(bin_path, ["repl"], env=env, encoding="utf-8", timeout=30)
+    child.expect("> ")
+    child.sendline("return 'héllo ✓', #'✓'")
+    child.expect('"héllo ✓"\t3')
+    child.expect("> ")
+    child.sendeof()
+    child.expect(pexpect.EOF)

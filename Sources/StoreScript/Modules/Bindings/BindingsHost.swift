@@ -153,13 +153,13 @@ final class BindingsHost {
         let request = APIRequest(method: op.method.rawValue, path: path, query: query, body: body, headers: headers,
                                  timeout: timeout, contentType: contentType)
         return try runtime.scheduler.suspend(call) { wakeup in
-            Task {
-                do throws(StoreError) {
-                    let response = try await client.send(request)
+            client.start(request) { result in
+                switch result {
+                case .success(let response):
                     wakeup { lua, co in
                         try BindingResults.push(response, envelope: op.version == "v3", method: op.method.rawValue, path: op.path, lua: lua, co: co)
                     }
-                } catch {
+                case .failure(let error):
                     wakeup { lua, co in try BindingResults.pushFailure(error, lua: lua, co: co) }
                 }
             }
@@ -200,13 +200,13 @@ final class BindingsHost {
         let client = try client(for: service, name: name)
         let apiRequest = APIRequest(method: method, path: path, query: query, body: body, headers: headers, timeout: timeout)
         return try runtime.scheduler.suspend(call) { wakeup in
-            Task {
-                do throws(StoreError) {
-                    let response = try await client.send(apiRequest)
+            client.start(apiRequest) { result in
+                switch result {
+                case .success(let response):
                     wakeup { lua, co in
                         try BindingResults.push(response, envelope: path.hasPrefix("/v3/"), method: method, path: path, lua: lua, co: co)
                     }
-                } catch {
+                case .failure(let error):
                     wakeup { lua, co in try BindingResults.pushFailure(error, lua: lua, co: co) }
                 }
             }
