@@ -87,6 +87,9 @@ public final class StoreClient: Sendable {
         config.redirectConfiguration = .disallow
         config.decompression = .enabled(limit: .ratio(50))
         config.timeout = .init(connect: .milliseconds(Int64(connectTimeout * 1000)))
+        // AsyncHTTPClient keeps 8 connections a host by default; async.map and batch calls run
+        // more requests at once than that, and the rate limiter, not the pool, should pace them.
+        config.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 64
         if let caFile {
             var tls = TLSConfiguration.makeClientConfiguration()
             tls.additionalTrustRoots = [.file(caFile)]
