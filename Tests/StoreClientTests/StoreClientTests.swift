@@ -216,3 +216,21 @@ import StoreSandbox
         #expect(Self.immediate(limiter, upTo: 3) == 0)
     }
 }
+
+@Suite struct QueryEncoding {
+    @Test("filter suffixes and comma lists stay readable; everything else reserved is escaped")
+    func query() throws {
+        let client = StoreClient(endpoint: try .bigCommerce(storeHash: "abc", token: Secret("t")))
+        let url = client.url(APIRequest(method: "GET", path: "/v3/catalog/products", query: [
+            ("id:in", "1,2,3"), ("name:like", "a b&c=d"), ("keyword", "café+50%"), ("sku", "x/y?z#w"), ("empty", ""),
+        ]))
+        #expect(url == "https://api.bigcommerce.com/stores/abc/v3/catalog/products"
+            + "?id:in=1,2,3&name:like=a%20b%26c%3Dd&keyword=caf%C3%A9%2B50%25&sku=x%2Fy%3Fz%23w&empty=")
+    }
+
+    @Test("a path segment keeps only unreserved characters")
+    func segment() {
+        #expect(Percent.encodeSegment("a/b:c,d é") == "a%2Fb%3Ac%2Cd%20%C3%A9")
+        #expect(Percent.encodeSegment("abc-1_.~") == "abc-1_.~")
+    }
+}
