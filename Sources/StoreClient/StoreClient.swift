@@ -1,4 +1,7 @@
 import AsyncHTTPClient
+#if canImport(Glibc)
+import Glibc
+#endif
 import JSON
 import NIOCore
 import NIOHTTP1
@@ -90,15 +93,33 @@ public final class StoreClient: Sendable {
         // AsyncHTTPClient keeps 8 connections a host by default; async.map and batch calls run
         // more requests at once than that, and the rate limiter, not the pool, should pace them.
         config.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 64
-        if let caFile {
+        // A failed connection fails its requests at once: `send` retries them with backoff
+        // within the profile's bounds (and shows each try under --verbose); a certificate
+        // that does not verify is not tried again for the whole connect timeout.
+        config.connectionPool.retryConnectionEstablishment = false
+        if let caFile, let roots = try? StoreClient.trustRoots(caFile) {
             var tls = TLSConfiguration.makeClientConfiguration()
-            tls.additionalTrustRoots = [.file(caFile)]
+            tls.additionalTrustRoots = [.certificates(roots)]
             config.tlsConfiguration = tls
         }
         http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: config)
     }
 
     deinit { try? http.syncShutdown() }
+
+    /// The certificates of a PEM file of extra CAs, or why it cannot serve (check before
+    /// making a client: a file that cannot be read would otherwise fail every connection).
+    public static func trustRoots(_ path: String) throws(StoreEndpoint.Refused) -> [NIOSSLCertificate] {
+        guard access(path, R_OK) == 0 else {
+            throw StoreEndpoint.Refused(description: "ca_file \(path) cannot be read: \(String(cString: strerror(errno)))")
+        }
+        let roots: [NIOSSLCertificate]
+        do { roots = try NIOSSLCertificate.fromPEMFile(path) } catch {
+            throw StoreEndpoint.Refused(description: "ca_file \(path) is not a PEM file of certificates (\(error))")
+        }
+        guard !roots.isEmpty else { throw StoreEndpoint.Refused(description: "ca_file \(path) holds no PEM certificate") }
+        return roots
+    }
 
     /// The URL of a request: base + path + percent-encoded query.
     func url(_ r: APIRequest) -> String {
@@ -234,6 +255,12 @@ public final class StoreClient: Sendable {
                 return StoreError(kind: .outcomeUnknown, title: "the connection closed before an answer; the outcome is unknown",
                                   method: r.method, path: r.path, retryable: r.method != "POST")
             }
+        }
+        if error is NIOSSLError || error is BoringSSLError || text.contains("handshakeFailed") {
+            // Nothing was sent: the server's certificate did not verify (or TLS failed).
+            let why = text.contains("CERTIFICATE_VERIFY_FAILED") ? "its certificate did not verify" : text
+            return StoreError(kind: .refused, title: "TLS with \(endpoint.host) failed: \(why); a proxy that re-signs traffic "
+                + "needs its CA in the profile's ca_file", method: r.method, path: r.path, retryable: false)
         }
         if text.contains("connectionRefused") || text.contains("Connection refused") || text.contains("connect(") {
             return StoreError(kind: .notSent, title: "could not connect: \(text)", method: r.method, path: r.path, retryable: true)

@@ -180,3 +180,60 @@ max_attempts = 2
     status, attempts = r.stdout.split()
     assert int(status) >= 500 and attempts == "2", r.stdout + r.stderr
     assert len([e for e in served.log() if e["path"] == "/v3/catalog/products/1"]) == 2
+
+
+def make_tls_server(tmp_path):
+    """An HTTPS server on loopback whose certificate a CA of the test's own signed."""
+    import http.server
+    import ssl
+    import subprocess
+    import threading
+
+    def openssl(*args):
+        subprocess.run(["openssl", *args], check=True, capture_output=True, cwd=tmp_path)
+
+    openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+            "-keyout", "ca.key", "-out", "ca.pem", "-days", "1", "-subj", "/CN=storescript test CA")
+    openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+            "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=127.0.0.1")
+    (tmp_path / "san.ext").write_text("subjectAltName=IP:127.0.0.1\n")
+    openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
+            "-out", "server.pem", "-days", "1", "-extfile", "san.ext")
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            body = b'{"data": {"id": 7, "name": "over TLS"}, "meta": {}}'
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(tmp_path / "server.pem", tmp_path / "server.key")
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def test_tls_is_verified_and_a_profile_can_trust_an_extra_ca(run, config, tmp_path):
+    server = make_tls_server(tmp_path)
+    try:
+        base = f"https://127.0.0.1:{server.server_address[1]}/stores/x"
+        profile = f'[profiles.main]\nstore_hash = "x"\naccess_token_env = "TLS_TOKEN"\napi_url = "{base}"\nmax_attempts = 1\n'
+        code = "print(bc.catalog.products.get(7).name)"
+        untrusted = run("--profile", "main", "-e", code, env=dict(config(profile), TLS_TOKEN="tok-tls-1234"))
+        assert untrusted.returncode == 1 and "its certificate did not verify" in untrusted.stderr and "ca_file" in untrusted.stderr
+        trusted = run("--profile", "main", "-e", code,
+                      env=dict(config(profile + f'ca_file = "{tmp_path / "ca.pem"}"\n'), TLS_TOKEN="tok-tls-1234"))
+        assert trusted.returncode == 0 and trusted.stdout == "over TLS\n", trusted.stderr
+        (tmp_path / "junk.pem").write_text("not a certificate\n")
+        junk = run("--profile", "main", "-e", code, env=dict(config(profile + f'ca_file = "{tmp_path / "junk.pem"}"\n'), TLS_TOKEN="x"))
+        assert junk.returncode == 2 and "is not a PEM file of certificates" in junk.stderr
+        assert "tok-tls-1234" not in untrusted.stderr + trusted.stderr
+    finally:
+        server.shutdown()

@@ -272,6 +272,7 @@ final class BindingsHost {
                 guard let hash = store.storeHash, let token = store.accessToken else { throw notConfigured("\(name): \(store.noStoreAdvice)") }
                 endpoint = try .bigCommerce(storeHash: hash.value, token: token.value, apiURL: store.apiURL?.value)
             }
+            if runtime.sandbox == nil, let ca = store.caFile { _ = try StoreClient.trustRoots(ca.value) }
         } catch let refused as StoreEndpoint.Refused {
             throw notConfigured("\(name): \(refused.description)")
         }
