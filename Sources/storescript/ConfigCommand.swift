@@ -134,19 +134,8 @@ struct ConfigCommand: ParsableCommand {
             }
         }
 
-        private func quote(_ s: String) -> String {
-            var out = "\""
-            for c in s.unicodeScalars {
-                switch c {
-                case "\"": out += "\\\""
-                case "\\": out += "\\\\"
-                case "\n": out += "\\n"
-                case "\t": out += "\\t"
-                default: out.unicodeScalars.append(c)
-                }
-            }
-            return out + "\""
-        }
+        /// A JSON string literal is a TOML basic string.
+        private func quote(_ s: String) -> String { Diagnostics.quote(s) }
     }
 
     struct Show: ParsableCommand {

@@ -28,7 +28,8 @@ public struct Diagnostics: Sendable {
         }
     }
 
-    static func quote(_ s: String) -> String {
+    /// A JSON string literal (also a TOML basic string: `config init` writes with it).
+    public static func quote(_ s: String) -> String {
         var out = "\""
         for u in s.unicodeScalars {
             switch u {
