@@ -13,6 +13,8 @@ packages=(
   libsqlite3-dev  # GRDB (local state, persistent sandbox)
   hyperfine       # start-up benchmark
   wrk             # HTTP load baseline for the sandbox benchmarks
+  curl            # Lua tests read the sandbox's log with it
+  openssl         # the TLS test makes its own CA and server certificate
 )
 
 missing=()
