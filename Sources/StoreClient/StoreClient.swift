@@ -97,6 +97,9 @@ public final class StoreClient: Sendable {
         // within the profile's bounds (and shows each try under --verbose); a certificate
         // that does not verify is not tried again for the whole connect timeout.
         config.connectionPool.retryConnectionEstablishment = false
+        // No tracer: storescript exports no traces, and even the no-op one costs a span (and
+        // its attributes) per request.
+        config.tracing.tracer = nil
         if let caFile, let roots = try? StoreClient.trustRoots(caFile) {
             var tls = TLSConfiguration.makeClientConfiguration()
             tls.additionalTrustRoots = [.certificates(roots)]
@@ -105,7 +108,9 @@ public final class StoreClient: Sendable {
         http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: config)
     }
 
-    deinit { try? http.syncShutdown() }
+    /// The last request's completion may hold the last reference, on an event loop, where
+    /// nothing may block: the shutdown runs in the background.
+    deinit { _ = http.shutdown() }
 
     /// The certificates of a PEM file of extra CAs, or why it cannot serve (check before
     /// making a client: a file that cannot be read would otherwise fail every connection).
