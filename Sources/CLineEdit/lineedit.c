@@ -13,6 +13,7 @@
 #include <editline/readline.h>
 
 static int g_wake[2] = {-1, -1};
+static int g_tty = -1;
 static int interruptible_getc(FILE *in);
 
 static le_completer_fn g_completer;
@@ -59,7 +60,13 @@ void le_setup(const char *program_name, le_completer_fn completer) {
     rl_basic_word_break_characters = " \t\n\"'`@$><=;|&{}()[],+-*/%^~#";
     rl_completion_append_character = '\0';
     rl_catch_signals = 0;
-    if (g_wake[0] < 0 && pipe2(g_wake, O_CLOEXEC | O_NONBLOCK) == 0) rl_getc_function = interruptible_getc;
+    if (g_wake[0] < 0 && pipe2(g_wake, O_CLOEXEC | O_NONBLOCK) == 0) {
+        /* The terminal opened anew, non-blocking: O_NONBLOCK on standard input itself would
+           be shared with the shell. */
+        const char *tty = isatty(0) ? ttyname(0) : NULL;
+        if (tty != NULL) g_tty = open(tty, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+        rl_getc_function = interruptible_getc;
+    }
 }
 
 static volatile sig_atomic_t g_sigint;
@@ -77,6 +84,9 @@ static void on_sigint(int sig) {
     errno = saved;
 }
 
+/* Reads one byte of the terminal. `fd` is non-blocking when it can be (see le_setup): a Ctrl-C
+   makes the terminal discard what was typed, so input that poll reported may be gone by the
+   read, and a blocking read would then wait for the next key. */
 static int read_byte(int fd) {
     for (;;) {
         if (g_sigint) return -1;
@@ -94,7 +104,7 @@ static int read_byte(int fd) {
         unsigned char c;
         ssize_t r = read(fd, &c, 1);
         if (r == 1) return c;
-        if (r < 0 && errno == EINTR) continue;
+        if (r < 0 && (errno == EINTR || errno == EAGAIN)) continue;
         return -1;
     }
 }
@@ -102,7 +112,7 @@ static int read_byte(int fd) {
 /* One character as libedit wants it: a code point (UTF-8 is decoded here, since libedit
    takes what this returns as a whole character). */
 static int interruptible_getc(FILE *in) {
-    int fd = fileno(in);
+    int fd = g_tty >= 0 ? g_tty : fileno(in);
     int c = read_byte(fd);
     if (c < 0x80) return c < 0 ? EOF : c;
     int extra = c >= 0xF0 ? 3 : c >= 0xE0 ? 2 : c >= 0xC0 ? 1 : 0;

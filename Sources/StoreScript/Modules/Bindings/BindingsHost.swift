@@ -152,18 +152,7 @@ final class BindingsHost {
         let client = try client(for: op, name: name)
         let request = APIRequest(method: op.method.rawValue, path: path, query: query, body: body, headers: headers,
                                  timeout: timeout, contentType: contentType)
-        return try runtime.scheduler.suspend(call) { wakeup in
-            client.start(request) { result in
-                switch result {
-                case .success(let response):
-                    wakeup { lua, co in
-                        try BindingResults.push(response, envelope: op.version == "v3", method: op.method.rawValue, path: op.path, lua: lua, co: co)
-                    }
-                case .failure(let error):
-                    wakeup { lua, co in try BindingResults.pushFailure(error, lua: lua, co: co) }
-                }
-            }
-        }
+        return try send(request, on: client, envelope: op.version == "v3", reportedPath: op.path, call)
     }
 
     /// `bc.request{method =, path =, query =, body =, headers =, timeout =}`: any path of the
@@ -199,12 +188,17 @@ final class BindingsHost {
         guard let service = OperationCatalog.all.first(where: { $0.version != "digicert" }) else { return 0 }
         let client = try client(for: service, name: name)
         let apiRequest = APIRequest(method: method, path: path, query: query, body: body, headers: headers, timeout: timeout)
-        return try runtime.scheduler.suspend(call) { wakeup in
-            client.start(apiRequest) { result in
+        return try send(apiRequest, on: client, envelope: path.hasPrefix("/v3/"), reportedPath: path, call)
+    }
+
+    /// Suspends the calling task until the answer; resumes it with the results or the error.
+    private func send(_ request: APIRequest, on client: StoreClient, envelope: Bool, reportedPath: String, _ call: LuaCall) throws -> Int32 {
+        try runtime.scheduler.suspend(call) { wakeup in
+            client.start(request) { result in
                 switch result {
                 case .success(let response):
                     wakeup { lua, co in
-                        try BindingResults.push(response, envelope: path.hasPrefix("/v3/"), method: method, path: path, lua: lua, co: co)
+                        try BindingResults.push(response, envelope: envelope, method: request.method, path: reportedPath, lua: lua, co: co)
                     }
                 case .failure(let error):
                     wakeup { lua, co in try BindingResults.pushFailure(error, lua: lua, co: co) }
