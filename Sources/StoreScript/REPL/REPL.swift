@@ -36,8 +36,8 @@ public final class REPL {
                 options.store = store
                 if !store.hasStore {
                     options.sandbox = true
-                    note = "no store configured (storescript config init, or BIGCOMMERCE_STORE_HASH and BIGCOMMERCE_ACCESS_TOKEN): "
-                        + "using the sandbox store"
+                    let why = store.missing["access_token"] ?? "storescript config init, or BIGCOMMERCE_STORE_HASH and BIGCOMMERCE_ACCESS_TOKEN"
+                    note = "no store configured (\(why)): using the sandbox store"
                 }
             }
             runtime = try Runtime(options: options)
