@@ -7,17 +7,13 @@
 # BigCommerce's official Python client (pip install bigcommerce) on the same sandbox, and
 # counts the 429s each drew.
 set -euo pipefail
-cd "$(dirname "$0")/../.."
-swift build -c release --static-swift-stdlib --product storescript >/dev/null
+source "$(dirname "$0")/lib.sh"
 python3 -c 'import bigcommerce' 2>/dev/null || pip install -q bigcommerce
 port=${PORT:-8978}
 n=5000
-.build/release/storescript sandbox serve --port "$port" --token bench --products "$n" \
-  --rate-limit 150/3s --latency 100ms >/dev/null &
-server=$!
-trap 'kill $server 2>/dev/null' EXIT
+start_sandbox "$port" --products "$n" \
+  --rate-limit 150/3s --latency 100ms
 root="http://127.0.0.1:$port"
-for _ in $(seq 50); do curl -sf -o /dev/null "$root/__sandbox/faults" && break; sleep 0.2; done
 
 now() { date +%s.%N; }
 # 429s in the sandbox's log since it was cleared; then clears it and lets the window expire.

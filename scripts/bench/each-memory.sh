@@ -3,13 +3,9 @@
 # (pages of 250, the next fetched ahead). The sandbox runs in its own process, so only the
 # script's memory is measured. Target: 100,000 within 1.2x of 10,000.
 set -euo pipefail
-cd "$(dirname "$0")/../.."
-swift build -c release --static-swift-stdlib --product storescript >/dev/null
+source "$(dirname "$0")/lib.sh"
 port=${PORT:-8976}
-.build/release/storescript sandbox serve --port "$port" --token bench --rate-limit off --products 100000 >/dev/null &
-server=$!
-trap 'kill $server 2>/dev/null' EXIT
-for _ in $(seq 100); do curl -sf -o /dev/null "http://127.0.0.1:$port/__sandbox/faults" && break; sleep 0.2; done
+start_sandbox "$port" --rate-limit off --products 100000
 run() {
   BIGCOMMERCE_STORE_HASH=sandbox BIGCOMMERCE_ACCESS_TOKEN=bench BIGCOMMERCE_API_URL="http://127.0.0.1:$port/stores/sandbox" \
     .build/release/storescript run scripts/bench/each_memory.lua "$1"

@@ -4,13 +4,9 @@
 # 32 connections). Rate limits off, 10,000 products, release build; client and server share
 # the machine's cores, as wrk and the server do.
 set -euo pipefail
-cd "$(dirname "$0")/../.."
-swift build -c release --static-swift-stdlib --product storescript >/dev/null
+source "$(dirname "$0")/lib.sh"
 port=${PORT:-8979}
-.build/release/storescript sandbox serve --port "$port" --token bench --rate-limit off --products 10000 >/dev/null &
-server=$!
-trap 'kill $server 2>/dev/null' EXIT
-for _ in $(seq 50); do curl -sf -o /dev/null "http://127.0.0.1:$port/__sandbox/faults" && break; sleep 0.2; done
+start_sandbox "$port" --rate-limit off --products 10000
 base="http://127.0.0.1:$port/stores/sandbox"
 wrk_rps=$(wrk -t2 -c32 -d10s -H 'X-Auth-Token: bench' -H 'Accept: application/json' -H 'Accept-Encoding: gzip' \
   -H 'User-Agent: storescript' "$base/v3/catalog/products/5000" | awk '/Requests\/sec/ {print $2}')
