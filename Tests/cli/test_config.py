@@ -237,3 +237,17 @@ def test_tls_is_verified_and_a_profile_can_trust_an_extra_ca(run, config, tmp_pa
         assert "tok-tls-1234" not in untrusted.stderr + trusted.stderr
     finally:
         server.shutdown()
+
+
+def test_config_init_in_a_terminal_asks_and_does_not_echo_the_token(bin_path, tmp_path):
+    import pexpect
+    env = dict(os.environ, XDG_CONFIG_HOME=str(tmp_path), TERM="xterm")
+    child = pexpect.spawn(bin_path, ["config", "init"], env=env, encoding="utf-8", timeout=30)
+    child.expect("Store hash")
+    child.sendline("abc123")
+    child.expect("Access token")
+    child.sendline("tok-typed-hidden-4242")
+    child.expect(pexpect.EOF)
+    assert "tok-typed-hidden-4242" not in child.before and "created" in child.before
+    written = (tmp_path / "storescript" / "config.toml").read_text()
+    assert 'store_hash = "abc123"' in written and 'access_token = "tok-typed-hidden-4242"' in written
