@@ -22,21 +22,11 @@ public struct ConfigFile {
     /// Profile name → key → value, in the file's order of keys.
     public let profiles: [String: [(key: String, value: Value)]]
 
-    /// The keys a profile may hold, and what each is: shown by `config show` and in errors.
-    public static let keys: [(name: String, about: String)] = [
-        ("store_hash", "the store's hash (api.bigcommerce.com/stores/HASH)"),
-        ("access_token", "the API account's access token (secret; the file must be mode 0600)"),
-        ("access_token_env", "the environment variable holding the access token"),
-        ("api_url", "the store's API base URL (default https://api.bigcommerce.com/stores/HASH)"),
-        ("digicert_api_key", "the CertCentral API key (secret; the file must be mode 0600)"),
-        ("digicert_api_key_env", "the environment variable holding the CertCentral API key"),
-        ("digicert_api_url", "CertCentral's base URL (default https://www.digicert.com)"),
-        ("ca_file", "a PEM file of extra CA certificates to trust (for a TLS-intercepting proxy)"),
-        ("concurrency", "requests in flight for async.map and batch calls (default 8)"),
-        ("connect_timeout", "seconds to connect (default 10)"),
-        ("request_timeout", "seconds for one request (default 30)"),
-        ("max_attempts", "tries of one request, the first included (default 5)"),
-        ("max_retry_seconds", "seconds after the first try past which no new try starts (default 120)"),
+    /// The keys a profile may hold (README, "Stores and profiles", says what each is).
+    public static let keys = [
+        "store_hash", "access_token", "access_token_env", "api_url",
+        "digicert_api_key", "digicert_api_key_env", "digicert_api_url", "ca_file",
+        "concurrency", "connect_timeout", "request_timeout", "max_attempts", "max_retry_seconds",
     ]
     static let secretKeys: Set<String> = ["access_token", "digicert_api_key"]
 
@@ -103,8 +93,8 @@ public struct ConfigFile {
     private static func entries(of table: TOMLTable, profile: String, path: String) throws(ConfigError) -> [(key: String, value: Value)] {
         var out: [(key: String, value: Value)] = []
         for (key, v) in table {
-            guard keys.contains(where: { $0.name == key }) else {
-                throw ConfigError("\(path): profiles.\(profile): unknown key \(key) (known: \(keys.map(\.name).joined(separator: ", ")))")
+            guard keys.contains(key) else {
+                throw ConfigError("\(path): profiles.\(profile): unknown key \(key) (known: \(keys.joined(separator: ", ")))")
             }
             if let s = v.string {
                 out.append((key, .string(s)))
