@@ -32,8 +32,9 @@ enum Uploads {
                 body["name"] = .string(filename.hasSuffix(".zip") ? String(filename.dropLast(4)) : filename)
             }
         }
-        if !fields.isEmpty && form.files.isEmpty && body["image_url"] == nil && fields != ["image_file"] {
-            throw APIError.invalid("A file is required", fields.map { ($0, "\($0) is required") })
+        // An image may come as image_url instead; a theme has only its file.
+        if fields.contains("file"), !form.files.contains(where: { $0.name == "file" }) {
+            throw APIError.invalid("A file is required", [("file", "file is required")])
         }
         return (.object(body), form.files)
     }
@@ -48,9 +49,9 @@ enum Uploads {
         let created = s.create(theme, in: "/v3/themes", template: "/v3/themes", stringIDs: true)
         let job = s.create(JSONObject([
             ("status", "COMPLETED"), ("percent_complete", 100), ("errors", .array([])), ("warnings", .array([])),
-            ("result", .object(JSONObject([("theme_id", created["uuid"] ?? created["id"] ?? .null)]))),
+            ("result", .object(JSONObject([("theme_id", created["id"] ?? .null)]))),
         ]), in: "/v3/themes/jobs", template: "/v3/themes/jobs", stringIDs: true)
-        return .ok(.object(JSONObject([("data", .object(JSONObject([("job_id", job["uuid"] ?? job["id"] ?? .null)]))), ("meta", .object(JSONObject()))])),
+        return .ok(.object(JSONObject([("data", .object(JSONObject([("job_id", job["id"] ?? .null)]))), ("meta", .object(JSONObject()))])),
                    status: 201, applied: true)
     }
 
