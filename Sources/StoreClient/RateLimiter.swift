@@ -78,11 +78,6 @@ public final class RateLimiter: Sendable {
         if granted { proceed() } else { arm() }
     }
 
-    /// Waits until a request may go.
-    public func acquire() async {
-        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in acquire { c.resume() } }
-    }
-
     /// Feeds an answer's headers back and returns the slot `acquire` took. Answers arrive out
     /// of order: within one window the budget left only shrinks, and an answer from a window
     /// that is over changes nothing.

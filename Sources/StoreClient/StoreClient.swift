@@ -81,7 +81,7 @@ public final class StoreClient: Sendable {
     ///   - caFile: a PEM file of CA certificates trusted besides the system's (a company
     ///     proxy's); verification itself is never turned off.
     public init(endpoint: StoreEndpoint, retry: RetryPolicy = RetryPolicy(), connectTimeout: Double = 10,
-                caFile: String? = nil, observer: (@Sendable (Attempt) -> Void)? = nil) {
+                caFile: String? = nil, observer: (@Sendable (Attempt) -> Void)? = nil) throws(StoreEndpoint.Refused) {
         self.endpoint = endpoint
         self.retry = retry
         self.observer = observer
@@ -100,9 +100,9 @@ public final class StoreClient: Sendable {
         // No tracer: storescript exports no traces, and even the no-op one costs a span (and
         // its attributes) per request.
         config.tracing.tracer = nil
-        if let caFile, let roots = try? StoreClient.trustRoots(caFile) {
+        if let caFile {
             var tls = TLSConfiguration.makeClientConfiguration()
-            tls.additionalTrustRoots = [.certificates(roots)]
+            tls.additionalTrustRoots = [.certificates(try StoreClient.trustRoots(caFile))]
             config.tlsConfiguration = tls
         }
         http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: config)
@@ -112,9 +112,9 @@ public final class StoreClient: Sendable {
     /// nothing may block: the shutdown runs in the background.
     deinit { _ = http.shutdown() }
 
-    /// The certificates of a PEM file of extra CAs, or why it cannot serve (check before
-    /// making a client: a file that cannot be read would otherwise fail every connection).
-    public static func trustRoots(_ path: String) throws(StoreEndpoint.Refused) -> [NIOSSLCertificate] {
+    /// The certificates of a PEM file of extra CAs, or why it cannot serve (a file that cannot
+    /// be read would otherwise fail every connection).
+    static func trustRoots(_ path: String) throws(StoreEndpoint.Refused) -> [NIOSSLCertificate] {
         guard access(path, R_OK) == 0 else {
             throw StoreEndpoint.Refused(description: "ca_file \(path) cannot be read: \(String(cString: strerror(errno)))")
         }

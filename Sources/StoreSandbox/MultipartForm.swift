@@ -67,11 +67,10 @@ struct MultipartForm {
     var files: [Part] { parts.filter { $0.filename != nil } }
 
     /// The text fields as a JSON object, each typed as the operation's JSON schema types it
-    /// (`"true"` becomes true for a boolean field); files appear as their summaries.
+    /// (`"true"` becomes true for a boolean field).
     func object(schema: BodySchema?) -> JSONObject {
         var o = JSONObject()
-        for p in parts {
-            if p.filename != nil { o[p.name] = p.summary; continue }
+        for p in parts where p.filename == nil {
             let text = String(decoding: p.data, as: UTF8.self)
             switch schema?.properties?[p.name]?.type {
             case "integer": o[p.name] = Int64(text).map(JSON.int) ?? .string(text)

@@ -11,7 +11,6 @@ enum Uploads {
         let fields = BodySchemaTable.entry(for: op)?.uploadFields ?? []
         var body = form.object(schema: BodySchemaTable.entry(for: op)?.schema)
         for file in form.files {
-            body[file.name] = nil
             guard fields.contains(file.name) else {
                 let expected = fields.isEmpty ? "it takes no file" : "its file field is \(fields.joined(separator: ", "))"
                 throw APIError.invalid("Unexpected file field \(file.name)", [(file.name, "this operation does not take a file here; \(expected)")])

@@ -101,7 +101,7 @@ struct ConfigCommand: ParsableCommand {
                 """
             try append(text, to: path)
             Console.out("\(existing == nil ? "created" : "updated") \(path) (mode 0600) with profile \(profile)\n")
-            if let tokenVariable, Environment.value(tokenVariable) == nil {
+            if let tokenVariable, Environment[tokenVariable] == nil {
                 Console.out("note: \(tokenVariable) is not set in this shell; set it before running scripts\n")
             }
         }

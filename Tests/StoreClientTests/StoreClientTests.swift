@@ -5,16 +5,23 @@ import Testing
 @testable import StoreClient
 import StoreSandbox
 
+/// A sandbox store on loopback, configured by `configure`, and a client of it.
+func sandboxAndClient(token: String, _ configure: (inout SandboxConfiguration) -> Void) async throws -> (SandboxServer, StoreClient) {
+    var config = SandboxConfiguration()
+    config.token = token
+    configure(&config)
+    let server = try await SandboxServer.start(try Sandbox(configuration: config))
+    let endpoint = try StoreEndpoint.bigCommerce(storeHash: "sandbox", token: Secret(token), apiURL: server.baseURL)
+    return (server, try StoreClient(endpoint: endpoint))
+}
+
 /// The client against the real sandbox over loopback HTTP.
 @Suite struct StoreClientAgainstTheSandbox {
     func sandbox(_ configure: (inout SandboxConfiguration) -> Void = { _ in }) async throws -> (SandboxServer, StoreClient) {
-        var config = SandboxConfiguration()
-        config.rateLimit = nil
-        config.token = "client-test-token"
-        configure(&config)
-        let server = try await SandboxServer.start(try Sandbox(configuration: config))
-        let endpoint = try StoreEndpoint.bigCommerce(storeHash: "sandbox", token: Secret("client-test-token"), apiURL: server.baseURL)
-        return (server, StoreClient(endpoint: endpoint))
+        try await sandboxAndClient(token: "client-test-token") { config in
+            config.rateLimit = nil
+            configure(&config)
+        }
     }
 
     @Test("a GET returns the API's JSON; query filters travel percent-encoded")
@@ -50,7 +57,7 @@ import StoreSandbox
         let (server, _) = try await sandbox()
         defer { Task { await server.stop() } }
         let wrong = Secret("wrong-token-value")
-        let client = StoreClient(endpoint: try StoreEndpoint(baseURL: server.baseURL, credential: wrong))
+        let client = try StoreClient(endpoint: StoreEndpoint(baseURL: server.baseURL, credential: wrong))
         do {
             _ = try await client.send(APIRequest(method: "GET", path: "/v3/catalog/products"))
             Issue.record("expected 401")
@@ -82,7 +89,7 @@ import StoreSandbox
         defer { Task { await server.stop() } }
         var once = StoreClient.RetryPolicy()
         once.maxAttempts = 1
-        let client = StoreClient(endpoint: try StoreEndpoint(baseURL: server.baseURL, credential: Secret("client-test-token")), retry: once)
+        let client = try StoreClient(endpoint: StoreEndpoint(baseURL: server.baseURL, credential: Secret("client-test-token")), retry: once)
         do {
             _ = try await client.send(APIRequest(method: "GET", path: "/v3/catalog/brands", timeout: 0.3))
             Issue.record("expected a timeout")
@@ -120,12 +127,7 @@ import StoreSandbox
 
 @Suite struct Politeness {
     func sandbox(_ configure: (inout SandboxConfiguration) -> Void) async throws -> (SandboxServer, StoreClient) {
-        var config = SandboxConfiguration()
-        config.token = "t"
-        configure(&config)
-        let server = try await SandboxServer.start(try Sandbox(configuration: config))
-        let endpoint = try StoreEndpoint.bigCommerce(storeHash: "sandbox", token: Secret("t"), apiURL: server.baseURL)
-        return (server, StoreClient(endpoint: endpoint))
+        try await sandboxAndClient(token: "t", configure)
     }
 
     @Test("many tasks share one limiter: every request succeeds and none goes over quota")
@@ -220,7 +222,7 @@ import StoreSandbox
 @Suite struct QueryEncoding {
     @Test("filter suffixes and comma lists stay readable; everything else reserved is escaped")
     func query() throws {
-        let client = StoreClient(endpoint: try .bigCommerce(storeHash: "abc", token: Secret("t")))
+        let client = try StoreClient(endpoint: .bigCommerce(storeHash: "abc", token: Secret("t")))
         let url = client.url(APIRequest(method: "GET", path: "/v3/catalog/products", query: [
             ("id:in", "1,2,3"), ("name:like", "a b&c=d"), ("keyword", "café+50%"), ("sku", "x/y?z#w"), ("empty", ""),
         ]))

@@ -4,9 +4,7 @@ import Glibc
 
 /// The process environment; an empty variable counts as unset.
 public enum Environment {
-    static subscript(_ name: String) -> String? { value(name) }
-
-    public static func value(_ name: String) -> String? {
+    public static subscript(_ name: String) -> String? {
         getenv(name).map { String(cString: $0) }.flatMap { $0.isEmpty ? nil : $0 }
     }
 }

@@ -252,8 +252,8 @@ final class BindingsHost {
         let service = op.version == "digicert" ? "digicert" : "bc"
         if let c = clients[service] { return c }
         let store = runtime.store
-        let endpoint: StoreEndpoint
         do {
+            let endpoint: StoreEndpoint
             if let server = runtime.sandbox {
                 let sandbox = server.sandbox.configuration
                 endpoint = service == "digicert"
@@ -266,15 +266,14 @@ final class BindingsHost {
                 guard let hash = store.storeHash, let token = store.accessToken else { throw notConfigured("\(name): \(store.noStoreAdvice)") }
                 endpoint = try .bigCommerce(storeHash: hash.value, token: token.value, apiURL: store.apiURL?.value)
             }
-            if runtime.sandbox == nil, let ca = store.caFile { _ = try StoreClient.trustRoots(ca.value) }
+            let c = try StoreClient(endpoint: endpoint, retry: store.retryPolicy, connectTimeout: store.connectTimeout.value,
+                                    caFile: runtime.sandbox == nil ? store.caFile?.value : nil,
+                                    observer: runtime.options.verbose ? BindingsHost.verboseLine(runtime.options.logFormat) : nil)
+            clients[service] = c
+            return c
         } catch let refused as StoreEndpoint.Refused {
             throw notConfigured("\(name): \(refused.description)")
         }
-        let c = StoreClient(endpoint: endpoint, retry: store.retryPolicy, connectTimeout: store.connectTimeout.value,
-                            caFile: store.caFile?.value,
-                            observer: runtime.options.verbose ? BindingsHost.verboseLine(runtime.options.logFormat) : nil)
-        clients[service] = c
-        return c
     }
 
     /// A configuration problem: raised as a Lua error; if the script does not catch it,
