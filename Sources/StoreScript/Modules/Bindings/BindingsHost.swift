@@ -118,7 +118,9 @@ final class BindingsHost {
         var body: [UInt8]?
         var contentType = "application/json"
         if sendsBody, !call.isNoneOrNil(payload) {
-            if let form = try UploadForm.make(op, payload: call.value(payload), name: name) {
+            // Only the upload operations look at the payload before it is encoded as JSON.
+            let fileFields = UploadForm.fileFields(op)
+            if !fileFields.isEmpty, let form = try UploadForm.make(fileFields, payload: call.value(payload), name: name) {
                 (body, contentType) = (form.finished, form.contentType)
             } else {
                 body = try encodeJSON(call, payload, name)

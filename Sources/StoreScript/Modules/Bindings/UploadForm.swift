@@ -13,10 +13,14 @@ import StoreClient
 enum UploadForm {
     static let maxFileBytes = 64 * 1024 * 1024
 
-    /// The form, or nil when the operation takes no file or the payload gives none.
-    static func make(_ op: Operation, payload: LuaValue, name: String) throws -> MultipartBody? {
-        guard let fields = BodySchemaTable.entry(for: op)?.uploadFields, !fields.isEmpty,
-              case .table(let table) = payload,
+    /// The fields of `op` that carry a file; empty for all but the upload operations.
+    static func fileFields(_ op: Operation) -> [String] {
+        op.method == .GET || op.method == .DELETE ? [] : BodySchemaTable.entry(for: op)?.uploadFields ?? []
+    }
+
+    /// The form, or nil when the payload fills none of `fields`.
+    static func make(_ fields: [String], payload: LuaValue, name: String) throws -> MultipartBody? {
+        guard case .table(let table) = payload,
               fields.contains(where: { table.fields[.string(LuaString($0))] != nil }) else { return nil }
         var form = MultipartBody()
         for (key, value) in table.fields.sorted(by: { "\($0.key)" < "\($1.key)" }) {
