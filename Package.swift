@@ -29,6 +29,8 @@ let package = Package(
         .target(name: "CLuaShim", dependencies: ["CLua"]),
         // libedit behind a four-function C face (its mutable globals need C accessors under Swift 6).
         .target(name: "CLineEdit", linkerSettings: [.linkedLibrary("edit")]),
+        // The Lua half of StoreScript (lua/*.lua), compiled in with #embed (C23).
+        .target(name: "StoreScriptLua", exclude: ["lua"]),
         .target(name: "LuaKit", dependencies: ["CLuaShim", "CLua"]),
         // The operation catalog, generated from the official OpenAPI files: pure data and lookups.
         .target(name: "StoreAPI", dependencies: ["JSON"]),
@@ -50,7 +52,7 @@ let package = Package(
             .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
         ]),
         .target(name: "StoreScript", dependencies: [
-            "LuaKit", "CLuaShim", "CLua", "CLineEdit", "StoreSandbox", "StoreClient", "StoreAPI", "JSON",
+            "LuaKit", "CLuaShim", "CLua", "CLineEdit", "StoreScriptLua", "StoreSandbox", "StoreClient", "StoreAPI", "JSON",
             .product(name: "TOMLKit", package: "TOMLKit"),
         ]),
         .executableTarget(
@@ -65,5 +67,6 @@ let package = Package(
         .testTarget(name: "StoreClientTests", dependencies: ["StoreClient", "StoreSandbox", "StoreAPI", "JSON"]),
         .testTarget(name: "StoreScriptTests", dependencies: ["StoreScript", "LuaKit"]),
     ],
-    swiftLanguageModes: [.v6]
+    swiftLanguageModes: [.v6],
+    cLanguageStandard: .gnu2x
 )

@@ -11,6 +11,7 @@ public struct LuaError: Error, CustomStringConvertible {
         case memory
         case interrupted
         case timeout
+        case terminated
         case argument
         case file
     }
@@ -37,6 +38,9 @@ public struct LuaError: Error, CustomStringConvertible {
     }
 
     public var description: String { message }
+
+    /// An interrupt, a timeout or a termination: the run ends, whatever catches it.
+    public var isStop: Bool { kind == .interrupted || kind == .timeout || kind == .terminated }
 
     /// The message and, when there is one, the traceback: what a user should see.
     public var report: String {

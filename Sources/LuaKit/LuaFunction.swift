@@ -160,6 +160,7 @@ public struct LuaCall {
         let s = state
         if L == s.L { return try body(s) }
         // Push on the main thread, then move the value over: xmove never raises.
+        try s.reserve(1, on: L)
         try body(s)
         lua_xmove(s.L, L, 1)
     }
@@ -169,7 +170,7 @@ public struct LuaCall {
         if let value = error.value {
             let s = LuaState.owning(L)
             let before = lua_gettop(s.L)
-            if (try? s.push(value)) != nil {
+            if lua_checkstack(L, 1) != 0, (try? s.push(value)) != nil {
                 if s.L != L { lua_xmove(s.L, L, 1) }
                 return
             }
@@ -183,6 +184,6 @@ public struct LuaCall {
             message = "\(src):\(ar.currentline): " + message
         }
         let length = message.utf8.count
-        message.withCString { shim_pushstring_unlimited(L, $0, length) }
+        message.withCString { shim_pushstring_reserved(L, $0, length) }
     }
 }

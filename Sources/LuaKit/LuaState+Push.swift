@@ -78,9 +78,9 @@ extension LuaState {
     }
 
     /// t[name] = v for the value at `index` with v on top, running `__newindex` under
-    /// protection. [-1, +0]
+    /// protection. [-1, +0], also on error
     public func set(_ index: Int32, field name: String) throws {
-        try balanced(-1) {
+        try balanced(-1, failed: -1) {
             let t = lua_absindex(L, index)
             do { try push(name) } catch { pop(); throw error }
             lua_rotate(L, -2, 1) // k v

@@ -31,6 +31,24 @@ extension LuaState {
         return Array(UnsafeRawBufferPointer(start: p, count: len))
     }
 
+    /// The value at `index` with tables, functions, userdata and threads held by reference
+    /// (the same Lua object, metatable and all, when pushed back); scalars copied. [-0, +0]
+    public func reference(at index: Int32, on thread: OpaquePointer? = nil) throws -> LuaValue {
+        let t = thread ?? L
+        switch lua_type(t, index) {
+        case LUA_TTABLE, LUA_TFUNCTION, LUA_TUSERDATA, LUA_TTHREAD, LUA_TLIGHTUSERDATA:
+            try reserve(1, on: t)
+            try reserve(1)
+            lua_pushvalue(t, index)
+            if t != L { lua_xmove(t, L, 1) }
+            let identity = lua_topointer(L, -1)
+            let name = typeName(at: -1)
+            return .reference(LuaReference(state: self, ref: try ref(), identity: identity, typeName: name))
+        default:
+            return try value(at: index, on: thread)
+        }
+    }
+
     /// Copies the value at `index` into Swift. Tables are copied deeply; cycles and nesting
     /// past `maxDepth` throw. [-0, +0]
     public func value(at index: Int32, on thread: OpaquePointer? = nil) throws -> LuaValue {
@@ -62,6 +80,8 @@ extension LuaState {
         case LUA_TSTRING: return .string(LuaString(bytes: bytes(at: index, on: t) ?? []))
         case LUA_TTABLE: return try table(at: index, on: t, depth: depth, visiting: &visiting)
         default:
+            try reserve(1, on: t)
+            try reserve(1)
             lua_pushvalue(t, index)
             if t != L { lua_xmove(t, L, 1) }
             let identity = lua_topointer(L, -1)

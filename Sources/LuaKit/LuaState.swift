@@ -26,12 +26,23 @@ public final class LuaState {
         }
         self.L = L
         handle = LuaHandle(L)
-        shim_set_host(L, Unmanaged.passUnretained(self).toOpaque())
+        runtime.pointee.host = Unmanaged.passUnretained(self).toOpaque()
     }
 
-    deinit {
+    /// Closes the state now: finalizers run (their errors become warnings), and a Swift
+    /// function a finalizer calls answers "function no longer available". Everything the
+    /// functions' closures capture must still be alive: call this before releasing it.
+    /// Idempotent; deinit closes a state nobody closed.
+    public func close() {
+        guard handle.L != nil else { return }
         handle.L = nil
-        lua_close(L)
+        shim_close(L)
+    }
+
+    public var isClosed: Bool { handle.L == nil }
+
+    deinit {
+        close()
         runtime.deinitialize(count: 1)
         runtime.deallocate()
     }
@@ -41,14 +52,29 @@ public final class LuaState {
         Unmanaged<LuaState>.fromOpaque(shim_host_of(L)!).takeUnretainedValue()
     }
 
+    /// The state's runtime block, for the watchdog.
+    public var runtimeBlock: UnsafeMutablePointer<shim_runtime> { runtime }
+
     // MARK: Limits
 
     /// Bytes Lua may hold at once; 0 for no limit. Past it allocations fail with LUA_ERRMEM
-    /// and the state stays usable.
+    /// and the state stays usable. A small part of the limit is kept for error messages, so
+    /// that reporting an error never needs memory past it.
     public var memoryLimit: Int {
         get { Int(runtime.pointee.limit) }
-        set { runtime.pointee.limit = newValue > 0 ? numericCast(newValue) : 0 }
+        set { shim_set_limit(runtime, newValue > 0 ? numericCast(newValue) : 0) }
     }
+
+    /// Bytes Lua may still allocate before the memory limit; nil without a limit. Swift
+    /// code refuses to copy a value larger than this (a request body, an answer): what the
+    /// script could not hold, the runtime does not hold for it either.
+    public var memoryRoom: Int? { memoryLimit == 0 ? nil : Int(shim_room(runtime)) }
+
+    /// Tests: the `n`th allocation from now fails (as a real out-of-memory would), once.
+    public func failAllocation(after n: Int) { runtime.pointee.fail_at = n }
+
+    /// Lua's warnings (`warn`, errors in finalizers): on or off, as text or JSON lines.
+    public func setWarnings(on: Bool, json: Bool) { shim_set_warnings(runtime, on ? 1 : 0, json ? 1 : 0) }
     public var memoryInUse: Int { Int(runtime.pointee.used) }
     public var peakMemory: Int { Int(runtime.pointee.peak) }
 
@@ -66,36 +92,35 @@ public final class LuaState {
         withUnsafeMutablePointer(to: &runtime.pointee.interrupt) { UnsafeMutablePointer(mutating: $0) }
     }
 
-    public enum Stop: Equatable { case none, interrupted, timeout }
+    public enum Stop: Equatable { case none, interrupted, timeout, terminated }
 
     /// Why the count hook stopped the last run (sticky until `clearStop()`).
     public var stop: Stop {
         switch runtime.pointee.stop {
         case SHIM_STOP_INTERRUPT: .interrupted
         case SHIM_STOP_TIMEOUT: .timeout
+        case SHIM_STOP_TERMINATE: .terminated
         default: .none
         }
     }
 
-    /// Whether the interrupt flag or the deadline asks running code to stop: the scheduler
-    /// checks this while it waits, since the hook only runs while Lua code runs.
+    /// Whether a signal or the deadline asks running code to stop: the scheduler checks this
+    /// while it waits, since the hook only runs while Lua code runs.
     public var stopRequested: Stop {
         if runtime.pointee.stop != 0 { return stop }
+        if runtime.pointee.terminate != 0 { return .terminated }
         if runtime.pointee.interrupt != 0 { return .interrupted }
         if let d = deadline, shim_monotonic() > d { return .timeout }
         return .none
     }
 
     /// Clears an interrupt or timeout so the state can run again (the REPL after Ctrl-C).
+    /// A termination (SIGTERM) is never cleared.
     public func clearStop() {
-        runtime.pointee.stop = SHIM_STOP_NONE
+        runtime.pointee.stop = runtime.pointee.terminate != 0 ? SHIM_STOP_TERMINATE : SHIM_STOP_NONE
         runtime.pointee.interrupt = 0
-        lua_sethook_reset(L)
+        shim_hook_reset(L)
     }
-
-    /// Routes Ctrl-C to this state's interrupt flag: the running chunk stops with an
-    /// `interrupted` error at its next instruction.
-    public func watchInterruptSignal() { shim_watch_sigint(runtime) }
 
     public var memoryFailures: UInt { runtime.pointee.memory_failures }
 
@@ -109,12 +134,40 @@ public final class LuaState {
 
     public func pop(_ n: Int32 = 1) { shim_pop(L, n) }
 
-    /// Ensures room for `n` more values. [-0, +0]
-    public func reserve(_ n: Int32) throws {
-        if lua_checkstack(L, n) == 0 { throw LuaError(.memory, "Lua stack overflow") }
+    /// Ensures room for `n` more values on `thread` (the main thread by default): every
+    /// push of a number of values not fixed in the code goes through here. Debian's liblua
+    /// is built without API checks, so nothing else would catch an overflow. [-0, +0]
+    public func reserve(_ n: Int32, on thread: OpaquePointer? = nil) throws {
+        if n < 0 || lua_checkstack(thread ?? L, n) == 0 {
+            throw LuaError(.runtime, "too many values (\(n) do not fit on a Lua stack)")
+        }
+    }
+
+    /// Moves `n` values from the top of `from` to the top of `to`, checking room. [-n, +n]
+    public func move(_ n: Int32, from: OpaquePointer, to: OpaquePointer) throws {
+        if from == to || n == 0 { return }
+        try reserve(n, on: to)
+        lua_xmove(from, to, n)
     }
 
     // MARK: Loading
+
+    /// Compiles a script file (nil: standard input) as text, reading it as a stream. [-0, +1]
+    /// on success. Throws `.file` for a file that cannot be read or a precompiled chunk.
+    public func loadScript(path: String?, chunkName: String) throws {
+        let status = shim_loadscript(L, path, chunkName)
+        switch status {
+        case LUA_OK: return
+        case SHIM_LOAD_BINARY:
+            pop()
+            throw LuaError(.file, "\(path ?? "standard input") is a precompiled Lua chunk; storescript runs source text only")
+        case SHIM_LOAD_OPEN:
+            let message = string(at: -1) ?? "cannot read \(path ?? "standard input")"
+            pop()
+            throw LuaError(.file, message)
+        default: throw popError(status: status, on: L)
+        }
+    }
 
     /// Compiles text (never bytecode) into a function. [-0, +1] on success.
     public func load(_ source: [UInt8], chunkName: String) throws {
@@ -181,7 +234,9 @@ public final class LuaState {
 
     // MARK: Errors
 
-    /// Pops the error value a failed call left on `thread`'s stack and describes it. [-1, +0]
+    /// Pops the error value a failed call left on `thread`'s stack and describes it: its
+    /// message as lua.c's message handler makes it, and, when it is not a string, the value
+    /// itself by reference (so raising it again raises the same object). [-1, +0]
     public func popError(status: Int32, on thread: OpaquePointer) -> LuaError {
         defer { lua_settop(thread, -2) }
         let kind: LuaError.Kind
@@ -192,17 +247,40 @@ public final class LuaState {
             switch stop {
             case .interrupted: kind = .interrupted
             case .timeout: kind = .timeout
-            case .none: kind = .runtime
+            case .terminated: kind = .terminated
+            case .none: kind = isMemoryError(-1, on: thread) ? .memory : .runtime
             }
         }
-        if lua_type(thread, -1) == LUA_TSTRING {
+        let type = lua_type(thread, -1)
+        if type == LUA_TSTRING || type == LUA_TNUMBER {
             return LuaError(kind, string(at: -1, on: thread) ?? "", value: nil)
         }
+        return LuaError(kind, errorMessage(at: -1, on: thread), value: try? reference(at: -1, on: thread))
+    }
+
+    /// What lua.c prints for an error value that is not a string: its __tostring's answer,
+    /// or `(error object is a X value)`. A __tostring that raises or answers a non-string
+    /// counts as none. It runs on the main thread (`thread` may be a dead coroutine).
+    func errorMessage(at index: Int32, on thread: OpaquePointer) -> String {
+        let fallback = "(error object is a \(typeName(at: index, on: thread)) value)"
+        let before = lua_gettop(L)
+        defer { lua_settop(L, before) }
+        guard lua_checkstack(L, 4) != 0, lua_checkstack(thread, 1) != 0 else { return fallback }
+        lua_pushvalue(thread, index)
+        if thread != L { lua_xmove(thread, L, 1) }
+        guard luaL_getmetafield(L, -1, "__tostring") != LUA_TNIL else { return fallback }
+        lua_rotate(L, -2, 1)  // __tostring value
         var len = 0
-        let text = shim_tolstring(thread, -1, &len).map { String(decoding: UnsafeRawBufferPointer(start: $0, count: len), as: UTF8.self) } ?? "?"
-        lua_settop(thread, -2)
-        let value = try? value(at: -1, on: thread)
-        return LuaError(kind, text, value: value)
+        guard shim_pcall(L, 1, 1, 0) == LUA_OK, lua_type(L, -1) == LUA_TSTRING,
+              let p = lua_tolstring(L, -1, &len) else { return fallback }
+        return String(decoding: UnsafeRawBufferPointer(start: p, count: len), as: UTF8.self)
+    }
+
+    /// Whether the value at `index` is the memory error re-raised (through a task's wait, a
+    /// coroutine): Lua's own message, after the allocator refused memory.
+    func isMemoryError(_ index: Int32, on thread: OpaquePointer) -> Bool {
+        runtime.pointee.memory_failures > 0 && lua_type(thread, index) == LUA_TSTRING
+            && string(at: index, on: thread) == "not enough memory"
     }
 
     /// The traceback the message handler of `call` left in the registry.
@@ -233,7 +311,8 @@ public final class LuaState {
     public func unref(_ r: Int32) { luaL_unref(L, LUA_REGISTRY, r) }
 }
 
-/// The state's pointer, as long as the state is open.
+/// The state's pointer, as long as the state is open: the one owner every registry
+/// reference goes through, so a reference released after the state closed does nothing.
 final class LuaHandle {
     var L: OpaquePointer?
     init(_ L: OpaquePointer) { self.L = L }
@@ -243,6 +322,3 @@ final class LuaHandle {
     }
 }
 
-@inline(__always) func lua_sethook_reset(_ L: OpaquePointer) {
-    lua_sethook(L, lua_gethook(L), lua_gethookmask(L), 1000)
-}

@@ -20,6 +20,10 @@ public final class LuaThread {
     public func push() {
         if let L = handle.L { lua_rawgeti(L, LUA_REGISTRY, lua_Integer(ref)) }
     }
+
+    /// Makes this coroutine a task's own: only the host resumes or closes it, and it answers
+    /// coroutine.running() and isyieldable() as lua5.4's main thread does.
+    public func makeRoot() { shim_init_thread(co, 1) }
 }
 
 /// What a resume came to. Yielded and returned values stay on the coroutine's stack.
@@ -34,6 +38,7 @@ extension LuaState {
     public func newThread() throws -> LuaThread {
         do { try checked(shim_newthread(L)) } catch { pop(); throw error }   // f co
         let co = lua_tothread(L, -1)!
+        shim_init_thread(co, 0)
         lua_rotate(L, -2, 1)                                                  // co f
         lua_xmove(L, co, 1)                                                   // co
         let r = try ref()                                                     //
@@ -48,9 +53,12 @@ extension LuaState {
         case LUA_OK: return .finished(nres)
         case LUA_YIELD: return .yielded(nres)
         default:
-            // The dead coroutine's stack still holds the frames: trace them before popping.
+            // The dead coroutine's stack still holds the frames: trace them first. Then its
+            // pending to-be-closed variables are closed, as a pcall closes them for lua5.4's
+            // main chunk (a __close that raises replaces the error, as there).
             let trace = status == LUA_ERRRUN ? traceback(of: thread.co) : nil
-            var error = popError(status: status, on: thread.co)
+            let closed = shim_closethread(thread.co)
+            var error = popError(status: closed == LUA_OK ? status : closed, on: thread.co)
             error.traceback = trace
             return .failed(error)
         }

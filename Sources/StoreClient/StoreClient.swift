@@ -19,6 +19,9 @@ public struct APIRequest: Sendable {
     public var timeout: Double
     /// The body's media type: JSON, or a multipart form for uploads.
     public var contentType: String
+    /// The largest answer body accepted (the caller's memory budget); a larger one is refused
+    /// while it arrives, before it is held whole.
+    public var maxAnswerBytes: Int?
 
     public init(method: String, path: String, query: [(String, String)] = [], body: [UInt8]? = nil,
                 headers: [(String, String)] = [], timeout: Double = 30, contentType: String = "application/json") {
@@ -213,7 +216,7 @@ public final class StoreClient: Sendable {
             done(.failure(classify(error, r)))
             return
         }
-        let delegate = ResponseAccumulator(request: request, maxBodySize: StoreClient.maxBody)
+        let delegate = ResponseAccumulator(request: request, maxBodySize: min(StoreClient.maxBody, r.maxAnswerBytes ?? .max))
         http.execute(request: request, delegate: delegate, deadline: .now() + .milliseconds(Int64(r.timeout * 1000)))
             .futureResult.whenComplete { [self] outcome in
                 switch outcome {
@@ -248,6 +251,11 @@ public final class StoreClient: Sendable {
     /// out, or sent with an unknown outcome.
     func classify(_ error: any Error, _ r: APIRequest) -> StoreError {
         let text = endpoint.credential.redact(String(describing: error))
+        if error is ResponseAccumulator.ResponseTooBigError {
+            let limit = min(StoreClient.maxBody, r.maxAnswerBytes ?? .max)
+            return StoreError(kind: .invalidResponse, title: "the answer is larger than the \(limit) bytes this run may hold "
+                + "(the memory limit, or 64 MB); ask for less (a smaller limit, include_fields)", method: r.method, path: r.path, retryable: false)
+        }
         if let e = error as? HTTPClientError {
             if e == .deadlineExceeded || e == .readTimeout || e == .writeTimeout {
                 return StoreError(kind: .timeout, title: "timed out after \(r.timeout) s; the outcome is unknown",

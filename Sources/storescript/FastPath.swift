@@ -73,11 +73,11 @@ enum FastPath {
         return runFile(inv.file!, arguments: inv.arguments, runner: runner)
     }
 
-    /// Reads a script file (refusing directories and bytecode with exit 2) and runs it.
+    /// Runs a script file (a missing file or a directory is refused with exit 2).
     static func runFile(_ path: String, arguments: [String], runner: BatchRunner) -> Int32 {
         let say = Diagnostics(format: runner.options.logFormat)
         do {
-            return runner.run(try ScriptSource.read(path: path), arguments: arguments, programName: programName)
+            return runner.run(try ScriptSource.file(path), arguments: arguments, programName: programName)
         } catch let refusal as ScriptSource.Refusal {
             say.error(refusal.message)
             return ExitStatus.usage

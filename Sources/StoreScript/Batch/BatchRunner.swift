@@ -6,6 +6,10 @@ import LuaKit
 
 /// `storescript run`: one script to the end, fit for cron. Returns the process exit status
 /// (see `ExitStatus`); `os.exit(n)` in the script ends the process itself.
+///
+/// The stages: take the lock, start the runtime and its watchdog (the limits hold from here,
+/// while the script is read too), load the script and its arguments, run it with its tasks,
+/// close the state (finalizers), report.
 public struct BatchRunner {
     public var options: Runtime.Options
     public var lockPath: String?
@@ -15,47 +19,77 @@ public struct BatchRunner {
         self.lockPath = lockPath
     }
 
+    /// A stage that ended the run; its message is out already.
+    struct Ended: Error { let status: Int32 }
+
     public func run(_ source: ScriptSource, arguments: [String], programName: String) -> Int32 {
         let say = Diagnostics(format: options.logFormat)
-        var lockFD: Int32 = -1
-        if let lockPath {
-            switch Lock.acquire(lockPath) {
-            case .acquired(let fd): lockFD = fd
-            case .held:
-                say.error("another run holds the lock \(lockPath); nothing was done")
-                return ExitStatus.lockHeld
-            case .failed(let why):
-                say.error("cannot use lock file \(lockPath): \(why)")
-                return ExitStatus.usage
-            }
+        do {
+            let lock = try acquireLock(say)
+            defer { if let lock { close(lock) } }
+            let runtime = try start(source, say)
+            try prepare(runtime, source, arguments: arguments, programName: programName, say)
+            let status = execute(runtime, nargs: Int32(arguments.count), say)
+            // A run a signal or the deadline stopped ends now; any other closes in order.
+            if runtime.lua.stopRequested == .none { runtime.close() }
+            return status
+        } catch let ended as Ended {
+            return ended.status
+        } catch {
+            say.error("\(error)")
+            return ExitStatus.scriptError
         }
-        defer { if lockFD >= 0 { close(lockFD) } }
+    }
 
+    // MARK: Stages
+
+    private func acquireLock(_ say: Diagnostics) throws -> Int32? {
+        guard let lockPath else { return nil }
+        switch Lock.acquire(lockPath) {
+        case .acquired(let fd): return fd
+        case .held:
+            say.error("another run holds the lock \(lockPath); nothing was done")
+            throw Ended(status: ExitStatus.lockHeld)
+        case .failed(let why):
+            say.error("cannot use lock file \(lockPath): \(why)")
+            throw Ended(status: ExitStatus.usage)
+        }
+    }
+
+    private func start(_ source: ScriptSource, _ say: Diagnostics) throws -> Runtime {
         var options = self.options
         if let dir = source.directory { options.modulePaths.insert(dir, at: 0) }
         let runtime: Runtime
         do { runtime = try Runtime(options: options) } catch let error as ConfigError {
             say.error(error.description)
-            return ExitStatus.usage
+            throw Ended(status: ExitStatus.usage)
         } catch {
             say.error("cannot start the Lua runtime: \(error)")
-            return ExitStatus.scriptError
+            throw Ended(status: ExitStatus.scriptError)
         }
+        Watchdog.start(runtime.lua, mode: .run, messages: runtime.watchdogMessages(for: say))
+        runtime.startClock()
+        if let n = Runtime.testAllocationFailure { runtime.lua.failAllocation(after: n) }
+        return runtime
+    }
+
+    /// Leaves the main chunk and its arguments on the stack.
+    private func prepare(_ runtime: Runtime, _ source: ScriptSource, arguments: [String], programName: String,
+                         _ say: Diagnostics) throws {
         let lua = runtime.lua
         do {
             try setArg(lua, source: source, arguments: arguments, programName: programName)
-            try lua.load(source.bytes, chunkName: source.chunkName)
+            try source.load(into: lua)
+            try lua.reserve(Int32(clamping: arguments.count))
             for a in arguments { try lua.push(a) }
         } catch let error as LuaError {
-            return report(error, say: say)
-        } catch {
-            say.error("\(error)")
-            return ExitStatus.scriptError
+            throw Ended(status: report(error, say: say))
         }
-        lua.watchInterruptSignal()
-        runtime.startClock()
+    }
+
+    private func execute(_ runtime: Runtime, nargs: Int32, _ say: Diagnostics) -> Int32 {
         do {
-            let (main, unobserved) = try runtime.runMain(nargs: Int32(arguments.count))
+            let (main, unobserved) = try runtime.runMain(nargs: nargs)
             for e in unobserved {
                 say.error("an async task failed and nobody waited for it: \(e.message)", traceback: e.traceback)
             }
@@ -83,6 +117,8 @@ public struct BatchRunner {
         try lua.setGlobal("arg")
     }
 
+    // MARK: Reporting
+
     private func report(_ error: LuaError, say: Diagnostics, _ runtime: Runtime? = nil) -> Int32 {
         if let failure = runtime?.configurationFailure, error.message.hasSuffix(failure) {
             say.error(error.message)
@@ -90,22 +126,29 @@ public struct BatchRunner {
         }
         switch error.kind {
         case .timeout:
-            say.error("\(error.message) (--timeout \(format(options.timeoutSeconds ?? 0))s)")
-            return ExitStatus.limit
+            return stop(say, "\(error.message) (--timeout \(Runtime.seconds(options.timeoutSeconds ?? 0))s)", ExitStatus.limit)
         case .memory:
-            say.error("memory limit exceeded (--max-memory \(options.memoryLimitMB ?? 0) MB)")
-            return ExitStatus.limit
+            let what = options.memoryLimitMB.map { "memory limit exceeded (--max-memory \($0) MB)" } ?? "not enough memory"
+            return stop(say, what, ExitStatus.limit)
         case .interrupted:
-            say.error("interrupted")
-            return ExitStatus.interrupted
+            return stop(say, "interrupted", ExitStatus.interrupted)
+        case .terminated:
+            return stop(say, "terminated", ExitStatus.terminated)
+        case .file:
+            say.error(error.message)
+            return ExitStatus.usage
         default:
             say.error(error.message, traceback: error.traceback)
             return ExitStatus.scriptError
         }
     }
 
-    private func format(_ d: Double) -> String {
-        d == d.rounded() && abs(d) < 1e15 ? String(Int64(d)) : String(d)
+    /// A run a limit or a signal stopped: the message, unless the watchdog is already ending
+    /// the process with its own (then this thread waits for it).
+    private func stop(_ say: Diagnostics, _ message: String, _ status: Int32) -> Int32 {
+        guard Watchdog.claimExit() else { while true { pause() } }
+        say.error(message)
+        return status
     }
 }
 

@@ -9,15 +9,20 @@ public struct Diagnostics: Sendable {
     public init(format: Runtime.LogFormat) { self.format = format }
 
     public func error(_ message: String, traceback: String? = nil) {
+        Console.err(line(error: message, traceback: traceback))
+    }
+
+    /// An error as one line (text, or a JSON line) ending in a newline.
+    public func line(error message: String, traceback: String? = nil) -> String {
         switch format {
         case .text:
             var text = "storescript: \(message)\n"
             if let traceback, !traceback.isEmpty { text += traceback + "\n" }
-            Console.err(text)
+            return text
         case .json:
             var line = "{\"level\":\"error\",\"msg\":\(Diagnostics.quote(message))"
             if let traceback, !traceback.isEmpty { line += ",\"traceback\":\(Diagnostics.quote(traceback))" }
-            Console.err(line + "}\n")
+            return line + "}\n"
         }
     }
 

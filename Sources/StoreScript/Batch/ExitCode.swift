@@ -11,6 +11,8 @@ public enum ExitStatus {
     public static let limit: Int32 = 4
     /// Ctrl-C (SIGINT).
     public static let interrupted: Int32 = 130
+    /// SIGTERM.
+    public static let terminated: Int32 = 143
 
     public static let summary = """
         Exit codes:
@@ -19,7 +21,8 @@ public enum ExitStatus {
           2    usage or configuration error (bad option, missing file, directory, binary chunk)
           3    --lock is held by another run (nothing was done)
           4    --timeout or --max-memory stopped the script
-          130  interrupted (Ctrl-C)
+          130  interrupted (Ctrl-C, SIGINT)
+          143  terminated (SIGTERM)
           n    os.exit(n) passes through
         """
 }

@@ -1,32 +1,24 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import LuaKit
 
-/// A script to run: its text, the chunk name errors use, and what `arg[0]` says.
+/// A script to run: where its text comes from, the chunk name errors use, and what `arg[0]`
+/// says. Files are read as a stream while the script loads, under the run's limits.
 public struct ScriptSource {
-    public var bytes: [UInt8]
+    enum Text { case file(String), standardInput, inline([UInt8]) }
+    let text: Text
     public var chunkName: String
     public var argZero: String
     /// The directory `require` searches first (the script's own).
     public var directory: String?
 
-    public init(bytes: [UInt8], chunkName: String, argZero: String, directory: String?) {
-        self.bytes = bytes
-        self.chunkName = chunkName
-        self.argZero = argZero
-        self.directory = directory
-    }
-
     /// An error that stops a run before it starts (exit 2).
     public struct Refusal: Error { public let message: String }
 
-    /// Reads a script file (`-` for standard input), refusing directories and binary chunks.
-    public static func read(path: String) throws -> ScriptSource {
-        if path == "-" {
-            var source = ScriptSource(bytes: readAll(fd: 0), chunkName: "=stdin", argZero: "-", directory: nil)
-            try source.prepare(displayName: "standard input")
-            return source
-        }
+    /// A script file (`-` for standard input); a missing file or a directory is refused now.
+    public static func file(_ path: String) throws -> ScriptSource {
+        if path == "-" { return ScriptSource(text: .standardInput, chunkName: "=stdin", argZero: "-", directory: nil) }
         var st = stat()
         guard stat(path, &st) == 0 else {
             throw Refusal(message: "cannot open \(path): \(String(cString: strerror(errno)))")
@@ -34,41 +26,22 @@ public struct ScriptSource {
         if (st.st_mode & S_IFMT) == S_IFDIR {
             throw Refusal(message: "\(path) is a directory, not a script")
         }
-        let fd = open(path, O_RDONLY)
-        guard fd >= 0 else { throw Refusal(message: "cannot open \(path): \(String(cString: strerror(errno)))") }
-        defer { close(fd) }
-        let dir = Stdlib.parent(path)
-        var source = ScriptSource(bytes: readAll(fd: fd), chunkName: "@" + path, argZero: path,
-                                  directory: path.contains("/") ? dir : ".")
-        try source.prepare(displayName: path)
-        return source
+        return ScriptSource(text: .file(path), chunkName: "@" + path, argZero: path,
+                            directory: path.contains("/") ? Stdlib.parent(path) : ".")
     }
 
     /// Code given with `-e`.
     public static func inline(_ code: String) -> ScriptSource {
-        ScriptSource(bytes: Array(code.utf8), chunkName: "=(command line)", argZero: "-e", directory: nil)
+        ScriptSource(text: .inline(Array(code.utf8)), chunkName: "=(command line)", argZero: "-e", directory: nil)
     }
 
-    /// Refuses bytecode and skips a `#!` line (keeping line numbers), as `lua` does.
-    mutating func prepare(displayName: String) throws {
-        if bytes.first == 0x1B {
-            throw Refusal(message: "\(displayName) is a precompiled Lua chunk; storescript runs source text only")
+    /// Compiles the script as text (a `#` first line skipped, as `lua` does). [-0, +1]
+    /// Throws `.file` (exit 2) for a file that cannot be read or a precompiled chunk.
+    func load(into lua: LuaState) throws {
+        switch text {
+        case .inline(let bytes): try lua.load(bytes.isEmpty ? [0x20] : bytes, chunkName: chunkName)
+        case .file(let path): try lua.loadScript(path: path, chunkName: chunkName)
+        case .standardInput: try lua.loadScript(path: nil, chunkName: chunkName)
         }
-        if bytes.first == UInt8(ascii: "#") {
-            let end = bytes.firstIndex(of: UInt8(ascii: "\n")) ?? bytes.endIndex
-            bytes.replaceSubrange(0..<end, with: [])
-        }
-    }
-
-    static func readAll(fd: Int32) -> [UInt8] {
-        var out: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-            if n < 0 && errno == EINTR { continue }
-            if n <= 0 { break }
-            out.append(contentsOf: chunk[0..<n])
-        }
-        return out
     }
 }

@@ -19,7 +19,7 @@ enum AsyncHost {
                 try call.function(1, "fn")
                 let main = call.state.L
                 let n = call.count
-                lua_xmove(call.L, main, n)
+                try call.state.move(n, from: call.L, to: main)
                 let task = try scheduler.spawn(nargs: n - 1)
                 call.push(Int64(task.id))
                 // The handle's join function holds the task, so a finished task lives as

@@ -49,6 +49,7 @@ public final class REPL {
             return ExitStatus.scriptError
         }
         loadHelpers(say)
+        Watchdog.start(runtime.lua, mode: .repl, messages: runtime.watchdogMessages(for: say).leavingInterrupts)
         REPL.active = self
         le_setup("storescript", completionEntry)
         let history = History()
@@ -87,6 +88,7 @@ public final class REPL {
             buffer = ""
         }
         REPL.active = nil
+        runtime.close()
         return ExitStatus.success
     }
 
@@ -115,17 +117,15 @@ public final class REPL {
     private func execute() {
         let lua = runtime.lua
         let scheduler = runtime.scheduler
-        lua.watchInterruptSignal()
         runtime.startClock()
-        defer { lua.deadline = nil }
+        defer { runtime.stopClock() }
         let task: Scheduler.Task
         do {
             task = try scheduler.spawn(nargs: 0)
             try scheduler.run()
         } catch let error as LuaError {
             scheduler.reset()
-            lua.clearStop()
-            printError(error)
+            stopped(error)
             return
         } catch {
             return
@@ -133,14 +133,14 @@ public final class REPL {
         task.observed = true
         for e in scheduler.collectUnobservedFailures() { printError(e, prefix: "async task: ") }
         if let error = task.error {
-            lua.clearStop()
-            printError(error)
+            stopped(error)
             return
         }
-        let n = task.resultCount
-        guard n > 0 else { return }
         let top = lua.top
-        lua_xmove(task.thread.co, lua.L, n)
+        guard let n = try? task.results?.unpack(onto: lua.L), n > 0, (try? lua.reserve(1)) != nil else {
+            lua.top = top
+            return
+        }
         lua_pushvalue(lua.L, top + 1)
         try? lua.setGlobal("_")
         if let printRef {
@@ -151,6 +151,17 @@ public final class REPL {
             for i in 1...n { Console.out((lua.string(at: top + i) ?? lua.typeName(at: top + i)) + "\n") }
         }
         lua.top = top
+    }
+
+    /// After a chunk failed or was stopped: the REPL goes on, unless SIGTERM asked it to end.
+    private func stopped(_ error: LuaError) {
+        if error.kind == .terminated || runtime.lua.stopRequested == .terminated {
+            Console.err("storescript: terminated\n")
+            exit(ExitStatus.terminated)
+        }
+        runtime.lua.clearStop()
+        Watchdog.answeredInterrupt()
+        printError(error)
     }
 
     private func printError(_ error: LuaError, prefix: String = "") {

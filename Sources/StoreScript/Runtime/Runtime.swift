@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import CLua
 import CLuaShim
 import LuaKit
@@ -44,7 +47,8 @@ public final class Runtime {
         // Under --sandbox the file is read only when a profile is named (for its tuning).
         store = try options.store ?? (options.sandbox && options.profile == nil ? StoreSettings() : StoreSettings.resolve(profile: options.profile))
         lua = try LuaState()
-        scheduler = try Scheduler(lua: lua)
+        lua.setWarnings(on: true, json: options.logFormat == .json)
+        scheduler = Scheduler(lua: lua)
         try bootstrap()
         if options.sandbox {
             let server = try SandboxLauncher.start()
@@ -59,9 +63,7 @@ public final class Runtime {
         shim_pushcfunction(lua.L, shim_open_json)
         try lua.call(nargs: 0, nresults: 1)
         try lua.setGlobal("json")
-        try lua.load(Bootstrap.source, chunkName: Bootstrap.chunkName)
-        lua.pushHostToken()
-        scheduler.pushRoots()
+        try EmbeddedLua.bootstrap.load(into: lua)
         try AsyncHost.push(lua, scheduler: scheduler)
         try lua.newTable()
         try lua.push(modulePath())
@@ -72,11 +74,11 @@ public final class Runtime {
         try lua.rawSet(-2, field: "log_level")
         lua.push(Int64(store.concurrency.value))
         try lua.rawSet(-2, field: "concurrency")
-        try lua.call(nargs: 4, nresults: 0)
+        try lua.call(nargs: 2, nresults: 0)
         // bc and digicert: two tables now; their namespaces and bindings on first access.
         let host = BindingsHost(runtime: self)
         bindings = host
-        try lua.load(BindingsLua.source, chunkName: BindingsLua.chunkName)
+        try EmbeddedLua.bindings.load(into: lua)
         try host.push()
         try lua.call(nargs: 1, nresults: 2)
         try lua.setGlobal("digicert")
@@ -102,9 +104,42 @@ public final class Runtime {
         return dirs.flatMap { ["\($0)/?.lua", "\($0)/?/init.lua"] }.joined(separator: ";")
     }
 
-    /// Starts the deadline of `--timeout` (call when the script starts running).
+    /// Starts the deadline of `--timeout` from now, for the hook and the watchdog.
     public func startClock() {
-        if let t = options.timeoutSeconds { lua.deadline = LuaState.monotonicNow() + t }
+        guard let t = options.timeoutSeconds else { return }
+        lua.deadline = LuaState.monotonicNow() + t
+        Watchdog.arm(deadline: lua.deadline)
+    }
+
+    /// Ends the deadline (the REPL between chunks).
+    public func stopClock() {
+        lua.deadline = nil
+        Watchdog.arm(deadline: nil)
+    }
+
+    /// Closes the Lua state while everything its functions use is alive: finalizers run (an
+    /// error in one is a warning), and one that calls a binding or `async.*` gets an error.
+    public func close() {
+        scheduler.reset()
+        lua.close()
+    }
+
+    /// The lines the watchdog writes when it ends the process itself.
+    public func watchdogMessages(for say: Diagnostics) -> Watchdog.Messages {
+        Watchdog.Messages(interrupt: say.line(error: "interrupted"),
+                          timeout: say.line(error: "time limit exceeded (--timeout \(Runtime.seconds(options.timeoutSeconds ?? 0))s)"),
+                          terminate: say.line(error: "terminated"))
+    }
+
+    /// Tests only: `STORESCRIPT_TEST_FAIL_ALLOC=N` makes the Nth allocation of the run fail,
+    /// as a real out-of-memory would (the torture suite sweeps N).
+    static var testAllocationFailure: Int? {
+        getenv("STORESCRIPT_TEST_FAIL_ALLOC").flatMap { Int(String(cString: $0)) }.flatMap { $0 > 0 ? $0 : nil }
+    }
+
+    /// `1` for 1.0, `0.5` for 0.5: seconds as a user wrote them.
+    static func seconds(_ d: Double) -> String {
+        d == d.rounded() && abs(d) < 1e15 ? String(Int64(d)) : String(d)
     }
 
     /// Runs the function under `nargs` arguments on the stack as the main task, with every

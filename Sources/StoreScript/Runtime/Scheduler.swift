@@ -19,9 +19,14 @@ public final class Scheduler {
         let thread: LuaThread
         /// Bumped at each suspension so a late or repeated wake-up is ignored.
         var ticket = 0
+        var started = false
         var waiting = false
         var finished = false
-        var resultCount: Int32 = 0
+        /// What the task returned, off its coroutine's stack (which a script holding the
+        /// coroutine could read or empty).
+        public internal(set) var results: LuaPack?
+        /// What the task raised: its message, traceback and (when not a string) the value
+        /// itself, by reference, so a waiter raises the same object.
         public internal(set) var error: LuaError?
         /// Whether someone took the outcome (wait): a failure nobody took is reported.
         var observed = false
@@ -64,21 +69,10 @@ public final class Scheduler {
     /// Set by `suspend`; started once the task's coroutine has yielded to the loop, so a
     /// suspension that never reaches the loop (a C boundary) starts nothing.
     private var pending: (task: Task, start: (Wakeup) -> Void)?
-    /// The weak set of task coroutines, which the Lua side treats as main threads.
-    private let rootsRef: Int32
 
-    public init(lua: LuaState) throws {
+    public init(lua: LuaState) {
         self.lua = lua
-        try lua.newTable()
-        try lua.newTable()
-        try lua.push("k")
-        try lua.rawSet(-2, field: "__mode")
-        lua_setmetatable(lua.L, -2)
-        rootsRef = try lua.ref()
     }
-
-    /// Pushes the weak table of task coroutines. [-0, +1]
-    func pushRoots() { lua.pushRef(rootsRef) }
 
     public var hasLiveTasks: Bool { !tasks.isEmpty }
 
@@ -90,20 +84,22 @@ public final class Scheduler {
     public func spawn(nargs: Int32) throws -> Task {
         let L = lua.L
         let fnIndex = lua_gettop(L) - nargs
-        lua_pushvalue(L, fnIndex)
         let thread: LuaThread
-        do { thread = try lua.newThread() } catch { lua.top = fnIndex - 1; throw error }
-        // The arguments travel to the coroutine's stack now; the first resume takes them.
-        lua_xmove(L, thread.co, nargs)
+        do {
+            try lua.reserve(1)
+            lua_pushvalue(L, fnIndex)
+            thread = try lua.newThread()
+            // The arguments travel to the coroutine's stack now; the first resume takes them.
+            try lua.move(nargs, from: L, to: thread.co)
+        } catch {
+            lua.top = fnIndex - 1
+            throw error
+        }
         lua.pop()
+        thread.makeRoot()
         let task = Task(id: nextID, thread: thread)
         nextID += 1
         tasks[task.id] = task
-        pushRoots()
-        thread.push()
-        lua.push(true)
-        try lua.rawSet(-3)
-        lua.pop()
         enqueue(task) { _, _ in nargs }
         return task
     }
@@ -150,7 +146,7 @@ public final class Scheduler {
                 readyHead += 1
                 if readyHead == ready.count { ready.removeAll(keepingCapacity: true); readyHead = 0 }
                 step(task, resumption)
-                if let e = task.error, e.kind == .interrupted || e.kind == .timeout { throw e }
+                if let e = task.error, e.isStop { throw e }
                 continue
             }
             if tasks.isEmpty { return }
@@ -171,6 +167,7 @@ public final class Scheduler {
         case .none: return nil
         case .interrupted: return LuaError(.interrupted, "interrupted")
         case .timeout: return LuaError(.timeout, "time limit exceeded")
+        case .terminated: return LuaError(.terminated, "terminated")
         }
     }
 
@@ -189,16 +186,26 @@ public final class Scheduler {
 
     private func step(_ task: Task, _ resumption: Resumption) {
         let co = task.thread.co
-        let nargs: Int32
+        let top = lua_gettop(co), mainTop = lua_gettop(lua.L)
+        var nargs: Int32
         do {
+            try lua.reserve(LUA_MINSTACK, on: co)
             nargs = try resumption(lua, co)
-        } catch let error as LuaError {
-            finish(task, error: error)
-            return
         } catch {
-            finish(task, error: LuaError(.runtime, "\(error)"))
-            return
+            let error = error as? LuaError ?? LuaError(.runtime, "\(error)")
+            guard task.started, lua_checkstack(co, 2) != 0 else {
+                finish(task, error: error)
+                return
+            }
+            // An answer that could not be delivered (not JSON, too large, no memory) is raised
+            // in the task, where the script can catch it.
+            lua_settop(co, top)
+            lua_settop(lua.L, mainTop)
+            lua_pushboolean(co, 0)
+            lua.pushError(error, on: co)
+            nargs = 2
         }
+        task.started = true
         current = task
         let outcome = lua.resume(task.thread, nargs: nargs)
         current = nil
@@ -215,8 +222,12 @@ public final class Scheduler {
             task.waiting = true
             p.start(Wakeup(mailbox: mailbox, taskID: task.id, ticket: task.ticket))
         case .finished(let n):
-            task.resultCount = n
-            finish(task, error: nil)
+            do {
+                task.results = try lua.pack(n, from: co)
+                finish(task, error: nil)
+            } catch let error as LuaError {
+                finish(task, error: error)
+            } catch {}
         case .failed(let error):
             finish(task, error: error)
         }
@@ -251,9 +262,7 @@ public final class Scheduler {
         if task.finished {
             task.observed = true
             if let error = task.error { throw Scheduler.raised(error) }
-            let n = task.resultCount
-            for i in 0..<n { lua_pushvalue(task.thread.co, -n + i); lua_xmove(task.thread.co, call.L, 1) }
-            return n
+            return try task.results?.unpack(onto: call.L) ?? 0
         }
         guard let me = current else { throw LuaError(.runtime, "\(call.name): cannot wait outside a running script") }
         if me === task { throw LuaError(.runtime, "\(call.name): a task cannot wait for itself") }
@@ -266,25 +275,19 @@ public final class Scheduler {
         enqueue(waiter) { lua, co in
             if let error = task.error {
                 lua_pushboolean(co, 0)
-                try Scheduler.pushErrorValue(error, lua: lua, on: co)
+                lua.pushError(Scheduler.raised(error), on: co)
                 return 2
             }
             lua_pushboolean(co, 1)
-            let n = task.resultCount
-            for i in 0..<n { lua_pushvalue(task.thread.co, -n + i); lua_xmove(task.thread.co, co, 1) }
-            return n + 1
+            return try (task.results?.unpack(onto: co) ?? 0) + 1
         }
     }
 
-    /// The error as it is raised again in another task: its value, or its message.
+    /// The error as it is raised again in another task: the same value (a table keeps its
+    /// identity and metatable), or the same message.
     static func raised(_ error: LuaError) -> LuaError {
         if error.value != nil { return error }
         return LuaError(error.kind, error.message, value: .string(error.message))
-    }
-
-    static func pushErrorValue(_ error: LuaError, lua: LuaState, on co: OpaquePointer) throws {
-        try lua.push(error.value ?? .string(error.message))
-        lua_xmove(lua.L, co, 1)
     }
 
     /// Drops every task (the REPL after Ctrl-C): their coroutines are left to the collector.

@@ -195,7 +195,11 @@ final class BindingsHost {
 
     /// Suspends the calling task until the answer; resumes it with the results or the error.
     private func send(_ request: APIRequest, on client: StoreClient, envelope: Bool, reportedPath: String, _ call: LuaCall) throws -> Int32 {
-        try runtime.scheduler.suspend(call) { wakeup in
+        var limited = request
+        // Under --max-memory an answer the script could not hold is refused as it arrives.
+        limited.maxAnswerBytes = runtime.lua.memoryRoom
+        let request = limited
+        return try runtime.scheduler.suspend(call) { wakeup in
             client.start(request) { result in
                 switch result {
                 case .success(let response):
@@ -215,11 +219,17 @@ final class BindingsHost {
         lua_pushvalue(L, index)
         let status = shim_pcall(L, 1, 1, 0)
         defer { lua_settop(L, -2) }
-        guard status == LUA_OK, let bytes = runtime.lua.bytes(at: -1, on: L) else {
+        guard status == LUA_OK, lua_type(L, -1) == LUA_TSTRING else {
+            if status == LUA_ERRMEM { throw LuaError(.memory, "not enough memory") }
             let why = runtime.lua.string(at: -1, on: L) ?? "cannot encode the payload"
             throw LuaError(.argument, "\(name): payload: \(why.replacingFirst("json.encode: ", with: ""))")
         }
-        return bytes
+        // The Swift copy is held until the answer: refused when the script could not hold it.
+        let size = Int(lua_rawlen(L, -1))
+        if let room = runtime.lua.memoryRoom, size > room {
+            throw LuaError(.memory, "\(name): the payload's \(size) bytes do not fit in what --max-memory leaves (\(room) bytes)")
+        }
+        return runtime.lua.bytes(at: -1, on: L) ?? []
     }
 
     /// `{["id:in"] = {1, 2}, is_visible = true}` → `id:in=1,2&is_visible=true`, keys sorted.
@@ -315,18 +325,20 @@ enum BindingResults {
     /// Pushes `true, results...` on `co`: v3 envelopes give `data, meta`; v2 and DigiCert the
     /// decoded body; 204 (or no body) `true`.
     static func push(_ response: APIResponse, envelope: Bool, method: String, path: String, lua: LuaState, co: OpaquePointer) throws -> Int32 {
-        lua_pushboolean(co, 1)
         if response.status == 204 || response.body.isEmpty {
+            lua_pushboolean(co, 1)
             lua_pushboolean(co, 1)
             return 2
         }
         let L = lua.L
+        try lua.reserve(3)
         shim_pushcfunction(L, shim_json_decode)
-        try lua.push(bytes: response.body)
-        guard shim_pcall(L, 1, 1, 0) == LUA_OK else {
+        do { try lua.push(bytes: response.body) } catch { lua.pop(); throw error }
+        let status = shim_pcall(L, 1, 1, 0)
+        guard status == LUA_OK else {
             let why = lua.string(at: -1) ?? "?"
             lua.pop()
-            lua_settop(co, -2)
+            if status == LUA_ERRMEM { throw LuaError(.memory, "not enough memory") }
             let error = StoreError(kind: .invalidResponse, status: response.status, title: "the answer is not valid JSON (\(why))",
                                    method: method, path: path, retryable: false)
             throw LuaError(.runtime, error.description)
@@ -335,13 +347,15 @@ enum BindingResults {
             try lua.rawGet(-1, field: "data")
             if lua_type(L, -1) != LUA_TNIL {
                 try lua.rawGet(-2, field: "meta")
-                lua_rotate(L, -3, -1) // data meta body → data meta? rotate body to top
+                lua_rotate(L, -3, -1) // body data meta → data meta body
                 lua.pop()
+                lua_pushboolean(co, 1)
                 lua_xmove(L, co, 2)
                 return 3
             }
             lua.pop()
         }
+        lua_pushboolean(co, 1)
         lua_xmove(L, co, 1)
         return 2
     }
@@ -375,8 +389,7 @@ extension BindingResults {
         try lua.rawGet(LUA_REGISTRY, field: "storescript.error")
         if lua.type(at: -1) == LUA_TTABLE { return }
         lua.pop()
-        try lua.load("return { __name = 'storescript.error', __tostring = function(e) return rawget(e, 'message') end }",
-                     chunkName: "=[storescript.error]")
+        try EmbeddedLua.apiError.load(into: lua)
         try lua.call(nargs: 0, nresults: 1)
         lua_pushvalue(lua.L, -1)
         try lua.rawSet(LUA_REGISTRY, field: "storescript.error")

@@ -1,88 +1,17 @@
-/// The Lua half of the runtime, run once when a state is made. It receives
-/// (host token, task roots, host functions, settings) and:
-/// - keeps plain Lua's meaning inside the scheduler: a task's coroutine answers
-///   `coroutine.running()` and `coroutine.isyieldable()` like the main thread, and a host
-///   yield made inside a script's own coroutine is passed up to the scheduler (OpenResty's
-///   flattening) instead of being swallowed by `coroutine.resume`;
-/// - loads text only (`load`, `loadfile`, `dofile`, `require`): bytecode can crash the VM;
-/// - defines `async`, `log` and `help`.
-enum Bootstrap {
-    static let chunkName = "=[storescript]"
+-- The Lua half of the runtime, run once when a state is made, with (host functions, settings):
+-- require's searcher, `help`, `async` (the Swift half suspends: async.sleep, spawn's join)
+-- and `log`. Coroutines, text-only loading and the hooks are C (CLuaShim), so they add no
+-- Lua frames a script could see.
+local host, settings = ...
 
-    static let source = #"""
-local HOST, roots, host, settings = ...
-
----------------------------------------------------------------- coroutines
-local co_create, co_resume, co_yield = coroutine.create, coroutine.resume, coroutine.yield
-local co_running, co_isyieldable, co_status, co_close =
-  coroutine.running, coroutine.isyieldable, coroutine.status, coroutine.close
-local waiting = setmetatable({}, { __mode = "k" })
-local CANNOT_WAIT = "cannot wait here: Lua 5.4 cannot yield across a C call (a table.sort "
-  .. "comparator, a string.gsub callback, a metamethod called from C, or a module's main chunk "
-  .. "while require loads it); call it outside and pass the result in"
-
-function coroutine.running()
-  local co, ismain = co_running()
-  return co, ismain or roots[co] == true
-end
-
-function coroutine.isyieldable(co)
-  co = co or co_running()
-  if roots[co] then return false end
-  return co_isyieldable(co)
-end
-
-function coroutine.yield(...)
-  if roots[co_running()] then error("attempt to yield from outside a coroutine", 2) end
-  return co_yield(...)
-end
-
-local pass
-local function resume_after_wait(co, ...)
-  waiting[co] = nil
-  return pass(co, co_resume(co, ...))
-end
-
--- What a resume returned; a host yield from inside `co` goes up to the scheduler and its
--- outcome comes back down into `co`.
-function pass(co, ok, first, ...)
-  if ok and first == HOST and co_status(co) == "suspended" then
-    if not co_isyieldable() then return false, CANNOT_WAIT end
-    waiting[co] = true
-    return resume_after_wait(co, co_yield(HOST))
-  end
-  return ok, first, ...
-end
-
-function coroutine.resume(co, ...)
-  if waiting[co] then return false, "cannot resume non-suspended coroutine" end
-  return pass(co, co_resume(co, ...))
-end
-
-local function wrap_result(co, ok, ...)
-  if ok then return ... end
-  local err = ...
-  if co_status(co) == "dead" then co_close(co) end
-  error(err, type(err) == "string" and 2 or 0)
-end
-
-function coroutine.wrap(f)
-  local co = co_create(f)
-  return function(...) return wrap_result(co, coroutine.resume(co, ...)) end
-end
-
----------------------------------------------------------------- text-only loading
-local raw_load, raw_loadfile = load, loadfile
-function load(chunk, chunkname, mode, ...) return raw_load(chunk, chunkname, "t", ...) end
-function loadfile(filename, mode, ...) return raw_loadfile(filename, "t", ...) end
-function dofile(filename)
-  local f = assert(raw_loadfile(filename, "t"))
-  return f()
-end
+---------------------------------------------------------------- modules
+-- require's Lua searcher, over the text-only loadfile (CLuaShim's loading.c): the stock one
+-- would load bytecode.
+local loadfile = loadfile
 package.searchers[2] = function(name)
   local path, err = package.searchpath(name, package.path)
   if not path then return err end
-  local f, msg = raw_loadfile(path, "t")
+  local f, msg = loadfile(path)
   if not f then
     error(string.format("error loading module '%s' from file '%s':\n\t%s", name, path, msg), 2)
   end
@@ -231,5 +160,3 @@ for name, level in pairs(levels) do
     io.stderr:write(line, "\n")
   end, string.format("log.%s(message, fields?)\n  Writes a %s line to stderr (text, or JSON with --log-format json).", name, name))
 end
-"""#
-}

@@ -1,9 +1,5 @@
-/// The Lua half of `bc` and `digicert`: namespaces made on first access (start-up does not
-/// grow with the catalog), list helpers (`each`, `all`, `count`) over any paginated list.
-enum BindingsLua {
-    static let chunkName = "=[storescript.bindings]"
-
-    static let source = #"""
+-- The Lua half of `bc` and `digicert`: namespaces made on first access (start-up does not
+-- grow with the catalog), list helpers (`each`, `all`, `count`) over any paginated list.
 local host = ...
 local names = setmetatable({}, { __mode = "k" })   -- namespace table → its Lua name
 
@@ -138,5 +134,3 @@ for _, method in ipairs({ "get", "post", "put", "delete" }) do
   end)
 end
 return roots.bc, roots.digicert
-"""#
-}
