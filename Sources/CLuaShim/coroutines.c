@@ -36,7 +36,7 @@ static lua_State *getco(lua_State *L) {
 static int auxresume(lua_State *L, lua_State *co, int narg, int answer) {
     int status, nres;
     shim_thread *t = shim_thread_of(co);
-    if (t->root) {
+    if (t->root && co != L) { /* itself: lua_resume answers as lua5.4 does for main */
         lua_pushliteral(L, "cannot resume a task's coroutine: it belongs to the scheduler (use async.wait)");
         return -1;
     }

@@ -40,6 +40,11 @@ void shim_runtime_hook(lua_State *L, lua_Debug *ar);
 /* Installs the runtime hook on L with the script's events kept (hook.c). */
 void shim_hook_install(lua_State *L);
 
+/* Whom kill(2) reaches for the command os.execute is waiting for (its pid, or minus its
+   process group), or 0 (process.c): the watchdog passes signals on to it and kills it when
+   it ends the process. */
+extern volatile sig_atomic_t shim_child_pid;
+
 /* The lua_CFunction behind every Swift function (trampoline.c), for identity checks. */
 int shim_swift_trampoline(lua_State *L);
 

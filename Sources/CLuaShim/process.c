@@ -3,8 +3,10 @@
  *
  * system(3) ignores SIGINT in the caller while the command runs, so a Ctrl-C or a
  * `kill -INT` sent to storescript alone during os.execute("sleep 10") would be lost; this
- * os.execute spawns /bin/sh itself and leaves the signal handling as it is. Its answers are
- * loslib.c's (luaL_execresult). The child gets default signal dispositions and mask.
+ * os.execute spawns /bin/sh itself and leaves the signal handling as it is. The watchdog
+ * passes SIGINT and SIGTERM on to the command and kills it when it ends the process, so a
+ * stopped run leaves nothing running. Its answers are loslib.c's (luaL_execresult). The
+ * child gets default signal dispositions and mask.
  *
  * os.exit(code, true) closes the state first, as loslib.c's does; the state is marked
  * closing so that finalizers calling Swift functions get an error, not a dangling object.
@@ -20,6 +22,8 @@
 
 extern char **environ;
 
+volatile sig_atomic_t shim_child_pid;
+
 static int run_shell(const char *cmd) {
     posix_spawnattr_t attr;
     sigset_t none, defaults;
@@ -32,7 +36,16 @@ static int run_shell(const char *cmd) {
     posix_spawnattr_init(&attr);
     posix_spawnattr_setsigmask(&attr, &none);
     posix_spawnattr_setsigdefault(&attr, &defaults);
-    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+    short flags = POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF;
+    /* Without a terminal (cron, a pipe) the command leads its own process group, so that a
+       stop reaches everything it started. With one, it stays in ours: job control and the
+       terminal's Ctrl-C work as they always do. */
+    int own_group = !isatty(0);
+    if (own_group) {
+        flags |= POSIX_SPAWN_SETPGROUP;
+        posix_spawnattr_setpgroup(&attr, 0);
+    }
+    posix_spawnattr_setflags(&attr, flags);
     char *argv[] = {"sh", "-c", (char *)cmd, NULL};
     pid_t pid;
     int err = posix_spawn(&pid, "/bin/sh", NULL, &attr, argv, environ);
@@ -41,11 +54,11 @@ static int run_shell(const char *cmd) {
         errno = err;
         return -1;
     }
-    int stat;
-    while (waitpid(pid, &stat, 0) < 0) {
-        if (errno != EINTR) return -1;
-    }
-    return stat;
+    int stat, got;
+    shim_child_pid = own_group ? -pid : pid;
+    while ((got = waitpid(pid, &stat, 0)) < 0 && errno == EINTR) continue;
+    shim_child_pid = 0;
+    return got < 0 ? -1 : stat;
 }
 
 static int os_execute(lua_State *L) {

@@ -20,6 +20,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/types.h>
 #include <unistd.h>
 
 static struct {
@@ -59,14 +61,18 @@ static void write_all(int fd, const char *s, size_t n) {
     }
 }
 
-/* A second SIGINT while the first is unanswered ends the process at once. */
+/* A second SIGINT while the first is unanswered ends the process at once. The command
+   os.execute waits for gets the signal too (a `kill` aimed at storescript alone). */
 static void on_signal(int sig) {
     int saved = errno;
     shim_runtime *rt = g.rt;
+    pid_t child = (pid_t)shim_child_pid;
+    if (child != 0) kill(child, sig);
     if (sig == SIGINT) {
         if (rt->interrupt) {
             const char *m = g.messages[SHIM_STOP_INTERRUPT];
             if (m) write_all(2, m, strlen(m));
+            if (child != 0) kill(child, SIGKILL);
             _exit(130);
         }
         rt->interrupt = 1;
@@ -79,6 +85,8 @@ static void on_signal(int sig) {
 }
 
 static void end_process(int stop) {
+    pid_t child = (pid_t)shim_child_pid;
+    if (child != 0) kill(child, SIGKILL);
     if (atomic_exchange(&g_exit_claimed, 1) == 0) {
         /* The Lua thread may hold stdout's lock (blocked writing to a full pipe): flush only
            if it is free. */
