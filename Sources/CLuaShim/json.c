@@ -274,7 +274,10 @@ static void out_reserve(lua_State *L, out_buffer *b, size_t more) {
     void *ud;
     lua_Alloc f = lua_getallocf(L, &ud);
     char *p = f(ud, b->data, b->cap, cap);
-    if (p == NULL) luaL_error(L, "json.encode: not enough memory");
+    if (p == NULL) { /* a memory error like Lua's own, so the run ends as one (exit 4) */
+        lua_pushliteral(L, "not enough memory");
+        lua_error(L);
+    }
     b->data = p;
     b->cap = cap;
 }

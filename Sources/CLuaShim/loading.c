@@ -98,9 +98,9 @@ static int loadfile(lua_State *L, const char *filename, const char *chunkname, c
     return status;
 }
 
-static int p_loadscript(lua_State *L) { /* (path or nil, chunkname) -> chunk or message, status */
-    const char *path = lua_tostring(L, 1);
-    const char *chunkname = lua_tostring(L, 2);
+static int p_loadscript(lua_State *L) { /* (path or NULL, chunkname) -> chunk or message, status */
+    const char *path = (const char *)lua_touserdata(L, 1);
+    const char *chunkname = (const char *)lua_touserdata(L, 2);
     int status = loadfile(L, path, chunkname, "t");
     lua_pushinteger(L, status);
     return 2;
@@ -109,8 +109,8 @@ static int p_loadscript(lua_State *L) { /* (path or nil, chunkname) -> chunk or 
 int shim_loadscript(lua_State *L, const char *path, const char *chunkname) {
     if (!lua_checkstack(L, 4)) return LUA_ERRMEM;
     lua_pushcfunction(L, p_loadscript);
-    if (path) lua_pushstring(L, path); else lua_pushnil(L);
-    lua_pushstring(L, chunkname);
+    lua_pushlightuserdata(L, (void *)path);
+    lua_pushlightuserdata(L, (void *)chunkname);
     int st = lua_pcall(L, 2, 2, 0);
     if (st != LUA_OK) return st; /* the message is on top */
     st = (int)lua_tointeger(L, -1);

@@ -5,6 +5,7 @@
  */
 #include "internal.h"
 
+#include <stdio.h>
 #include <string.h>
 
 static int limited(lua_State *L) {
@@ -231,6 +232,32 @@ const char *shim_tolstring(lua_State *L, int idx, size_t *len) {
         lua_pop(L, 1);
         const char *tn = luaL_typename(L, idx);
         shim_pushstring_reserved(L, tn, strlen(tn));
+    }
+    return lua_tolstring(L, -1, len);
+}
+
+/* lua.c's message handler, without the traceback: a string or a number as it reads, else
+   what __tostring answers, else "(error object is a X value)". */
+static int p_describe(lua_State *L) { /* (err) -> message */
+    if (lua_type(L, 1) == LUA_TSTRING || lua_type(L, 1) == LUA_TNUMBER) {
+        lua_tostring(L, 1);
+        return 1;
+    }
+    if (luaL_callmeta(L, 1, "__tostring") && lua_type(L, -1) == LUA_TSTRING) return 1;
+    lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
+    return 1;
+}
+
+const char *shim_describe_error(lua_State *L, int idx, size_t *len) {
+    idx = lua_absindex(L, idx);
+    if (!lua_checkstack(L, 3)) return NULL;
+    lua_pushcfunction(L, p_describe);
+    lua_pushvalue(L, idx);
+    if (lua_pcall(L, 1, 1, 0) != LUA_OK || lua_type(L, -1) != LUA_TSTRING) {
+        lua_pop(L, 1);
+        char fallback[64];
+        snprintf(fallback, sizeof fallback, "(error object is a %s value)", luaL_typename(L, idx));
+        shim_pushstring_reserved(L, fallback, strlen(fallback));
     }
     return lua_tolstring(L, -1, len);
 }

@@ -177,6 +177,11 @@ public struct LuaCall {
             lua_settop(s.L, before)
         }
         var message = error.message
+        // A memory error reads as Lua's own (no position), so it is known for one at the top.
+        if error.kind == .memory && message == "not enough memory" {
+            shim_pushstring_reserved(L, message, message.utf8.count)
+            return
+        }
         // Like luaL_error: the caller's position first, so the user sees their line.
         var ar = lua_Debug()
         if lua_getstack(L, 1, &ar) != 0, lua_getinfo(L, "Sl", &ar) != 0, ar.currentline > 0 {

@@ -251,28 +251,26 @@ public final class LuaState {
             case .none: kind = isMemoryError(-1, on: thread) ? .memory : .runtime
             }
         }
-        let type = lua_type(thread, -1)
-        if type == LUA_TSTRING || type == LUA_TNUMBER {
+        if lua_type(thread, -1) == LUA_TSTRING {
             return LuaError(kind, string(at: -1, on: thread) ?? "", value: nil)
         }
-        return LuaError(kind, errorMessage(at: -1, on: thread), value: try? reference(at: -1, on: thread))
+        let message = describeError(at: -1, on: thread)
+        let value: LuaValue? = lua_type(thread, -1) == LUA_TNUMBER ? .string(LuaString(message)) : try? reference(at: -1, on: thread)
+        return LuaError(kind, message, value: value)
     }
 
-    /// What lua.c prints for an error value that is not a string: its __tostring's answer,
-    /// or `(error object is a X value)`. A __tostring that raises or answers a non-string
-    /// counts as none. It runs on the main thread (`thread` may be a dead coroutine).
-    func errorMessage(at index: Int32, on thread: OpaquePointer) -> String {
+    /// What lua.c prints for an error value that is not a string: a number as it reads, else
+    /// its __tostring's answer, else `(error object is a X value)`. It runs on the main
+    /// thread (`thread` may be a dead coroutine), protected.
+    func describeError(at index: Int32, on thread: OpaquePointer) -> String {
         let fallback = "(error object is a \(typeName(at: index, on: thread)) value)"
         let before = lua_gettop(L)
         defer { lua_settop(L, before) }
         guard lua_checkstack(L, 4) != 0, lua_checkstack(thread, 1) != 0 else { return fallback }
         lua_pushvalue(thread, index)
         if thread != L { lua_xmove(thread, L, 1) }
-        guard luaL_getmetafield(L, -1, "__tostring") != LUA_TNIL else { return fallback }
-        lua_rotate(L, -2, 1)  // __tostring value
         var len = 0
-        guard shim_pcall(L, 1, 1, 0) == LUA_OK, lua_type(L, -1) == LUA_TSTRING,
-              let p = lua_tolstring(L, -1, &len) else { return fallback }
+        guard let p = shim_describe_error(L, -1, &len) else { return fallback }
         return String(decoding: UnsafeRawBufferPointer(start: p, count: len), as: UTF8.self)
     }
 

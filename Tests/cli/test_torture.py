@@ -318,3 +318,64 @@ def test_sigint_while_the_script_is_read_from_a_fifo(tmp_path):
 EXTRA = [test_script_from_a_fifo_nobody_writes_times_out, test_script_from_dev_zero_ends_at_once,
          test_endless_comment_from_a_pipe_times_out, test_endless_string_from_a_pipe_meets_the_memory_limit,
          test_precompiled_chunk_is_refused, test_sigint_while_the_script_is_read_from_a_fifo]
+
+
+# ---- memory exhaustion at every allocation of host calls -----------------------------------------
+# STORESCRIPT_TEST_FAIL_ALLOC=N fails the Nth allocation of the run (and Lua's retry of it).
+# Swept over N, every allocation of these scripts fails once: the run must end with an
+# ordinary status (0: the failure was caught or harmless; 1: an error; 4: out of memory),
+# never a signal, never a hang.
+
+HOST_CALLS = """
+local t = async.spawn(function(a, b) async.sleep(0) return a, b, {x = 1} end, 1, "two")
+local a, b, c = t:wait()
+local r = {async.all{function() return json.encode({1, 2, {y = "z"}}) end, function() return json.decode('{"k":[1,2,3]}') end}}
+local m = async.map({1, 2, 3}, function(x) return x * 2 end, {concurrency = 2})
+local ok, e = pcall(async.spawn, 42)
+local co = coroutine.wrap(function() async.sleep(0) coroutine.yield(1) return 2 end)
+co() co()
+local ok2, e2 = pcall(function() return async.spawn(error, setmetatable({}, {__tostring = function() return "E" end})):wait() end)
+log.info("done", {n = #m})
+X = setmetatable({}, {__gc = function() async.sleep(0) end})
+print(a, b, c.x, #r, m[3], ok, ok2, tostring(e2))
+"""
+
+BINDING_CALLS = """
+local p = bc.catalog.products.list{limit = 2}
+local one = bc.catalog.products.get(p[1].id)
+local ok, e = pcall(bc.catalog.products.get, 999999)
+local n = 0 for item in bc.catalog.brands.each{limit = 2} do n = n + 1 end
+print(#p, one.id == p[1].id, ok, n > 0)
+"""
+
+
+def sweep(tmp_path, code, counts, args=()):
+    script = tmp_path / "sweep.lua"
+    script.write_text(code)
+    seen = {}
+
+    def one(n):
+        p = subprocess.run([BIN, "run", *args, str(script)], capture_output=True, timeout=30,
+                           env=dict(os.environ, HOME=str(tmp_path), STORESCRIPT_TEST_FAIL_ALLOC=str(n)))
+        return n, p.returncode, p.stderr.decode(errors="replace")[-500:]
+
+    from concurrent.futures import ThreadPoolExecutor
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        for n, rc, err in pool.map(one, counts):
+            assert rc >= 0, f"allocation {n}: killed by signal {-rc}\n{err}"
+            assert rc in (0, 1, 4), f"allocation {n}: exit {rc}\n{err}"
+            seen[rc] = seen.get(rc, 0) + 1
+    return seen
+
+
+def test_every_allocation_of_host_calls_may_fail(tmp_path):
+    seen = sweep(tmp_path, HOST_CALLS, range(1, 451))
+    assert seen.get(4, 0) > 100 and seen.get(0, 0) > 10, seen  # both failures and recoveries happened
+
+
+def test_every_allocation_of_binding_calls_may_fail(tmp_path):
+    seen = sweep(tmp_path, BINDING_CALLS, range(1, 601, 3), args=["--sandbox"])
+    assert seen.get(4, 0) > 20 and seen.get(0, 0) > 10, seen
+
+
+EXTRA += [test_every_allocation_of_host_calls_may_fail, test_every_allocation_of_binding_calls_may_fail]

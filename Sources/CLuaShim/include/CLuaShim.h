@@ -53,7 +53,8 @@ typedef struct shim_runtime {
     unsigned long memory_failures; /* allocations refused */
     volatile int closing;   /* the state is closing: Swift functions are gone */
     void *host;             /* the Swift object that owns the state */
-    long fail_at;           /* tests: the fail_at-th allocation from now fails; 0: none */
+    long fail_at;           /* tests: the fail_at-th allocation from now fails (with Lua's
+                               retry of it); 0: none */
     int warn_json;          /* warnings as JSON lines */
     int warn_on;            /* warnings on (Lua's "@on") */
     int warn_more;          /* inside a multi-part warning */
@@ -114,6 +115,9 @@ int shim_settable(lua_State *L, int idx);
 int shim_next(lua_State *L, int idx);
 /* Protected luaL_tolstring: [-0, +1]; on error pushes a fallback description. */
 const char *shim_tolstring(lua_State *L, int idx, size_t *len);
+/* What lua.c's message handler would print for the error value at idx (without the
+   traceback): [-0, +1], protected (a __tostring that raises counts as none). */
+const char *shim_describe_error(lua_State *L, int idx, size_t *len);
 /* Protected luaL_traceback of `co` into L, from the reserve: [-0, +1]. */
 int shim_traceback(lua_State *L, lua_State *co, const char *msg, int level);
 /* Pushes a message from the reserve, the collector held (for errors): [-0, +1]. On failure
