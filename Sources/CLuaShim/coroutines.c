@@ -27,7 +27,7 @@ int shim_closethread(lua_State *co) { return lua_resetthread(co); }
 
 static lua_State *getco(lua_State *L) {
     lua_State *co = lua_tothread(L, 1);
-    luaL_argexpected(L, co, 1, "coroutine");
+    luaL_argexpected(L, co, 1, "thread");
     return co;
 }
 
@@ -152,6 +152,22 @@ static int co_auxwrap(lua_State *L) {
     return finish_wrap(L, co, auxresume(L, co, lua_gettop(L), 0));
 }
 
+/* ---- tasks ------------------------------------------------------------------------------ */
+
+static int task_k(lua_State *L, int status, lua_KContext ctx) {
+    (void)status;
+    (void)ctx;
+    return lua_gettop(L);
+}
+
+/* The body of every task's coroutine: calls (fn, args...) and returns what it returns. A C
+   frame under the script's function, as lua.c's docall is under the main chunk, so that
+   tracebacks end as they do under lua5.4 ("[C]: in ?"). */
+int shim_task_entry(lua_State *L) {
+    lua_callk(L, lua_gettop(L) - 1, LUA_MULTRET, 0, task_k);
+    return task_k(L, LUA_OK, 0);
+}
+
 /* ---- the rest ---------------------------------------------------------------------------- */
 
 static int co_create(lua_State *L) {
@@ -221,7 +237,8 @@ static int co_running(lua_State *L) {
 
 static int co_close(lua_State *L) {
     lua_State *co = getco(L);
-    if (shim_thread_of(co)->root) return luaL_error(L, "cannot close a task's coroutine: it belongs to the scheduler");
+    if (shim_thread_of(co)->root && co != L)
+        return luaL_error(L, "cannot close a task's coroutine: it belongs to the scheduler");
     int status = auxstatus(L, co);
     switch (status) {
     case COS_DEAD:

@@ -13,6 +13,10 @@ func run(_ code: String, in runtime: Runtime) throws -> LuaValue {
     runtime.startClock()
     let (main, _) = try runtime.runMain(nargs: 0)
     if let e = main.error { throw e }
-    guard main.resultCount > 0 else { return .nil }
-    return try runtime.lua.value(at: -main.resultCount, on: main.thread.co)
+    guard let results = main.results, results.count > 0 else { return .nil }
+    let lua = runtime.lua
+    let top = lua.top
+    defer { lua.top = top }
+    _ = try results.unpack(onto: lua.L)
+    return try lua.value(at: top + 1)
 }

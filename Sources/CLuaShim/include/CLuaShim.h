@@ -140,6 +140,8 @@ void shim_hook_reset(lua_State *L);
 /* Gives a new thread its own record and the runtime hook; `root`: a task's coroutine, which
    scripts cannot resume, close or yield. */
 void shim_init_thread(lua_State *co, int root);
+/* The body of a task's coroutine: calls (fn, args...) under a C frame. A lua_CFunction. */
+int shim_task_entry(lua_State *L);
 /* Closes a dead or failed coroutine's pending to-be-closed variables (lua_resetthread).
    Returns the status; on error the error value is on top of `co`. */
 int shim_closethread(lua_State *co);

@@ -1,4 +1,5 @@
 import CLua
+import CLuaShim
 import LuaKit
 
 /// Runs every script as a coroutine (OpenResty's cosocket model): a Swift function that must
@@ -87,20 +88,20 @@ public final class Scheduler {
         let thread: LuaThread
         do {
             try lua.reserve(1)
-            lua_pushvalue(L, fnIndex)
+            shim_pushcfunction(L, shim_task_entry)
             thread = try lua.newThread()
-            // The arguments travel to the coroutine's stack now; the first resume takes them.
-            try lua.move(nargs, from: L, to: thread.co)
+            // The function and its arguments travel to the coroutine's stack now; the first
+            // resume passes them to the entry, which calls the function.
+            try lua.move(nargs + 1, from: L, to: thread.co)
         } catch {
             lua.top = fnIndex - 1
             throw error
         }
-        lua.pop()
         thread.makeRoot()
         let task = Task(id: nextID, thread: thread)
         nextID += 1
         tasks[task.id] = task
-        enqueue(task) { _, _ in nargs }
+        enqueue(task) { _, _ in nargs + 1 }
         return task
     }
 
