@@ -18,6 +18,9 @@ public struct LuaError: Error, CustomStringConvertible {
 
     public var kind: Kind
     public var message: String
+    /// The message's bytes as Lua had them, when it came from a Lua string (which may hold any
+    /// bytes: `message` repairs invalid UTF-8, a report should not).
+    public var messageBytes: [UInt8]?
     public var traceback: String?
     /// The Lua error value when it is not a plain message (API errors are tables).
     public var value: LuaValue? {

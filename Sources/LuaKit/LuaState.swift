@@ -252,7 +252,9 @@ public final class LuaState {
             }
         }
         if lua_type(thread, -1) == LUA_TSTRING {
-            return LuaError(kind, string(at: -1, on: thread) ?? "", value: nil)
+            var error = LuaError(kind, string(at: -1, on: thread) ?? "", value: nil)
+            error.messageBytes = bytes(at: -1, on: thread)
+            return error
         }
         let message = describeError(at: -1, on: thread)
         let value: LuaValue? = lua_type(thread, -1) == LUA_TNUMBER ? .string(LuaString(message)) : try? reference(at: -1, on: thread)

@@ -138,7 +138,7 @@ public struct BatchRunner {
             say.error(error.message)
             return ExitStatus.usage
         default:
-            say.error(error.message, traceback: error.traceback)
+            say.error(error)
             return ExitStatus.scriptError
         }
     }

@@ -10,16 +10,22 @@ public enum Console {
     public static func err(_ text: String) { write(fd: 2, text) }
 
     static func write(fd: Int32, _ text: String) {
-        fflush(nil)
         var text = text
-        text.withUTF8 { buf in
-            var offset = 0
-            while offset < buf.count {
-                let n = Glibc.write(fd, buf.baseAddress! + offset, buf.count - offset)
-                if n < 0 && errno == EINTR { continue }
-                if n <= 0 { return }
-                offset += n
-            }
+        text.withUTF8 { write(fd: fd, UnsafeRawBufferPointer($0)) }
+    }
+
+    static func write(fd: Int32, bytes: [UInt8]) {
+        bytes.withUnsafeBytes { write(fd: fd, $0) }
+    }
+
+    private static func write(fd: Int32, _ buf: UnsafeRawBufferPointer) {
+        fflush(nil)
+        var offset = 0
+        while offset < buf.count {
+            let n = Glibc.write(fd, buf.baseAddress! + offset, buf.count - offset)
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { return }
+            offset += n
         }
     }
 

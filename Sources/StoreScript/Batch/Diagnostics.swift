@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import LuaKit
 
 /// How the runner speaks on stderr: `storescript: message` lines, or JSON lines with
 /// `--log-format json` (the same shape as the `log` module's).
@@ -10,6 +11,17 @@ public struct Diagnostics: Sendable {
 
     public func error(_ message: String, traceback: String? = nil) {
         Console.err(line(error: message, traceback: traceback))
+    }
+
+    /// A script's error: in text its bytes go out as Lua had them (a Lua string may hold any
+    /// bytes); JSON needs text.
+    public func error(_ error: LuaError) {
+        guard format == .text, let bytes = error.messageBytes else {
+            return self.error(error.message, traceback: error.traceback)
+        }
+        var out = Array("storescript: ".utf8) + bytes + [10]
+        if let traceback = error.traceback, !traceback.isEmpty { out += Array(traceback.utf8) + [10] }
+        Console.write(fd: 2, bytes: out)
     }
 
     /// An error as one line (text, or a JSON line) ending in a newline.
