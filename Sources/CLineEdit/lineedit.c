@@ -109,16 +109,56 @@ static int read_byte(int fd) {
     }
 }
 
+/* What was typed while a chunk ran. The terminal is in canonical mode then (libedit restores
+   it after each line), where a Ctrl-D at the start of a line is kept as an end-of-file
+   marker; libedit's switch to raw mode would turn that marker into a NUL. So before each
+   prompt the typed-ahead lines are read here (a zero-length read is the marker), and
+   `interruptible_getc` serves them first, then the end of file, as python3's REPL does. */
+static unsigned char *g_ahead;
+static size_t g_ahead_len, g_ahead_pos;
+static int g_ahead_eof;
+
+static void drain_typeahead(void) {
+    if (g_tty < 0 || g_ahead_eof) return;
+    for (;;) {
+        unsigned char buf[4096];
+        ssize_t n = read(g_tty, buf, sizeof buf);
+        if (n == 0) {
+            g_ahead_eof = 1;
+            return;
+        }
+        if (n < 0) return; /* EAGAIN: nothing (more) was typed */
+        unsigned char *grown = realloc(g_ahead, g_ahead_len + (size_t)n);
+        if (grown == NULL) return;
+        g_ahead = grown;
+        memcpy(g_ahead + g_ahead_len, buf, (size_t)n);
+        g_ahead_len += (size_t)n;
+    }
+}
+
+static int next_byte(int fd) {
+    if (g_ahead_pos < g_ahead_len) {
+        int c = g_ahead[g_ahead_pos++];
+        if (g_ahead_pos == g_ahead_len) g_ahead_pos = g_ahead_len = 0;
+        return c;
+    }
+    if (g_ahead_eof) {
+        g_ahead_eof = 0;
+        return -1;
+    }
+    return read_byte(fd);
+}
+
 /* One character as libedit wants it: a code point (UTF-8 is decoded here, since libedit
    takes what this returns as a whole character). */
 static int interruptible_getc(FILE *in) {
     int fd = g_tty >= 0 ? g_tty : fileno(in);
-    int c = read_byte(fd);
+    int c = next_byte(fd);
     if (c < 0x80) return c < 0 ? EOF : c;
     int extra = c >= 0xF0 ? 3 : c >= 0xE0 ? 2 : c >= 0xC0 ? 1 : 0;
     int cp = c & (0x3F >> extra);
     for (int i = 0; i < extra; i++) {
-        int next = read_byte(fd);
+        int next = next_byte(fd);
         if (next < 0) return EOF;
         cp = (cp << 6) | (next & 0x3F);
     }
@@ -132,11 +172,14 @@ char *le_readline(const char *prompt, int *interrupted) {
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, &old);
     g_sigint = 0;
+    drain_typeahead();
     char *line = readline(prompt);
     sigaction(SIGINT, &old, NULL);
     *interrupted = g_sigint;
     if (g_sigint) {
-        /* the line is abandoned; libedit left the terminal mid-line */
+        /* the line is abandoned, and what was typed ahead with it; libedit left the
+           terminal mid-line */
+        g_ahead_len = g_ahead_pos = 0;
         fputc('\n', stdout);
         fflush(stdout);
     }

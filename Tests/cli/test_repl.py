@@ -167,3 +167,57 @@ def test_utf8_typed_at_the_prompt_arrives_whole_without_a_locale(bin_path, tmp_p
     child.expect("> ")
     child.sendeof()
     child.expect(pexpect.EOF)
+
+
+def test_ctrl_d_typed_while_a_chunk_runs_ends_the_repl_after_it(repl):
+    repl.sendline("async.sleep(0.8) print('slept')")
+    time.sleep(0.3)
+    repl.sendcontrol("d")
+    repl.expect("slept")
+    repl.expect(pexpect.EOF, timeout=5)
+    repl.wait()
+    assert repl.exitstatus == 0
+
+
+def test_lines_typed_while_a_chunk_runs_run_after_it_then_ctrl_d(repl):
+    repl.sendline("async.sleep(0.8) print('first')")
+    time.sleep(0.2)
+    repl.sendline("print('second')")
+    repl.sendcontrol("d")
+    repl.expect("first")
+    repl.expect("second")
+    repl.expect(pexpect.EOF, timeout=5)
+
+
+def test_a_pasted_block_of_many_lines_runs_whole(repl):
+    lines = ["total = 0"]
+    lines += [f"total = total + {i}" for i in range(1, 41)]
+    lines += ["function slow()", "  async.sleep(0.2)", "  return 'slow done'", "end", "slow()"]
+    lines += [f"total = total + {i}" for i in range(41, 61)]
+    lines += ["print('total', total)"]
+    repl.send("\n".join(lines) + "\n")
+    repl.expect("slow done")
+    repl.expect("total\t1830", timeout=15)
+
+
+def test_ctrl_c_stops_a_chunk_that_removed_the_hook_and_the_repl_goes_on(repl):
+    repl.sendline("debug.sethook() while true do end")
+    time.sleep(0.5)
+    repl.sendintr()
+    repl.expect("interrupted")
+    repl.expect("> ")
+    repl.sendline("debug.gethook()")
+    repl.expect("nil")
+    repl.sendline("1 + 1")
+    repl.expect("2")
+    repl.expect("> ")
+
+
+def test_sigterm_ends_the_repl_with_143(repl):
+    repl.sendline("while true do end")
+    time.sleep(0.3)
+    repl.kill(15)
+    repl.expect("terminated")
+    repl.expect(pexpect.EOF, timeout=5)
+    repl.wait()
+    assert repl.exitstatus == 143
