@@ -11,10 +11,10 @@ struct ScriptOptions: ParsableArguments {
     @Option(name: [.customShort("e")], help: ArgumentHelp("Run CODE instead of a script file.", valueName: "CODE"))
     var code: String?
 
-    @Option(help: ArgumentHelp("Stop the script after SECONDS (exit 4).", valueName: "SECONDS"))
+    @Option(help: ArgumentHelp("End the run SECONDS after it starts, whatever the script is doing (exit 4).", valueName: "SECONDS"))
     var timeout: Double?
 
-    @Option(name: .customLong("max-memory"), help: ArgumentHelp("Let Lua hold at most MB megabytes (exit 4 past it).", valueName: "MB"))
+    @Option(name: .customLong("max-memory"), help: ArgumentHelp("Let Lua hold at most MB megabytes (an uncaught out-of-memory error: exit 4).", valueName: "MB"))
     var maxMemory: Int?
 
     @Option(help: ArgumentHelp("Hold an exclusive lock on PATH while running; if another run holds it, exit 3 at once.", valueName: "PATH"))

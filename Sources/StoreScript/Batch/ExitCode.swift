@@ -7,7 +7,7 @@ public enum ExitStatus {
     public static let usage: Int32 = 2
     /// `--lock` is held by another run; nothing was done.
     public static let lockHeld: Int32 = 3
-    /// `--timeout` or `--max-memory` stopped the script.
+    /// `--timeout` stopped the script, or memory ran out (`--max-memory`) uncaught.
     public static let limit: Int32 = 4
     /// Ctrl-C (SIGINT).
     public static let interrupted: Int32 = 130
@@ -20,7 +20,7 @@ public enum ExitStatus {
           1    uncaught script error (message with file:line and a traceback on stderr)
           2    usage or configuration error (bad option, missing file, directory, binary chunk)
           3    --lock is held by another run (nothing was done)
-          4    --timeout or --max-memory stopped the script
+          4    --timeout stopped the script, or it ran out of memory under --max-memory
           130  interrupted (Ctrl-C, SIGINT)
           143  terminated (SIGTERM)
           n    os.exit(n) passes through
