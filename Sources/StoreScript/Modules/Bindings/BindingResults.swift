@@ -1,0 +1,85 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CLua
+import CLuaShim
+import JSON
+import LuaKit
+import StoreAPI
+import StoreClient
+
+/// What a successful answer becomes in Lua.
+enum BindingResults {
+    /// Pushes `true, results...` on `co`: v3 envelopes give `data, meta`; v2 and DigiCert the
+    /// decoded body; 204 (or no body) `true`.
+    static func push(_ response: APIResponse, envelope: Bool, method: String, path: String, lua: LuaState, co: OpaquePointer) throws -> Int32 {
+        if response.status == 204 || response.body.isEmpty {
+            lua_pushboolean(co, 1)
+            lua_pushboolean(co, 1)
+            return 2
+        }
+        let L = lua.L
+        try lua.reserve(3)
+        shim_pushcfunction(L, shim_json_decode)
+        do { try lua.push(bytes: response.body) } catch { lua.pop(); throw error }
+        let status = shim_pcall(L, 1, 1, 0)
+        guard status == LUA_OK else {
+            let why = lua.string(at: -1) ?? "?"
+            lua.pop()
+            if status == LUA_ERRMEM { throw LuaError(.memory, "not enough memory") }
+            let error = StoreError(kind: .invalidResponse, status: response.status, title: "the answer is not valid JSON (\(why))",
+                                   method: method, path: path, retryable: false)
+            throw LuaError(.runtime, error.description)
+        }
+        if envelope, lua_type(L, -1) == LUA_TTABLE {
+            try lua.rawGet(-1, field: "data")
+            if lua_type(L, -1) != LUA_TNIL {
+                try lua.rawGet(-2, field: "meta")
+                lua_rotate(L, -3, -1) // body data meta → data meta body
+                lua.pop()
+                lua_pushboolean(co, 1)
+                lua_xmove(L, co, 2)
+                return 3
+            }
+            lua.pop()
+        }
+        lua_pushboolean(co, 1)
+        lua_xmove(L, co, 1)
+        return 2
+    }
+}
+
+extension BindingResults {
+    /// Pushes `false, error` on `co`: the error is a table with a readable __tostring.
+    static func pushFailure(_ error: StoreError, lua: LuaState, co: OpaquePointer) throws -> Int32 {
+        var fields: [LuaValue: LuaValue] = [
+            .string("status"): .integer(Int64(error.status)), .string("title"): .string(error.title),
+            .string("method"): .string(error.method), .string("path"): .string(error.path),
+            .string("retryable"): .boolean(error.retryable), .string("attempts"): .integer(Int64(error.attempts)),
+            .string("message"): .string(error.description),
+        ]
+        if let t = error.type { fields[.string("type")] = .string(t) }
+        if let d = error.detail { fields[.string("detail")] = .string(d) }
+        if let r = error.requestID { fields[.string("request_id")] = .string(r) }
+        var errors: [LuaValue: LuaValue] = [:]
+        for (k, v) in error.errors { errors[.string(k)] = .string(v) }
+        fields[.string("errors")] = .table(LuaTable(fields: errors))
+        try lua.push(.table(LuaTable(fields: fields)))
+        try pushErrorMeta(lua)
+        lua_setmetatable(lua.L, -2)
+        lua_pushboolean(co, 0)
+        lua_xmove(lua.L, co, 1)
+        return 2
+    }
+
+    /// The metatable of API errors, made once and kept in the registry. [-0, +1]
+    static func pushErrorMeta(_ lua: LuaState) throws {
+        try lua.rawGet(LUA_REGISTRY, field: "storescript.error")
+        if lua.type(at: -1) == LUA_TTABLE { return }
+        lua.pop()
+        try EmbeddedLua.apiError.load(into: lua)
+        try lua.call(nargs: 0, nresults: 1)
+        lua_pushvalue(lua.L, -1)
+        try lua.rawSet(LUA_REGISTRY, field: "storescript.error")
+    }
+}
