@@ -263,8 +263,6 @@ static const luaL_Reg co_funcs[] = {
     {"isyieldable", co_yieldable}, {"close", co_close},   {NULL, NULL}};
 
 int shim_open_coroutines(lua_State *L) {
-    lua_getglobal(L, "coroutine");
-    luaL_setfuncs(L, co_funcs, 0);
-    lua_pop(L, 1);
+    shim_patch(L, "coroutine", co_funcs);
     return 0;
 }

@@ -158,11 +158,7 @@ int shim_open_debughooks(lua_State *L) {
     lua_setfield(L, -2, "__mode");
     lua_setmetatable(L, -2);
     lua_rawsetp(L, LUA_REGISTRYINDEX, &k_hooks);
-    lua_getglobal(L, "debug");
-    lua_pushcfunction(L, db_sethook);
-    lua_setfield(L, -2, "sethook");
-    lua_pushcfunction(L, db_gethook);
-    lua_setfield(L, -2, "gethook");
-    lua_pop(L, 1);
+    static const luaL_Reg funcs[] = {{"sethook", db_sethook}, {"gethook", db_gethook}, {NULL, NULL}};
+    shim_patch(L, "debug", funcs);
     return 0;
 }

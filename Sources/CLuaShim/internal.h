@@ -48,6 +48,14 @@ extern volatile sig_atomic_t shim_child_pid;
 /* The lua_CFunction behind every Swift function (trampoline.c), for identity checks. */
 int shim_swift_trampoline(lua_State *L);
 
+/* Replaces functions of the library `lib` (a global table; NULL: the globals). [-0, +0] */
+static inline void shim_patch(lua_State *L, const char *lib, const luaL_Reg *funcs) {
+    if (lib) lua_getglobal(L, lib);
+    else lua_pushglobaltable(L);
+    luaL_setfuncs(L, funcs, 0);
+    lua_pop(L, 1);
+}
+
 /* Library replacements, each a lua_CFunction that patches the loaded libraries. */
 int shim_open_coroutines(lua_State *L);  /* coroutines.c */
 int shim_open_debughooks(lua_State *L);  /* hook.c */

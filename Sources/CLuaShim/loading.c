@@ -213,8 +213,6 @@ static const luaL_Reg base_funcs[] = {
     {"load", b_load}, {"loadfile", b_loadfile}, {"dofile", b_dofile}, {NULL, NULL}};
 
 int shim_open_loading(lua_State *L) {
-    lua_pushglobaltable(L);
-    luaL_setfuncs(L, base_funcs, 0);
-    lua_pop(L, 1);
+    shim_patch(L, NULL, base_funcs);
     return 0;
 }

@@ -80,11 +80,7 @@ static int os_exit(lua_State *L) {
 }
 
 int shim_open_process(lua_State *L) {
-    lua_getglobal(L, "os");
-    lua_pushcfunction(L, os_execute);
-    lua_setfield(L, -2, "execute");
-    lua_pushcfunction(L, os_exit);
-    lua_setfield(L, -2, "exit");
-    lua_pop(L, 1);
+    static const luaL_Reg funcs[] = {{"execute", os_execute}, {"exit", os_exit}, {NULL, NULL}};
+    shim_patch(L, "os", funcs);
     return 0;
 }

@@ -37,16 +37,21 @@ extension LuaState {
         let t = thread ?? L
         switch lua_type(t, index) {
         case LUA_TTABLE, LUA_TFUNCTION, LUA_TUSERDATA, LUA_TTHREAD, LUA_TLIGHTUSERDATA:
-            try reserve(1, on: t)
-            try reserve(1)
-            lua_pushvalue(t, index)
-            if t != L { lua_xmove(t, L, 1) }
-            let identity = lua_topointer(L, -1)
-            let name = typeName(at: -1)
-            return .reference(LuaReference(state: self, ref: try ref(), identity: identity, typeName: name))
+            return try hold(at: index, on: t)
         default:
             return try value(at: index, on: thread)
         }
+    }
+
+    /// The object at `index` kept in the registry. [-0, +0]
+    private func hold(at index: Int32, on t: OpaquePointer) throws -> LuaValue {
+        try reserve(1, on: t)
+        try reserve(1)
+        lua_pushvalue(t, index)
+        if t != L { lua_xmove(t, L, 1) }
+        let identity = lua_topointer(L, -1)
+        let name = typeName(at: -1)
+        return .reference(LuaReference(state: self, ref: try ref(), identity: identity, typeName: name))
     }
 
     /// Copies the value at `index` into Swift. Tables are copied deeply; cycles and nesting
@@ -79,15 +84,7 @@ extension LuaState {
             return .number(lua_tonumberx(t, index, nil))
         case LUA_TSTRING: return .string(LuaString(bytes: bytes(at: index, on: t) ?? []))
         case LUA_TTABLE: return try table(at: index, on: t, depth: depth, visiting: &visiting)
-        default:
-            try reserve(1, on: t)
-            try reserve(1)
-            lua_pushvalue(t, index)
-            if t != L { lua_xmove(t, L, 1) }
-            let identity = lua_topointer(L, -1)
-            let name = typeName(at: -1)
-            let r = try ref()
-            return .reference(LuaReference(state: self, ref: r, identity: identity, typeName: name))
+        default: return try hold(at: index, on: t)
         }
     }
 

@@ -44,14 +44,19 @@ import Testing
 }
 
 @Suite struct Packs {
+    /// Runs `function` as a coroutine to its end and packs what it returned.
+    func packResults(_ lua: LuaState, of function: String) throws -> (LuaThread, LuaPack) {
+        try lua.load("return " + function, chunkName: "=p")
+        try lua.call(nargs: 0, nresults: 1)
+        let thread = try lua.newThread()
+        guard case .finished(let n) = lua.resume(thread, nargs: 0) else { throw LuaError(.runtime, "not finished") }
+        return (thread, try lua.pack(n, from: thread.co))
+    }
+
     @Test("values packed off a coroutine come back whole, in order, nils included")
     func roundTrip() throws {
         let lua = try LuaState()
-        try lua.load("return function() return 1, nil, 'three', nil end", chunkName: "=p")
-        try lua.call(nargs: 0, nresults: 1)
-        let thread = try lua.newThread()
-        guard case .finished(let n) = lua.resume(thread, nargs: 0) else { Issue.record("not finished"); return }
-        let pack = try lua.pack(n, from: thread.co)
+        let (thread, pack) = try packResults(lua, of: "function() return 1, nil, 'three', nil end")
         #expect(lua_gettop(thread.co) == 0)
         #expect(try pack.unpack(onto: lua.L) == 4)
         #expect(try lua.value(at: 1) == .integer(1))
@@ -63,11 +68,7 @@ import Testing
     @Test("more values than a stack can take: an error, nothing pushed")
     func tooMany() throws {
         let lua = try LuaState()
-        try lua.load("return function() return table.unpack({}, 1, 999000) end", chunkName: "=p")
-        try lua.call(nargs: 0, nresults: 1)
-        let thread = try lua.newThread()
-        guard case .finished(let n) = lua.resume(thread, nargs: 0) else { Issue.record("not finished"); return }
-        let pack = try lua.pack(n, from: thread.co)
+        let (_, pack) = try packResults(lua, of: "function() return table.unpack({}, 1, 999000) end")
         try lua.reserve(5000)
         for _ in 0..<5000 { lua.pushNil() }
         #expect(throws: LuaError.self) { try pack.unpack(onto: lua.L) }
