@@ -52,9 +52,6 @@ public final class LuaState {
         Unmanaged<LuaState>.fromOpaque(shim_host_of(L)!).takeUnretainedValue()
     }
 
-    /// The state's runtime block, for the watchdog.
-    public var runtimeBlock: UnsafeMutablePointer<shim_runtime> { runtime }
-
     // MARK: Limits
 
     /// Bytes Lua may hold at once; 0 for no limit. Past it allocations fail with LUA_ERRMEM
@@ -70,7 +67,8 @@ public final class LuaState {
     /// script could not hold, the runtime does not hold for it either.
     public var memoryRoom: Int? { memoryLimit == 0 ? nil : Int(shim_room(runtime)) }
 
-    /// Tests: the `n`th allocation from now fails (as a real out-of-memory would), once.
+    /// Tests: the `n`th allocation from now fails, and so does Lua's retry of it after an
+    /// emergency collection, as a real out-of-memory would.
     public func failAllocation(after n: Int) { runtime.pointee.fail_at = n }
 
     /// Lua's warnings (`warn`, errors in finalizers): on or off, as text or JSON lines.

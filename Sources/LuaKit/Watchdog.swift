@@ -28,7 +28,7 @@ public enum Watchdog {
         messages.interrupt.withOptionalCString { i in
             messages.timeout.withOptionalCString { t in
                 messages.terminate.withOptionalCString { m in
-                    shim_watchdog_start(lua.runtimeBlock, mode == .run ? SHIM_WATCH_RUN : SHIM_WATCH_REPL, grace,
+                    shim_watchdog_start(lua.runtime, mode == .run ? SHIM_WATCH_RUN : SHIM_WATCH_REPL, grace,
                                         shim_watch_messages(interrupt: i, timeout: t, terminate: m)) != 0
                 }
             }

@@ -137,10 +137,16 @@ public final class REPL {
             return
         }
         let top = lua.top
-        guard let n = try? task.results?.unpack(onto: lua.L), n > 0, (try? lua.reserve(1)) != nil else {
+        let n: Int32
+        do {
+            n = try task.results?.unpack(onto: lua.L) ?? 0
+            try lua.reserve(1)
+        } catch {
             lua.top = top
+            printError(error as? LuaError ?? LuaError(.runtime, "\(error)"))
             return
         }
+        guard n > 0 else { return }
         lua_pushvalue(lua.L, top + 1)
         try? lua.setGlobal("_")
         if let printRef {

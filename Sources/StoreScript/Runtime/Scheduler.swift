@@ -226,9 +226,9 @@ public final class Scheduler {
             do {
                 task.results = try lua.pack(n, from: co)
                 finish(task, error: nil)
-            } catch let error as LuaError {
-                finish(task, error: error)
-            } catch {}
+            } catch {
+                finish(task, error: error as? LuaError ?? LuaError(.runtime, "\(error)"))
+            }
         case .failed(let error):
             finish(task, error: error)
         }
