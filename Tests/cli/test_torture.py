@@ -379,3 +379,21 @@ def test_every_allocation_of_binding_calls_may_fail(tmp_path):
 
 
 EXTRA += [test_every_allocation_of_host_calls_may_fail, test_every_allocation_of_binding_calls_may_fail]
+
+
+# ---- the four commands of the issue that asked for all this, as a new user typed them ------------
+
+def test_the_four_commands_exit_as_documented(tmp_path):
+    (tmp_path / "argv.lua").write_text('print(select("#", ...))\n')
+    p = timed([BIN, "run", str(tmp_path / "argv.lua"), *[str(i) for i in range(1, 201)]], within=10, expect=0)
+    assert p.stdout == b"200\n"
+    timed([BIN, "-e", "local t = async.spawn(function() local r = {} for i = 1, 35 do r[i] = i end\n"
+           "                return table.unpack(r) end) t:wait() collectgarbage()"], within=10, expect=0)
+    p = timed([BIN, "run", "--timeout", "1", "-e", 'local s = string.rep("a", 3000) print(s:find(".-.-.-.-b"))'],
+              within=2.0, expect=4)
+    assert b"time limit exceeded (--timeout 1s)" in p.stderr
+    p = timed([BIN, "run", "--timeout", "1", "-e", "debug.sethook() while true do end"], within=2.0, expect=4)
+    assert b"time limit exceeded (--timeout 1s)" in p.stderr
+
+
+EXTRA.append(test_the_four_commands_exit_as_documented)
