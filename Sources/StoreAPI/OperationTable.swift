@@ -296,5 +296,12 @@ POST	/v3/themes/{uuid}/configurations/validate	bc.themes.configurations.validate
     /// Second names (API-CONVENTIONS.md 1): method, path, Lua name.
     static let aliases = #"""
 POST	/v3/carts/{cartId}/items	bc.carts.items.add
+PUT	/v2/shipping/carrier/connection	bc.shipping.carrier.connection.update
+PUT	/v3/carts/settings	bc.carts.settings.update
+PUT	/v3/channels/{channel_id}/currency-assignments	bc.channels.currency_assignments.update
+PUT	/v3/channels/{channel_id}/site	bc.channels.site.update
+PUT	/v3/channels/{channel_id}/site/checkout-url	bc.channels.site.checkout_url.update
+PUT	/v3/orders/settings	bc.orders.settings.update
+PUT	/v3/sites/{site_id}/certificate	bc.sites.certificate.update
 """#
 }

@@ -172,3 +172,20 @@ end
     assert f"POST\t/v3/catalog/products/1/images\tfront.png\t{len(png)}\timage/png\t{fnv1a(png)}" in arrived
     gif = b"GIF89a\0\1\2"
     assert f"POST\t/v3/catalog/brands/1/image\tb.gif\t{len(gif)}\timage/gif\t{fnv1a(gif)}" in arrived
+
+
+def test_every_upsert_is_also_reachable_as_update(run):
+    r = run("run", "--sandbox", "-e", """
+bc.orders.settings.update{notifications = {order_placed = {email_addresses = {"ops@example.com"}}}}
+print(bc.orders.settings.get().notifications.order_placed.email_addresses[1], help ~= nil)
+local ok, e = pcall(bc.sites.certificate.update, bc.sites.list()[1].id, {})
+print(ok or (e.method .. " " .. e.path))
+for _, name in ipairs({"bc.sites.certificate", "bc.carts.settings", "bc.orders.settings", "bc.channels.site.checkout_url"}) do
+  local t = load("return " .. name)()
+  assert(type(t.update) == "function", name .. ".update")
+end
+""")
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert lines[0] == "ops@example.com\ttrue"
+    assert lines[1] in ("true", "PUT /v3/sites/{site_id}/certificate")
