@@ -189,3 +189,16 @@ end
     lines = r.stdout.splitlines()
     assert lines[0] == "ops@example.com\ttrue"
     assert lines[1] in ("true", "PUT /v3/sites/{site_id}/certificate")
+
+
+def test_all_fetches_the_remaining_pages_concurrently_in_order(run):
+    r = run("run", "--sandbox", "-e", """
+local seen = {}
+for p in bc.catalog.products.each{limit = 7} do seen[#seen + 1] = p.id end
+local all = bc.catalog.products.all{limit = 7}
+assert(#all == #seen and #all == 50)
+for i = 1, #all do assert(all[i].id == seen[i], "order at " .. i) end
+local from3 = bc.catalog.products.all{limit = 7, page = 3}
+print(#from3, from3[1].id == seen[15])
+""")
+    assert (r.returncode, r.stdout) == (0, "36\ttrue\n"), r.stderr
