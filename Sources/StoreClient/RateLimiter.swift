@@ -32,9 +32,10 @@ public final class RateLimiter: Sendable {
         /// Takes a slot if one is free now.
         mutating func take(_ now: Double) -> Bool {
             // A little past the reset the server saw, so the new window has surely begun there.
-            if now >= resetAt + RateLimiter.margin, let quota, let l = left, l < quota {
+            if now >= resetAt + RateLimiter.margin, let l = left, l < (quota ?? .max) {
                 // The window has turned over: the budget is whole again until an answer says
-                // otherwise, and late answers from the old window no longer count.
+                // otherwise (unknown again if no answer ever told the quota: a 429 from a
+                // proxy), and late answers from the old window no longer count.
                 left = quota
                 staleBefore = resetAt + tolerance
             }
@@ -113,7 +114,8 @@ public final class RateLimiter: Sendable {
             }
             if status == 429 {
                 s.left = 0
-                if header("x-rate-limit-time-reset-ms") == nil, let secs = header("x-retry-after").flatMap({ Double($0) }) {
+                // A storm can outlast the window: the API's own wait wins over the window's reset.
+                if let secs = header("x-retry-after").flatMap({ Double($0) }) {
                     s.resetAt = max(s.resetAt, now + secs)
                 }
                 if s.resetAt <= now { s.resetAt = now + 1 } // no hint at all: back off a second

@@ -152,10 +152,12 @@ public final class StoreClient: Sendable {
     /// limiter's slot, the attempts, the backoff between them) runs on event loops and
     /// never hops through the task pool: a script's thousands of requests cost what HTTP costs.
     public func start(_ r: APIRequest, completion: @escaping @Sendable (Result<APIResponse, StoreError>) -> Void) {
-        attempt(r, number: 1, started: RateLimiter.now(), completion)
+        attempt(r, number: 1, started: RateLimiter.now(), mayHaveApplied: false, completion)
     }
 
-    private func attempt(_ r: APIRequest, number: Int, started: Double,
+    /// - Parameter mayHaveApplied: an earlier attempt may have reached the server and changed
+    ///   the store (its outcome is unknown).
+    private func attempt(_ r: APIRequest, number: Int, started: Double, mayHaveApplied: Bool,
                          _ completion: @escaping @Sendable (Result<APIResponse, StoreError>) -> Void) {
         limiter.acquire { [self] in
             let began = RateLimiter.now()
@@ -174,23 +176,34 @@ public final class StoreClient: Sendable {
                 case .failure(let error):
                     report(error.status, error.headers, error.status == 0 ? error.title : nil)
                     if let headers = error.headers { limiter.update(headers: headers, status: error.status) } else { limiter.release() }
+                    // A DELETE an earlier attempt may have done: the thing is gone, as asked.
+                    if r.method == "DELETE" && error.status == 404 && mayHaveApplied {
+                        completion(.success(APIResponse(status: 204, headers: error.headers ?? [], body: [])))
+                        return
+                    }
                     let idempotent = r.method != "POST"
                     let again = error.status == 429 || (error.retryable && (idempotent || error.kind == .notSent))
-                    guard again, number < retry.maxAttempts, RateLimiter.now() - started < retry.maxTotal else {
+                    // A 429's X-Retry-After is how long the API asks to wait: give up now if
+                    // that runs past the time retries may take.
+                    let asked = error.status == 429 ? error.header("x-retry-after").flatMap(Double.init) ?? 0 : 0
+                    guard again, number < retry.maxAttempts, RateLimiter.now() + asked - started < retry.maxTotal else {
                         var final = error
                         final.attempts = number
+                        final.mayHaveApplied = mayHaveApplied || error.applied == nil
                         completion(.failure(final))
                         return
                     }
+                    let uncertain = mayHaveApplied || error.applied == nil
                     if error.status == 429 {
-                        // The limiter holds the next attempt until the window resets.
-                        attempt(r, number: number + 1, started: started, completion)
+                        // The limiter holds the next attempt until the window resets (or the
+                        // API's X-Retry-After has passed).
+                        attempt(r, number: number + 1, started: started, mayHaveApplied: uncertain, completion)
                     } else {
                         // Exponential backoff with full jitter.
                         let cap = min(retry.maxDelay, retry.baseDelay * Double(1 << min(number - 1, 10)))
                         let delay = TimeAmount.milliseconds(Int64(Double.random(in: 0...cap) * 1000))
                         http.eventLoopGroup.any().scheduleTask(in: delay) { [self] in
-                            attempt(r, number: number + 1, started: started, completion)
+                            attempt(r, number: number + 1, started: started, mayHaveApplied: uncertain, completion)
                         }
                     }
                 }

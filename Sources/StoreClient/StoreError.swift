@@ -31,6 +31,9 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
     public var retryable: Bool
     /// How many attempts were made before giving up.
     public var attempts = 1
+    /// An earlier attempt's outcome was unknown: even a refused last attempt may not mean
+    /// nothing changed.
+    public var mayHaveApplied = false
     /// The answer's headers, when there was an answer (the limiter reads them).
     var headers: [(String, String)]?
 
@@ -49,6 +52,33 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
     }
 
     /// `422 Unprocessable Entity: name: The product name is a duplicate (POST /v3/catalog/products)`
+    /// What a script can act on: a machine-readable kind, and whether the request changed
+    /// the store (`true`, `false`, or nil when that is unknown, also when only an earlier
+    /// attempt's outcome was).
+    public var outcome: (kind: String, applied: Bool?) {
+        let name: String = switch kind {
+        case .http: status == 429 ? "rate_limited" : "http"
+        case .notSent, .outcomeUnknown: "connection"
+        case .timeout: "timeout"
+        case .invalidResponse: "invalid_response"
+        case .refused: "refused"
+        }
+        return (name, applied == false && mayHaveApplied ? nil : applied)
+    }
+
+    /// Whether this attempt changed the store (nil: unknown).
+    var applied: Bool? {
+        switch kind {
+        case .http: status >= 500 ? nil : false
+        case .notSent, .refused: false
+        case .outcomeUnknown, .timeout: nil
+        case .invalidResponse: (200..<300).contains(status) ? true : nil
+        }
+    }
+
+    /// A header of the answer, when there was one.
+    func header(_ name: String) -> String? { headers?.first { $0.0.lowercased() == name }?.1 }
+
     public var description: String {
         var text = status > 0 ? "\(status) \(StoreError.reason(status))" : "request failed"
         let fields = errors.map { "\($0.0): \($0.1)" }.joined(separator: "; ")

@@ -94,7 +94,9 @@ extension BindingsHost {
         var query: [(String, String)] = []
         if let q = field("query") { query = try queryPairs(q, name: name, argument: 1) }
         var body: [UInt8]?
-        if field("body") != nil {
+        if case .string(let raw)? = field("body") {
+            body = raw.bytes // a string is the body itself, as given
+        } else if field("body") != nil {
             try pushRawField(call.L, 1, "body")
             defer { lua_settop(call.L, -2) }
             body = try encodeJSON(call, lua_gettop(call.L), name)

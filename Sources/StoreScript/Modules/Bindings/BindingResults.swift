@@ -58,6 +58,9 @@ extension BindingResults {
             .string("retryable"): .boolean(error.retryable), .string("attempts"): .integer(Int64(error.attempts)),
             .string("message"): .string(error.description),
         ]
+        let outcome = error.outcome
+        fields[.string("kind")] = .string(outcome.kind)
+        if let applied = outcome.applied { fields[.string("applied")] = .boolean(applied) }
         if let t = error.type { fields[.string("type")] = .string(t) }
         if let d = error.detail { fields[.string("detail")] = .string(d) }
         if let r = error.requestID { fields[.string("request_id")] = .string(r) }
