@@ -226,15 +226,15 @@ public final class StoreClient: Sendable {
             request = try HTTPClient.Request(url: url(r), method: HTTPMethod(rawValue: r.method), headers: fields,
                                              body: r.body.map { .bytes($0) })
         } catch {
-            done(.failure(classify(error, r)))
+            done(.failure(classify(error, r, sent: false)))
             return
         }
-        let delegate = ResponseAccumulator(request: request, maxBodySize: min(StoreClient.maxBody, r.maxAnswerBytes ?? .max))
+        let delegate = SendTracking(request: request, maxBodySize: min(StoreClient.maxBody, r.maxAnswerBytes ?? .max))
         http.execute(request: request, delegate: delegate, deadline: .now() + .milliseconds(Int64(r.timeout * 1000)))
             .futureResult.whenComplete { [self] outcome in
                 switch outcome {
                 case .success(let response): done(interpret(response, r))
-                case .failure(let error): done(.failure(classify(error, r)))
+                case .failure(let error): done(.failure(classify(error, r, sent: delegate.sentAnything)))
                 }
             }
     }
@@ -258,41 +258,6 @@ public final class StoreClient: Sendable {
             return .failure(error)
         }
         return .success(APIResponse(status: status, headers: headers, body: bytes))
-    }
-
-    /// What a transport failure means for the request: never sent (safe to retry), timed
-    /// out, or sent with an unknown outcome.
-    func classify(_ error: any Error, _ r: APIRequest) -> StoreError {
-        let text = endpoint.credential.redact(String(describing: error))
-        if error is ResponseAccumulator.ResponseTooBigError {
-            let limit = min(StoreClient.maxBody, r.maxAnswerBytes ?? .max)
-            return StoreError(kind: .invalidResponse, title: "the answer is larger than the \(limit) bytes this run may hold "
-                + "(the memory limit, or 64 MB); ask for less (a smaller limit, include_fields)", method: r.method, path: r.path, retryable: false)
-        }
-        if let e = error as? HTTPClientError {
-            if e == .deadlineExceeded || e == .readTimeout || e == .writeTimeout {
-                return StoreError(kind: .timeout, title: "timed out after \(r.timeout) s; the outcome is unknown",
-                                  method: r.method, path: r.path, retryable: r.method != "POST")
-            }
-            if e == .connectTimeout {
-                return StoreError(kind: .notSent, title: "could not connect (timeout)", method: r.method, path: r.path, retryable: true)
-            }
-            if e == .remoteConnectionClosed || e == .cancelled {
-                return StoreError(kind: .outcomeUnknown, title: "the connection closed before an answer; the outcome is unknown",
-                                  method: r.method, path: r.path, retryable: r.method != "POST")
-            }
-        }
-        if error is NIOSSLError || error is BoringSSLError || text.contains("handshakeFailed") {
-            // Nothing was sent: the server's certificate did not verify (or TLS failed).
-            let why = text.contains("CERTIFICATE_VERIFY_FAILED") ? "its certificate did not verify" : text
-            return StoreError(kind: .refused, title: "TLS with \(endpoint.host) failed: \(why); a proxy that re-signs traffic "
-                + "needs its CA in the profile's ca_file", method: r.method, path: r.path, retryable: false)
-        }
-        if text.contains("connectionRefused") || text.contains("Connection refused") || text.contains("connect(") {
-            return StoreError(kind: .notSent, title: "could not connect: \(text)", method: r.method, path: r.path, retryable: true)
-        }
-        return StoreError(kind: .outcomeUnknown, title: "the request failed: \(text); the outcome is unknown",
-                          method: r.method, path: r.path, retryable: r.method != "POST")
     }
 }
 

@@ -26,9 +26,20 @@ public struct StoreEndpoint: Sendable {
         self.credential = credential
     }
 
-    /// The BigCommerce API of a store.
+    /// The BigCommerce API of a store. An `apiURL` that is an origin (a proxy,
+    /// `https://proxy.example.com`) gets `/stores/{store_hash}` appended; one with a path is
+    /// used as written (the sandbox's `http://127.0.0.1:8900/stores/sandbox`).
     public static func bigCommerce(storeHash: String, token: Secret, apiURL: String? = nil) throws(Refused) -> StoreEndpoint {
-        try StoreEndpoint(baseURL: apiURL ?? "https://api.bigcommerce.com/stores/\(storeHash)", credential: token)
+        try StoreEndpoint(baseURL: storeBase(storeHash: storeHash, apiURL: apiURL), credential: token)
+    }
+
+    /// The base URL the store's calls go to (what `config show` prints).
+    public static func storeBase(storeHash: String, apiURL: String?) -> String {
+        guard let apiURL else { return "https://api.bigcommerce.com/stores/\(storeHash)" }
+        var url = apiURL
+        while url.hasSuffix("/") { url.removeLast() }
+        let rest = url.split(separator: "//", maxSplits: 1).last ?? ""
+        return rest.contains("/") ? url : url + "/stores/\(storeHash)"
     }
 
     /// DigiCert CertCentral (`/services/v2` paths are appended).
@@ -52,5 +63,11 @@ public struct StoreEndpoint: Sendable {
     var host: Substring {
         let rest = baseURL.split(separator: "//", maxSplits: 1).last ?? ""
         return rest.prefix { $0 != "/" }
+    }
+
+    /// `host:port`, the port the scheme's when the URL names none: what errors tell.
+    var hostAndPort: String {
+        if host.hasPrefix("[") ? host.contains("]:") : host.contains(":") { return String(host) }
+        return "\(host):\(baseURL.lowercased().hasPrefix("https") ? 443 : 80)"
     }
 }

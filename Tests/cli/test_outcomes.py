@@ -57,6 +57,10 @@ class Handler(BaseHTTPRequestHandler):
                 self.connection.shutdown(socket.SHUT_RDWR)
                 return
             return self.answer(404, b'{"status":404,"title":"The product was not found."}')
+        if self.command == "POST" and self.path.startswith("/stores/abc/v3/drop"):
+            self.close_connection = True  # read, maybe applied, never answered
+            self.connection.shutdown(socket.SHUT_RDWR)
+            return
         if self.path.startswith("/stores/abc/v3/echo"):
             return self.answer(200, json.dumps({"data": {"received": body.decode()}, "meta": {}}).encode())
         return self.answer(422, b'{"status":422,"title":"Input is invalid","errors":{"name":"missing"}}')
@@ -142,3 +146,21 @@ print(bc.request{method = "POST", path = "/v3/echo", body = {n = 1}}.received)
 """, tmp_path)
     assert r.returncode == 0, r.stderr
     assert r.stdout.splitlines() == ['{"raw": [1, 2]}', '{"n":1}']
+
+
+def test_a_post_dropped_after_it_was_sent_is_not_retried_and_may_have_applied(server, tmp_path):
+    r, _ = run(server, "local ok, e = pcall(bc.post, '/v3/drop', {n = 1}) print(e.kind, e.applied, e.attempts) print(e.title)",
+               tmp_path)
+    assert r.returncode == 0, r.stderr
+    kind, applied, attempts = r.stdout.splitlines()[0].split("\t")
+    assert (kind, applied, attempts) == ("connection", "nil", "1")
+    assert f"127.0.0.1:{server.server_address[1]}" in r.stdout and "may have been applied" in r.stdout
+
+
+def test_an_origin_as_api_url_gets_the_store_path(tmp_path):
+    config = tmp_path / "config.toml"
+    config.write_text('default_profile = "t"\n[profiles.t]\nstore_hash = "abc"\naccess_token_env = "T_TOKEN"\n'
+                      'api_url = "https://proxy.example.com"\n')
+    env = dict(os.environ, HOME=str(tmp_path), STORESCRIPT_CONFIG=str(config), T_TOKEN="t0ken")
+    r = subprocess.run([BIN, "config", "show"], capture_output=True, text=True, env=env, timeout=30)
+    assert "# calls go to https://proxy.example.com/stores/abc" in r.stdout, r.stdout + r.stderr

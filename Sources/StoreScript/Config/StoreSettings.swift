@@ -162,6 +162,10 @@ public struct StoreSettings: Sendable {
         add("request_timeout", Self.seconds(requestTimeout.value), requestTimeout.origin)
         add("max_attempts", String(maxAttempts.value), maxAttempts.origin)
         add("max_retry_seconds", Self.seconds(maxRetrySeconds.value), maxRetrySeconds.origin)
+        if let hash = storeHash {
+            // Where calls go: an api_url that is an origin gets /stores/{store_hash} appended.
+            out.append("# calls go to \(StoreEndpoint.storeBase(storeHash: hash.value, apiURL: apiURL?.value))")
+        }
         return out
     }
 
