@@ -202,3 +202,38 @@ local from3 = bc.catalog.products.all{limit = 7, page = 3}
 print(#from3, from3[1].id == seen[15])
 """)
     assert (r.returncode, r.stdout) == (0, "36\ttrue\n"), r.stderr
+
+
+def test_a_batch_where_two_of_twelve_items_fail_raises_a_partial_failure_naming_them(run, script):
+    path = script("""
+local dup = bc.catalog.products.get(20).name
+local updates = {}
+for i = 1, 12 do updates[i] = {id = i, price = 10 + i} end
+updates[3].name = dup          -- a duplicate name
+updates[11].id = 999999        -- an unknown id
+local ok, e = pcall(bc.catalog.products.update_many, updates)
+assert(not ok and e.status == 207 and e.title == "Partial failure" and e.kind == "partial")
+print(#e.succeeded, #e.failed, e.failed[1].index, e.failed[1].status, e.failed[2].index, e.failed[2].status)
+local data, meta = bc.catalog.products.update_many(updates, {partial = "return"})
+print(#data, #meta.failed, meta.failed[2].id)
+bc.catalog.products.update_many(updates)
+""")
+    r = run("run", "--sandbox", path)
+    assert r.returncode == 1
+    assert r.stdout == "10\t2\t3\t409\t11\t404\n10\t2\t999999\n"
+    assert "207 Partial failure: 2 of 12 items failed: #3 (id 3): 409" in r.stderr
+    assert "#11 (id 999999): 404" in r.stderr
+
+
+def test_a_split_part_that_fails_outright_is_reported_item_by_item(run):
+    r = run("run", "--sandbox", "-e", """
+local updates = {}
+for i = 1, 12 do updates[i] = {id = i, price = 1} end
+updates[12].price = "not a number"   -- the second request (items 11 and 12) is refused whole
+local ok, e = pcall(bc.catalog.products.update_many, updates)
+print(e.kind, #e.succeeded, #e.failed, e.failed[1].index, e.failed[2].index, e.failed[2].status)
+local ok1, e1 = pcall(bc.catalog.products.update_many, {{id = 1, price = "x"}})
+print(e1.status, e1.title ~= "Partial failure")
+""")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == "partial\t10\t2\t11\t12\t422\n422\ttrue\n"

@@ -88,29 +88,104 @@ local function list_helpers(name)
   end
 end
 
+-- A partial failure: what the API accepted and, per item that failed, where it was in the
+-- caller's array (API-CONVENTIONS.md section 5).
+local Partial = {
+  __name = "storescript.error",
+  __tostring = function(e) return rawget(e, "message") end,
+}
+
+local function partial_failure(name, total, succeeded, failed)
+  local method, path = host.route(name)
+  local shown = {}
+  for i = 1, math.min(#failed, 3) do
+    local f = failed[i]
+    local what = f.index and ("#" .. f.index) or "an item"
+    if f.id ~= nil then what = what .. " (id " .. tostring(f.id) .. ")"
+    elseif f.sku ~= nil then what = what .. " (sku " .. tostring(f.sku) .. ")" end
+    shown[i] = string.format("%s: %s %s", what, tostring(f.status or "?"), tostring(f.title or f.detail or "failed"))
+  end
+  if #failed > 3 then shown[#shown + 1] = string.format("and %d more", #failed - 3) end
+  return setmetatable({
+    status = 207, title = "Partial failure", kind = "partial", applied = #succeeded > 0,
+    succeeded = succeeded, failed = failed, method = method, path = path, retryable = false,
+    message = string.format("207 Partial failure: %d of %d items failed: %s (%s %s)", #failed, total,
+      table.concat(shown, "; "), method, path),
+  }, Partial)
+end
+
+-- Where an item the API reports as failed was in the chunk: by id or sku, else the next item
+-- that has neither (a create), in order.
+local function locate(items, err, used)
+  for i, item in ipairs(items) do
+    if not used[i] and type(item) == "table" and
+       ((err.id ~= nil and item.id == err.id) or (err.sku ~= nil and item.sku == err.sku)) then
+      used[i] = true
+      return i
+    end
+  end
+  if err.id == nil and err.sku == nil then
+    for i, item in ipairs(items) do
+      if not used[i] and (type(item) ~= "table" or (item.id == nil and item.sku == nil)) then
+        used[i] = true
+        return i
+      end
+    end
+  end
+end
+
+local function failure(index, item, e)
+  item = type(item) == "table" and item or {}
+  return { index = index, id = e.id or item.id, sku = e.sku or item.sku, status = e.status, title = e.title,
+           detail = e.detail, errors = e.errors }
+end
+
 -- A batch binding takes an array of any length: it goes in requests of the size the API
 -- allows, run concurrently (within the rate limit), and the results come back concatenated.
+-- A partial failure is never silent: items the API refused (a 207's errors) and items of a
+-- part that failed outright raise a partial failure, or come back in meta.failed with the
+-- option partial = "return".
 local function batched(name, raw)
+  if not host.array_body(name) then return raw end
   local limit, path_params = host.batch_limit(name), host.path_params(name)
-  if not limit then return raw end
   return function(...)
     local args = table.pack(...)
-    local payload = args[path_params + 1]
-    if type(payload) ~= "table" or #payload <= limit then return raw(...) end
-    local chunks = {}
-    for i = 1, #payload, limit do
-      chunks[#chunks + 1] = json.array(table.move(payload, i, math.min(i + limit - 1, #payload), 1, {}))
+    local payload, options = args[path_params + 1], args[path_params + 2]
+    if type(payload) ~= "table" or #payload == 0 then return raw(...) end
+    local chunks, size = {}, limit or #payload
+    for i = 1, #payload, size do
+      chunks[#chunks + 1] = { first = i, items = json.array(table.move(payload, i, math.min(i + size - 1, #payload), 1, {})) }
     end
-    local results = async.map(chunks, function(chunk)
+    local outcomes = async.map(chunks, function(chunk)
       local a = table.move(args, 1, args.n, 1, {})
-      a[path_params + 1] = chunk
-      return (raw(table.unpack(a, 1, args.n)))
+      a[path_params + 1] = chunk.items
+      return table.pack(pcall(raw, table.unpack(a, 1, args.n)))
     end, { concurrency = async.concurrency })
-    local out = json.array {}
-    for _, r in ipairs(results) do
-      if type(r) == "table" then for _, item in ipairs(r) do out[#out + 1] = item end end
+    local succeeded, failed = json.array {}, {}
+    for c, outcome in ipairs(outcomes) do
+      local chunk, ok, data, meta, errors = chunks[c], outcome[1], outcome[2], outcome[3], outcome[4]
+      if ok then
+        if type(data) == "table" then table.move(data, 1, #data, #succeeded + 1, succeeded) end
+        local used = {}
+        for _, e in ipairs(type(errors) == "table" and errors or {}) do
+          local i = locate(chunk.items, e, used)
+          failed[#failed + 1] = failure(i and chunk.first + i - 1, i and chunk.items[i], e)
+        end
+      elseif #chunks == 1 then
+        error(data, 2) -- nothing was split: the API's own error
+      else
+        for i, item in ipairs(chunk.items) do failed[#failed + 1] = failure(chunk.first + i - 1, item, data) end
+      end
     end
-    return out
+    if #failed == 0 then
+      if #chunks == 1 and outcomes[1].n >= 3 then return outcomes[1][2], outcomes[1][3] end
+      return succeeded
+    end
+    table.sort(failed, function(x, y) return (x.index or math.huge) < (y.index or math.huge) end)
+    if type(options) == "table" and options.partial == "return" then
+      return succeeded, { failed = failed, total = #payload, succeeded = #succeeded }
+    end
+    error(partial_failure(name, #payload, succeeded, failed), 2)
   end
 end
 

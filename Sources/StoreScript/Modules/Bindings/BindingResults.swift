@@ -10,8 +10,9 @@ import StoreClient
 
 /// What a successful answer becomes in Lua.
 enum BindingResults {
-    /// Pushes `true, results...` on `co`: v3 envelopes give `data, meta`; v2 and DigiCert the
-    /// decoded body; 204 (or no body) `true`.
+    /// Pushes `true, results...` on `co`: v3 envelopes give `data, meta` (a 207 also its
+    /// `errors`, for the batch forms to report: bindings.lua); v2 and DigiCert the decoded
+    /// body; 204 (or no body) `true`.
     static func push(_ response: APIResponse, envelope: Bool, method: String, path: String, lua: LuaState, co: OpaquePointer) throws -> Int32 {
         if response.status == 204 || response.body.isEmpty {
             lua_pushboolean(co, 1)
@@ -19,7 +20,7 @@ enum BindingResults {
             return 2
         }
         let L = lua.L
-        try lua.reserve(3)
+        try lua.reserve(4)
         shim_pushcfunction(L, shim_json_decode)
         do { try lua.push(bytes: response.body) } catch { lua.pop(); throw error }
         let status = shim_pcall(L, 1, 1, 0)
@@ -35,11 +36,14 @@ enum BindingResults {
             try lua.rawGet(-1, field: "data")
             if lua_type(L, -1) != LUA_TNIL {
                 try lua.rawGet(-2, field: "meta")
-                lua_rotate(L, -3, -1) // body data meta → data meta body
+                let partial = response.status == 207
+                if partial { try lua.rawGet(-3, field: "errors") }
+                let n: Int32 = partial ? 3 : 2
+                lua_rotate(L, -n - 1, -1) // body data meta [errors] → data meta [errors] body
                 lua.pop()
                 lua_pushboolean(co, 1)
-                lua_xmove(L, co, 2)
-                return 3
+                lua_xmove(L, co, n)
+                return n + 1
             }
             lua.pop()
         }

@@ -80,6 +80,16 @@ final class BindingsHost {
                 try call.push(Reference.help(op, name: name))
                 return 1
             }),
+            ("route", { call in
+                guard let op = BindingsHost.operation(try call.string(1, "name")) else { call.pushNil(); return 1 }
+                try call.push(op.method.rawValue)
+                try call.push(op.path)
+                return 2
+            }),
+            ("array_body", { call in
+                call.push(BindingsHost.operation(try call.string(1, "name"))?.arrayBody == true)
+                return 1
+            }),
             ("path_params", { call in
                 call.push(Int64(BindingsHost.operation(try call.string(1, "name"))?.pathParameters.count ?? 0))
                 return 1
