@@ -31,12 +31,13 @@ print(table.concat(results, ","))
 
 def test_bad_arguments_name_the_binding_and_the_argument(run):
     r = run("run", "--sandbox", "-e", "print(select(2, pcall(bc.catalog.products.get, 'x'))) "
-            "print(select(2, pcall(bc.catalog.products.delete_many))) print(bc.catalog.products.nonesuch)")
+            "print(select(2, pcall(bc.catalog.products.delete_many))) "
+            "print(select(2, pcall(function() return bc.catalog.prodcts end)))")
     assert r.stdout.splitlines() == [
         "bc.catalog.products.get: argument #1 (product_id) expected integer, got string",
         "bc.catalog.products.delete_many: refusing to delete everything without a filter; pass one "
         "(e.g. {[\"id:in\"] = {1, 2}}) or {all = true} if you mean it",
-        "nil",
+        "(command line):1: bc.catalog.prodcts: no such namespace; did you mean bc.catalog.products?",
     ]
 
 

@@ -221,3 +221,22 @@ def test_sigterm_ends_the_repl_with_143(repl):
     repl.expect(pexpect.EOF, timeout=5)
     repl.wait()
     assert repl.exitstatus == 143
+
+
+def test_completion_printing_and_help_know_the_bindings_from_the_catalog(repl):
+    # Tab completes a namespace nobody has touched yet (the line then prints it).
+    repl.send("bc.cat")
+    repl.send("\t")
+    time.sleep(0.3)
+    repl.sendline("")
+    repl.expect("bc.catalog: brands, categories, products")
+    repl.expect("> ")
+    repl.sendline("help(bc.catalog.products)")
+    repl.expect("bc.catalog.products.get\\(product_id, query\\?, options\\?\\)")
+    repl.expect("> ")
+    repl.sendline("help(json)")
+    repl.expect("json.decode\\(text\\)")
+    repl.expect("> ")
+    repl.sendline("bc.catalog.prodcts.list()")
+    repl.expect("bc.catalog.prodcts: no such namespace; did you mean bc.catalog.products\\?")
+    repl.expect("> ")

@@ -1,5 +1,7 @@
 -- storescript.help: help(x) for anything that has documentation.
 local docs = require("storescript.docs")
+local ok_ns, namespaces = pcall(require, "storescript.namespaces")
+if not ok_ns then namespaces = nil end
 local M = {}
 
 local function first_line(text) return text:match("^[^\n]*") end
@@ -18,15 +20,27 @@ function M.show(x, ...)
   if select("#", ...) > 0 then error("help: takes one argument", 2) end
   if x == nil then
     print("help(x) prints the documentation of x. Modules with documentation:")
-    for _, name in ipairs({ "async", "log" }) do
+    for _, name in ipairs({ "async", "json", "log" }) do
       local mod = rawget(_G, name)
       if type(mod) == "table" then print("  " .. name .. ": " .. table.concat(documented_members(mod), ", ")) end
     end
+    print("  bc, digicert: every operation of the APIs; help(bc), help(bc.catalog.products), help(bc.catalog.products.get)")
     print("Lua's own functions: https://www.lua.org/manual/5.4/")
     return
   end
   local text = docs[x]
   if text then print(text) return end
+  local ns = namespaces and namespaces.name(x)
+  if ns then
+    print(ns .. ":")
+    for _, child in ipairs(namespaces.children(x)) do
+      local ok, v = pcall(function() return x[child] end)
+      local line = ok and docs[v] and first_line(docs[v])
+      if not line and ok and namespaces.name(v) then line = ns .. "." .. child .. "  (namespace: help(" .. ns .. "." .. child .. "))" end
+      print("  " .. (line or (ns .. "." .. child)))
+    end
+    return
+  end
   if type(x) == "table" then
     local names = documented_members(x)
     if #names > 0 then

@@ -21,7 +21,11 @@ local function resolve(path)
   return obj
 end
 
--- Field names of obj and of the tables its __index chain leads to.
+local ok_ns, namespaces = pcall(require, "storescript.namespaces")
+if not ok_ns then namespaces = nil end
+
+-- Field names of obj and of the tables its __index chain leads to; a namespace of the
+-- bindings knows its children from the catalog before any is built.
 local function fields(obj, methods_only)
   local names, seen = {}, {}
   local function add(k, v)
@@ -31,6 +35,9 @@ local function fields(obj, methods_only)
         names[#names + 1] = k
       end
     end
+  end
+  if namespaces and not methods_only then
+    for _, k in ipairs(namespaces.children(obj) or {}) do add(k) end
   end
   local current, hops = obj, 0
   while current ~= nil and hops < 10 do

@@ -189,6 +189,22 @@ local function batched(name, raw)
   end
 end
 
+-- What a namespace holds, from the catalog (nothing needs to be built to know it).
+local namespaces = {}
+package.loaded["storescript.namespaces"] = namespaces
+function namespaces.name(t) return names[t] end
+function namespaces.children(t) return names[t] and host.children(names[t]) or nil end
+
+local function no_such(name)
+  local guess = host.suggest(name)
+  if guess then
+    local what = host.kind(guess) == "namespace" and "namespace" or "binding"
+    error(string.format("%s: no such %s; did you mean %s?", name, what, guess), 3)
+  end
+  error(string.format("%s: no such namespace or binding (help(%s) lists what is there)", name,
+    name:match("^(.*)%.[^.]*$")), 3)
+end
+
 local function resolve(t, key)
   if type(key) ~= "string" then return nil end
   local name = names[t] .. "." .. key
@@ -202,12 +218,22 @@ local function resolve(t, key)
     names[value] = name
   else
     value = list_helpers(name)
+    if value == nil then no_such(name) end
   end
-  if value ~= nil then rawset(t, key, value) end
+  rawset(t, key, value)
   return value
 end
 
-local meta = { __index = resolve, __name = "storescript.namespace" }
+local meta = {
+  __index = resolve,
+  __name = "storescript.namespace",
+  __tostring = function(t)
+    local kids = host.children(names[t])
+    local shown = table.move(kids, 1, math.min(#kids, 40), 1, {})
+    if #kids > 40 then shown[#shown + 1] = string.format("... (%d in all)", #kids) end
+    return string.format("%s: %s", names[t], table.concat(shown, ", "))
+  end,
+}
 local roots = {}
 for _, root in ipairs({ "bc", "digicert" }) do
   roots[root] = setmetatable({}, meta)

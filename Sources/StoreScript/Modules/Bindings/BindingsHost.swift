@@ -18,19 +18,6 @@ final class BindingsHost {
 
     init(runtime: Runtime) { self.runtime = runtime }
 
-    /// Every prefix of every Lua name (`bc`, `bc.catalog`, ...), built on first use.
-    static let namespaces: Set<String> = {
-        var out: Set<String> = ["bc.op"]
-        for name in OperationCatalog.byLuaName.keys {
-            var parts = name.split(separator: ".").dropLast()
-            while !parts.isEmpty {
-                out.insert(parts.joined(separator: "."))
-                parts = parts.dropLast()
-            }
-        }
-        return out
-    }()
-
     static func operation(_ name: String) -> Operation? {
         if name.hasPrefix("bc.op.") { return OperationCatalog.byOperationID[String(name.dropFirst(6))] }
         return OperationCatalog.byLuaName[name]
@@ -44,7 +31,7 @@ final class BindingsHost {
             ("kind", { call in
                 let name = try call.string(1, "name")
                 if BindingsHost.operation(name) != nil { try call.push("binding") }
-                else if BindingsHost.namespaces.contains(name) { try call.push("namespace") }
+                else if NameTree.isNamespace(name) { try call.push("namespace") }
                 else { call.pushNil() }
                 return 1
             }),
@@ -78,6 +65,15 @@ final class BindingsHost {
                 let name = try call.string(1, "name")
                 guard let op = BindingsHost.operation(name) else { call.pushNil(); return 1 }
                 try call.push(Reference.help(op, name: name))
+                return 1
+            }),
+            ("children", { call in
+                let names = NameTree.children[try call.string(1, "name")] ?? []
+                try call.push(.table(LuaTable(array: names.map { .string($0) })))
+                return 1
+            }),
+            ("suggest", { call in
+                if let s = NameTree.suggestion(for: try call.string(1, "name")) { try call.push(s) } else { call.pushNil() }
                 return 1
             }),
             ("route", { call in
