@@ -8,29 +8,30 @@ import StoreAPI
 enum CatalogRules {
     static let products = "/v3/catalog/products"
 
-    static func handle(_ s: inout StoreState, _ r: SandboxRequest) throws(APIError) -> Outcome? {
-        switch r.op.luaName {
-        case "bc.catalog.products.create": return try createProduct(&s, r)
-        case "bc.catalog.products.update": return try updateProduct(&s, r)
-        case "bc.catalog.products.update_many": return try updateProducts(&s, r)
-        case "bc.catalog.products.variants.create": return try createVariant(&s, r)
-        case "bc.catalog.products.modifiers.update":
+    /// By route; nil from a handler: the generic behaviour follows.
+    static let routes: [Route: Behaviour] = [
+        "POST /v3/catalog/products": { s, r throws(APIError) in try createProduct(&s, r) },
+        "PUT /v3/catalog/products/{product_id}": { s, r throws(APIError) in try updateProduct(&s, r) },
+        "PUT /v3/catalog/products": { s, r throws(APIError) in try updateProducts(&s, r) },
+        "POST /v3/catalog/products/{product_id}/variants": { s, r throws(APIError) in try createVariant(&s, r) },
+        "PUT /v3/catalog/products/{product_id}/modifiers/{modifier_id}": { s, r throws(APIError) in
             try requireValueLabels(try s.objectBody(r))
             return nil
-        case "bc.catalog.products.modifiers.create":
+        },
+        "POST /v3/catalog/products/{product_id}/modifiers": { s, r throws(APIError) in
             let body = try s.objectBody(r)
             try requireValueLabels(body)
             try s.checkParents(r)
             let created = s.create(body, in: r.path, template: r.collectionTemplate, stringIDs: false)
             return .ok(s.envelope(r, .object(created)), status: r.op.successStatus, applied: true)
-        case "bc.catalog.variants.list": return s.list(r, items: s.all(template: "/v3/catalog/products/{}/variants").map(\.1))
-        case "bc.catalog.summary.get": return .ok(s.envelope(r, summary(s)))
-        case "bc.catalog.categories.tree.get": return .ok(s.envelope(r, tree(s)))
-        default:
-            if r.op.kind == .create && r.op.path.hasSuffix("/metafields") { return try createMetafield(&s, r) }
-            return nil
-        }
-    }
+        },
+        "GET /v3/catalog/variants": { s, r in s.list(r, items: s.all(template: "/v3/catalog/products/{}/variants").map(\.1)) },
+        "GET /v3/catalog/summary": { s, r in .ok(s.envelope(r, summary(s))) },
+        "GET /v3/catalog/categories/tree": { s, r in .ok(s.envelope(r, tree(s))) },
+    ]
+
+    /// Every create under a metafields collection keeps namespace+key unique.
+    static func isMetafieldCreate(_ op: Operation) -> Bool { op.kind == .create && op.path.hasSuffix("/metafields") }
 
     // MARK: Products
 

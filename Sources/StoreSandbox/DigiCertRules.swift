@@ -7,9 +7,13 @@ import StoreAPI
 enum DigiCertRules {
     static let orders = "/services/v2/order/certificate"
 
-    static func handle(_ s: inout StoreState, _ r: SandboxRequest) throws(APIError) -> Outcome {
-        switch r.op.luaName {
-        case "digicert.orders.create":
+    static let routes: [Route: Behaviour] = [
+        "POST /services/v2/order/certificate/{product_id}": { s, r throws(APIError) in try create(&s, r) },
+        "GET /services/v2/order/certificate/{order_id}": { s, r throws(APIError) in try get(&s, r) },
+        "GET /services/v2/order/certificate": { s, r in list(&s, r) },
+    ]
+
+    static func create(_ s: inout StoreState, _ r: SandboxRequest) throws(APIError) -> Outcome {
             var body = try s.objectBody(r)
             guard body["certificate"] != nil else {
                 throw APIError.invalid("certificate is required", [("missing_field", "certificate is required")])
@@ -20,10 +24,14 @@ enum DigiCertRules {
             let id = created["id"] ?? .int(0)
             return .ok(.object(JSONObject([("id", id), ("requests", .array([.object(JSONObject([("id", id), ("status", "pending")]))]))])),
                        status: 201, applied: true)
-        case "digicert.orders.get":
+    }
+
+    static func get(_ s: inout StoreState, _ r: SandboxRequest) throws(APIError) -> Outcome {
             guard let order = s.collections[orders]?.items[r.itemID] else { throw APIError.notFound("Order \(r.itemID) not found") }
             return .ok(.object(order))
-        case "digicert.orders.list":
+    }
+
+    static func list(_ s: inout StoreState, _ r: SandboxRequest) -> Outcome {
             let all = s.collections[orders]?.all ?? []
             let offset = max(Int(r.query("offset") ?? "") ?? 0, 0)
             let limit = min(max(Int(r.query("limit") ?? "") ?? 1000, 1), 1000)
@@ -32,8 +40,5 @@ enum DigiCertRules {
                 ("orders", .array(Array(slice))),
                 ("page", .object(JSONObject([("total", .int(Int64(all.count))), ("limit", .int(Int64(limit))), ("offset", .int(Int64(offset)))]))),
             ])))
-        default:
-            return try s.handleGenerically(r)
-        }
     }
 }

@@ -193,7 +193,7 @@ extension StoreState {
         let filters = r.query.filter { !StoreState.paging.contains($0.0) }
         let paths = r.isStoreWideBatch ? (byTemplate[r.collectionTemplate] ?? []).sorted() : [r.collectionPath]
         if filters.isEmpty && ids.isEmpty {
-            guard r.op.luaName == "bc.customers.subscribers.delete_many" else {
+            guard Behaviours.unfilteredDeletes.contains(r.op.route) else {
                 throw APIError.invalid("A filter is required to delete many", [("filter", "give id:in or another filter")])
             }
         }

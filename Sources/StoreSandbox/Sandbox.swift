@@ -48,6 +48,7 @@ public final class Sandbox: Sendable {
     }
 
     init(configuration: SandboxConfiguration, state: StoreState?, database: SandboxDatabase? = nil) {
+        Behaviours.verify()
         self.configuration = configuration
         self.database = database
         self.state = Mutex(state ?? DemoStore.make(products: configuration.products, seed: configuration.seed))

@@ -63,4 +63,11 @@ import Testing
         #expect(OperationCatalog.match(method: .POST, path: "/v3/catalog/summary") == nil)
         #expect(OperationCatalog.hasPath("/v3/catalog/summary"))
     }
+
+    @Test("a route names an operation whatever its Lua name; a route the catalog lacks is reported")
+    func routes() {
+        #expect(OperationCatalog.byRoute["PUT /v3/catalog/products"]?.luaName == "bc.catalog.products.update_many")
+        #expect(OperationCatalog.byRoute["PUT /v3/sites/{site_id}/certificate"]?.route.description == "PUT /v3/sites/{site_id}/certificate")
+        #expect(OperationCatalog.unknown(["PUT /v3/catalog/products", "PUT /v3/catalog/prodcts"]) == ["PUT /v3/catalog/prodcts"])
+    }
 }
