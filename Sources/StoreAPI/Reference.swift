@@ -26,21 +26,59 @@ public enum Reference {
             lines.append("  query: " + query.map { "\($0.name) (\($0.type))" }.joined(separator: ", "))
         }
         if op.arrayBody { lines.append("  body: an array" + (op.batchLimit.map { " (the API takes \($0) per request)" } ?? "")) }
-        if op.pagination == .page {
-            let base = (name ?? op.luaName).split(separator: ".").dropLast().joined(separator: ".")
-            lines.append("  returns data, meta; also \(base).each, \(base).all, \(base).count")
-        }
+        lines += bodyLines(op)
+        lines.append("  returns " + returns(op, name: name))
         if !op.operationID.isEmpty { lines.append("  operationId: \(op.operationID) (bc.op.\(op.operationID))") }
         return lines.joined(separator: "\n")
     }
 
-    /// The whole reference, grouped by the first two levels of the Lua name.
-    public static func markdown() -> String {
+    /// What a call returns, as API-CONVENTIONS.md section 3 says.
+    static func returns(_ op: Operation, name: String?) -> String {
+        if op.successStatus == 204 { return "true" }
+        guard op.version == "v3" else { return "the decoded answer" }
+        if op.pagination == .page {
+            let base = (name ?? op.luaName).split(separator: ".").dropLast().joined(separator: ".")
+            return "data, meta; also \(base).each, \(base).all, \(base).count"
+        }
+        return "data, meta"
+    }
+
+    /// The request body's fields, one line each, nested one level: name, type, whether it is
+    /// required, the values it may take.
+    static func bodyLines(_ op: Operation) -> [String] {
+        guard let schema = BodySchemaTable.entry(for: op)?.schema else { return [] }
+        let object = schema.type == "array" ? schema.items : schema
+        guard let object, let fields = object.properties, !fields.isEmpty else { return [] }
+        var lines = [op.arrayBody ? "  each item's fields:" : "  body fields:"]
+        for (name, field) in fields.sorted(by: { $0.key < $1.key }) {
+            lines.append("    " + describe(name, field, required: object.required.contains(name)))
+            let inner = field.type == "array" ? field.items : field
+            for (n, f) in (inner?.properties ?? [:]).sorted(by: { $0.key < $1.key }) {
+                lines.append("      " + describe(n, f, required: inner?.required.contains(n) == true))
+            }
+        }
+        return lines
+    }
+
+    static func describe(_ name: String, _ field: BodySchema, required: Bool) -> String {
+        var type = field.type ?? "any"
+        if type == "array" { type = (field.items?.type ?? "any") + "[]" }
+        var line = "\(name) (\(type)\(required ? ", required" : ""))"
+        if let allowed = field.allowed, !allowed.isEmpty { line += ": " + allowed.map(\.text).joined(separator: " | ") }
+        return line
+    }
+
+    /// The whole reference, grouped by the first two levels of the Lua name; with `prefix`,
+    /// only that subtree (`bc.catalog.products`).
+    public static func markdown(prefix: String? = nil) -> String {
         var out = "# storescript bindings\n\nGenerated from the operation catalog (the official OpenAPI files and the seed operations). "
             + "Arguments: path parameters in path order, then the payload (query for GET and DELETE, JSON body for POST and PUT), "
             + "then options (`query`, `headers`, `timeout`).\n"
         var group = ""
-        for op in OperationCatalog.all.sorted(by: { $0.luaName < $1.luaName }) {
+        let chosen = OperationCatalog.all.filter { op in
+            prefix.map { op.luaName == $0 || op.luaName.hasPrefix($0 + ".") } ?? true
+        }
+        for op in chosen.sorted(by: { $0.luaName < $1.luaName }) {
             let g = op.luaName.split(separator: ".").prefix(2).joined(separator: ".")
             if g != group {
                 group = g
@@ -52,6 +90,9 @@ public enum Reference {
             if !op.queryParameters.isEmpty {
                 out += "\nQuery: " + op.queryParameters.map { "`\($0.name)` (\($0.type))" }.joined(separator: ", ") + "\n"
             }
+            let body = bodyLines(op)
+            if !body.isEmpty { out += "\n```\n" + body.joined(separator: "\n") + "\n```\n" }
+            out += "\nReturns " + returns(op, name: nil) + ".\n"
         }
         return out
     }

@@ -187,9 +187,21 @@ enum ScriptArguments {
 
 struct Docs: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Print the reference of every binding (Markdown), generated from the operation catalog.")
+        abstract: "Print the reference (Markdown): the modules every script has, and every binding, from the operation catalog.",
+        discussion: "storescript docs bc.orders prints only that subtree; storescript docs json one module.")
+
+    @Argument(help: "A Lua name: only what is under it (bc.catalog.products, digicert, json).")
+    var prefix: String?
+
+    func validate() throws {
+        if let prefix, ModuleDocs.names.contains(prefix) || NameTree.isNamespace(prefix) || OperationCatalog.byLuaName[prefix] != nil { return }
+        if let prefix { throw ValidationError("\(prefix): nothing by that name; try bc, digicert, async, json or log") }
+    }
 
     func run() throws {
-        Console.out(Reference.markdown())
+        var out = ""
+        if prefix == nil || ModuleDocs.names.contains(prefix!) { out += ModuleDocs.markdown(only: prefix) }
+        if prefix.map({ !ModuleDocs.names.contains($0) }) ?? true { out += Reference.markdown(prefix: prefix) }
+        Console.out(out)
     }
 }

@@ -59,9 +59,22 @@ def test_help_of_a_binding_shows_method_path_parameters_and_summary(run):
 def test_docs_prints_the_whole_reference(run):
     r = run("docs")
     assert r.returncode == 0
-    assert r.stdout.startswith("# storescript bindings")
-    assert r.stdout.count("\n### `") == 283  # 274 BigCommerce operations, 9 DigiCert
+    assert r.stdout.startswith("# Modules every script has")
+    bindings = r.stdout[r.stdout.index("# storescript bindings"):]
+    assert bindings.count("\n### `") == 283  # 274 BigCommerce operations, 9 DigiCert
     assert "### `digicert.orders.create(product_id, body?, options?)`" in r.stdout
+    assert "### `json.decode(text) -> value`" in r.stdout and "### `async.map(" in r.stdout
+
+
+def test_docs_of_a_subtree_and_the_body_fields_of_a_binding(run):
+    r = run("docs", "bc.catalog.brands")
+    assert r.returncode == 0 and "# Modules" not in r.stdout
+    assert r.stdout.count("\n### `") == r.stdout.count("### `bc.catalog.brands.")
+    assert "    name (string, required)" in r.stdout
+    assert run("docs", "bc.nope").returncode == 2
+    h = run("run", "--sandbox", "-e", "help(bc.catalog.products.create)")
+    assert '    type (string, required): "physical" | "digital"' in h.stdout
+    assert "  returns data, meta" in h.stdout
 
 
 def test_batch_forms_split_into_the_api_batch_size(run):

@@ -52,4 +52,20 @@ function M.show(x, ...)
     .. (type(x) == "function" and "; Lua's own functions: https://www.lua.org/manual/5.4/" or ""))
 end
 
+--- The modules' documentation as Markdown (`storescript docs`): each documented member's text.
+function M.markdown(names)
+  local out = {}
+  for _, name in ipairs(names) do
+    local mod = rawget(_G, name)
+    if type(mod) == "table" then
+      out[#out + 1] = "## " .. name .. "\n"
+      for _, k in ipairs(documented_members(mod)) do
+        local text = docs[mod[k]]
+        out[#out + 1] = "### `" .. first_line(text) .. "`\n\n" .. (text:match("\n%s*(.*)$") or "") .. "\n"
+      end
+    end
+  end
+  return table.concat(out, "\n")
+end
+
 return M
