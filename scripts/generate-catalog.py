@@ -441,10 +441,143 @@ extension BodySchemaTable {{
 '''
 
 
+
+# ---- the whole Management API (API-CONVENTIONS.md section 1b) ---------------------------------
+
+MANAGEMENT = SHARED / "specs" / "bigcommerce-management"
+ALL_OPERATIONS = SHARED / "api" / "all-operations.md"
+NAMED_1B = {("GET", "/v3/pricelists/{price_list_id}/records/{variant_id}"): "bc.pricelists.records.list_variant"}
+
+
+def answer_shape(doc, schema, envelope):
+    """"object", "array", "string", ... of a schema (through allOf and, for v3, the data envelope)."""
+    s = resolve(doc, schema)
+    props, t = dict(s.get("properties") or {}), s.get("type")
+    for sub in (s.get("allOf") or []) + (s.get("oneOf") or [])[:1] + (s.get("anyOf") or [])[:1]:
+        sub = resolve(doc, sub)
+        props.update(sub.get("properties") or {})
+        t = t or sub.get("type")
+    if envelope and "data" in props:
+        return answer_shape(doc, props["data"], False)
+    return t or ("object" if props else None)
+
+
+def all_raw_operations():
+    """(doc, method, version, path, operation) of every file of both spec folders."""
+    raw = []
+    for folder in (SPECS, MANAGEMENT):
+        for f in sorted(folder.rglob("*.y*ml")):
+            doc = yaml.safe_load(f.read_text())
+            if not isinstance(doc, dict) or "paths" not in doc:
+                continue
+            version = doc["servers"][0]["url"].rstrip("/").rsplit("/", 1)[-1]
+            for path, item in doc["paths"].items():
+                for method in METHODS:
+                    if method in item:
+                        raw.append((doc, method.upper(), version, f"/{version}{path}", item[method]))
+    return raw
+
+
+def name_all(raw):
+    """{(method, path): Lua name} by sections 1 and 1b; exits on a collision between two
+    operations or between an operation and a list helper (each, all, count)."""
+    all_paths = {p for _, _, _, p, _ in raw}
+    methods, info = {}, {}
+    for doc, m, v, p, op in raw:
+        methods.setdefault(p, set()).add(m)
+        info[(m, p)] = (doc, v, op)
+
+    def answers(m, p, envelope_ok):
+        doc, v, op = info[(m, p)]
+        node = op.get("requestBody", {}) if m == "PUT" else \
+            (op.get("responses") or {}).get("200") or (op.get("responses") or {}).get(200) or {}
+        for media in (resolve(doc, node).get("content") or {}).values():
+            return answer_shape(doc, media.get("schema", {}), envelope_ok and v == "v3")
+
+    def singleton_by_shape(p):
+        """Ends in a literal, nothing below it by id, no POST, and PUT takes one object or GET
+        answers one thing (not an array)."""
+        if is_param(p.rsplit("/", 1)[-1]) or "POST" in methods[p] or any(q.startswith(p + "/{") for q in all_paths):
+            return False
+        return ("PUT" in methods[p] and answers("PUT", p, False) == "object") or \
+            ("GET" in methods[p] and answers("GET", p, True) not in (None, "array"))
+
+    names = {}
+    for doc, m, v, p, op in raw:
+        last = p.rsplit("/", 1)[-1]
+        literal = [x.replace("-", "_") for x in p.strip("/").split("/") if x not in DROPPED and not is_param(x)]
+        if (m, p) in NAMED_1B:
+            name = NAMED_1B[(m, p)]
+        elif v == "v2" and m == "GET" and last == "count":
+            # A v2 list counts with its own request: the `count` of the list beside it.
+            listing = lua_name("GET", p[: -len("/count")], all_paths)
+            name = re.sub(r"\.list(_all)?$", lambda x: ".count" + (x.group(1) or ""), listing)
+        elif not is_param(last) and last not in SINGLETONS and (m, p) not in NAMED and \
+                (last.replace("-", "_") not in ACTIONS or len(methods[p]) > 1) and singleton_by_shape(p):
+            name = "bc." + ".".join(literal + [{"GET": "get", "PUT": "upsert", "DELETE": "delete", "POST": "create"}[m]])
+        else:
+            name = lua_name(m, p, all_paths)
+        names[(m, p)] = name
+
+    def helpers(of):
+        out = {}
+        for key, n in of.items():
+            if re.search(r"\.list(_all)?$", n):
+                base = n.rsplit(".", 1)[0]
+                for h in ("each", "all", "count"):
+                    out[f"{base}.{h}"] = key
+        return out
+
+    # v2 and v3 naming one resource: the v3 operation keeps the name, the v2 one lives under bc.v2.
+    v3 = {n for k, n in names.items() if info[k][1] == "v3"}
+    v3 |= set(helpers({k: n for k, n in names.items() if info[k][1] == "v3"}))
+    for k, n in list(names.items()):
+        if info[k][1] == "v2" and n in v3:
+            names[k] = "bc.v2." + n[len("bc."):]
+    # A store-wide batch form whose name the nested form has appends `_all`, as list_all does.
+    by_name = {}
+    for k, n in names.items():
+        by_name.setdefault(n, []).append(k)
+    for n, keys in by_name.items():
+        for m, p in keys if len(keys) > 1 else []:
+            if not any(is_param(x) for x in p.strip("/").split("/")):
+                names[(m, p)] = n + "_all"
+    seen = {}
+    # A v2 `/count` operation is its list's `count` (section 1b): that name is not a collision.
+    counted = {n for (m, p), n in names.items() if p.endswith("/count") and n.endswith((".count", ".count_all"))}
+    listed = [(k, n) for n, k in helpers(names).items() if n not in counted and n + "_all" not in counted]
+    for k, n in list(names.items()) + listed:
+        if n in seen and seen[n] != k:
+            sys.exit(f"generate-catalog: {n} names both {seen[n]} and {k}")
+        seen[n] = k
+    return names
+
+
+def check_names():
+    """`--names`: every operation of both folders named as ../shared/api/all-operations.md says."""
+    expected = {}
+    for line in ALL_OPERATIONS.read_text().splitlines():
+        m = re.match(r"^\| (GET|POST|PUT|DELETE) \| `([^`]+)` \| [^|]+ \| `([^`(]+)\(", line)
+        if m:
+            expected[(m.group(1), m.group(2))] = m.group(3)
+    names = name_all(all_raw_operations())
+    wrong = [(k, names.get(k), n) for k, n in sorted(expected.items()) if names.get(k) != n]
+    extra = sorted(set(names) - set(expected))
+    for (m, p), got, want in wrong:
+        print(f"{m} {p}: {got} (all-operations.md: {want})")
+    for m, p in extra:
+        print(f"{m} {p}: not in all-operations.md")
+    print(f"{len(names)} operations, {len(expected)} in all-operations.md, {len(wrong)} named otherwise, {len(extra)} not listed")
+    return 1 if wrong or extra else 0
+
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--check", action="store_true")
+    ap.add_argument("--check", action="store_true", help="fail if the generated files are stale")
+    ap.add_argument("--names", action="store_true",
+                    help="name every operation of both spec folders (sections 1 and 1b) and compare with all-operations.md")
     args = ap.parse_args()
+    if args.names:
+        return check_names()
     ops = operations()
     outputs = [(OUT, render(ops)), (SCHEMAS_OUT, render_schemas(ops))]
     if args.check:
