@@ -40,7 +40,8 @@ extension StoreClient {
                           method: r.method, path: r.path, retryable: idempotent)
     }
 
-    static func seconds(_ d: Double) -> String {
+    /// `1` for 1.0, `0.5` for 0.5: seconds as a person writes them.
+    public static func seconds(_ d: Double) -> String {
         d == d.rounded() && abs(d) < 1e15 ? String(Int64(d)) : String(d)
     }
 }

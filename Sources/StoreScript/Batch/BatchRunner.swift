@@ -3,6 +3,7 @@ import Glibc
 #endif
 import CLua
 import LuaKit
+import StoreClient
 
 /// `storescript run`: one script to the end, fit for cron. Returns the process exit status
 /// (see `ExitStatus`); `os.exit(n)` in the script ends the process itself.
@@ -126,7 +127,7 @@ public struct BatchRunner {
         }
         switch error.kind {
         case .timeout:
-            return stop(say, "\(error.message) (--timeout \(Runtime.seconds(options.timeoutSeconds ?? 0))s)", ExitStatus.limit)
+            return stop(say, "\(error.message) (--timeout \(StoreClient.seconds(options.timeoutSeconds ?? 0))s)", ExitStatus.limit)
         case .memory:
             let what = options.memoryLimitMB.map { "memory limit exceeded (--max-memory \($0) MB)" } ?? "not enough memory"
             return stop(say, what, ExitStatus.limit)

@@ -158,10 +158,10 @@ public struct StoreSettings: Sendable {
         add("digicert_api_url", digiCertURL.map { "\"\($0.value)\"" }, digiCertURL?.origin)
         add("ca_file", caFile.map { "\"\($0.value)\"" }, caFile?.origin)
         add("concurrency", String(concurrency.value), concurrency.origin)
-        add("connect_timeout", Self.seconds(connectTimeout.value), connectTimeout.origin)
-        add("request_timeout", Self.seconds(requestTimeout.value), requestTimeout.origin)
+        add("connect_timeout", StoreClient.seconds(connectTimeout.value), connectTimeout.origin)
+        add("request_timeout", StoreClient.seconds(requestTimeout.value), requestTimeout.origin)
         add("max_attempts", String(maxAttempts.value), maxAttempts.origin)
-        add("max_retry_seconds", Self.seconds(maxRetrySeconds.value), maxRetrySeconds.origin)
+        add("max_retry_seconds", StoreClient.seconds(maxRetrySeconds.value), maxRetrySeconds.origin)
         if let hash = storeHash {
             // Where calls go: an api_url that is an origin gets /stores/{store_hash} appended.
             out.append("# calls go to \(StoreEndpoint.storeBase(storeHash: hash.value, apiURL: apiURL?.value))")
@@ -169,7 +169,4 @@ public struct StoreSettings: Sendable {
         return out
     }
 
-    static func seconds(_ d: Double) -> String {
-        d == d.rounded() && abs(d) < 1e15 ? String(Int64(d)) : String(d)
-    }
 }

@@ -4,6 +4,7 @@ import Glibc
 import CLua
 import CLuaShim
 import LuaKit
+import StoreClient
 import StoreSandbox
 
 /// The storescript environment: one Lua state with the standard libraries, the bootstrap
@@ -127,7 +128,7 @@ public final class Runtime {
     /// The lines the watchdog writes when it ends the process itself.
     public func watchdogMessages(for say: Diagnostics) -> Watchdog.Messages {
         Watchdog.Messages(interrupt: say.line(error: "interrupted"),
-                          timeout: say.line(error: "time limit exceeded (--timeout \(Runtime.seconds(options.timeoutSeconds ?? 0))s)"),
+                          timeout: say.line(error: "time limit exceeded (--timeout \(StoreClient.seconds(options.timeoutSeconds ?? 0))s)"),
                           terminate: say.line(error: "terminated"))
     }
 
@@ -137,10 +138,6 @@ public final class Runtime {
         getenv("STORESCRIPT_TEST_FAIL_ALLOC").flatMap { Int(String(cString: $0)) }.flatMap { $0 > 0 ? $0 : nil }
     }
 
-    /// `1` for 1.0, `0.5` for 0.5: seconds as a user wrote them.
-    static func seconds(_ d: Double) -> String {
-        d == d.rounded() && abs(d) < 1e15 ? String(Int64(d)) : String(d)
-    }
 
     /// Runs the function under `nargs` arguments on the stack as the main task, with every
     /// task it spawns, to the end. Returns the main task (its error, if it failed) and the
