@@ -33,8 +33,6 @@ void shim_hook_install(lua_State *L) {
     lua_sethook(L, shim_runtime_hook, t->user_mask | LUA_MASKCOUNT, period_of(t));
 }
 
-void shim_hook_reset(lua_State *L) { shim_hook_install(L); }
-
 /* Raises the stop at the running instruction, and from now on at every one. */
 static void raise_stop(lua_State *L, shim_runtime *rt) {
     lua_sethook(L, shim_runtime_hook, lua_gethookmask(L) | LUA_MASKCOUNT, 1);

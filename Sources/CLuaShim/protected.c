@@ -217,25 +217,6 @@ int shim_next(lua_State *L, int idx) {
     return lua_gettop(L) > top ? 1 : 0;
 }
 
-static int p_tolstring(lua_State *L) {
-    luaL_tolstring(L, 1, NULL);
-    return 1;
-}
-
-/* A __tostring that raises, returns a non-string or never returns (the hook stops it) gets
-   the type name instead. */
-const char *shim_tolstring(lua_State *L, int idx, size_t *len) {
-    idx = lua_absindex(L, idx);
-    lua_pushcfunction(L, p_tolstring);
-    lua_pushvalue(L, idx);
-    if (lua_pcall(L, 1, 1, 0) != LUA_OK || lua_type(L, -1) != LUA_TSTRING) {
-        lua_pop(L, 1);
-        const char *tn = luaL_typename(L, idx);
-        shim_pushstring_reserved(L, tn, strlen(tn));
-    }
-    return lua_tolstring(L, -1, len);
-}
-
 /* lua.c's message handler, without the traceback: a string or a number as it reads, else
    what __tostring answers, else "(error object is a X value)". */
 static int p_describe(lua_State *L) { /* (err) -> message */

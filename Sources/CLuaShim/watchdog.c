@@ -184,10 +184,4 @@ void shim_watchdog_arm(double deadline) {
     poke('A');
 }
 
-void shim_watchdog_answered(void) {
-    pthread_mutex_lock(&g.lock);
-    if (g.pending == SHIM_STOP_INTERRUPT) g.pending = SHIM_STOP_NONE;
-    pthread_mutex_unlock(&g.lock);
-}
-
 int shim_watchdog_claim_exit(void) { return atomic_exchange(&g_exit_claimed, 1) == 0; }

@@ -113,11 +113,11 @@ public final class LuaState {
     }
 
     /// Clears an interrupt or timeout so the state can run again (the REPL after Ctrl-C).
-    /// A termination (SIGTERM) is never cleared.
+    /// A termination (SIGTERM) is never cleared. The threads a stop made raise at every
+    /// instruction go back to the usual period by themselves (hook.c).
     public func clearStop() {
         runtime.pointee.stop = runtime.pointee.terminate != 0 ? SHIM_STOP_TERMINATE : SHIM_STOP_NONE
         runtime.pointee.interrupt = 0
-        shim_hook_reset(L)
     }
 
     public var memoryFailures: UInt { runtime.pointee.memory_failures }

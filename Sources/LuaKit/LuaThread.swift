@@ -68,7 +68,4 @@ extension LuaState {
     public func isHostYield(_ index: Int32, on thread: OpaquePointer) -> Bool {
         lua_type(thread, index) == LUA_TLIGHTUSERDATA && lua_touserdata(thread, index) == shim_host_token()
     }
-
-    /// Pushes the host-yield token (for the Lua side of the scheduler). [-0, +1]
-    public func pushHostToken() { lua_pushlightuserdata(L, shim_host_token()) }
 }

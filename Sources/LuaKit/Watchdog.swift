@@ -38,9 +38,6 @@ public enum Watchdog {
     /// The deadline to enforce (monotonic seconds), or nil; clears a pending timeout.
     public static func arm(deadline: Double?) { shim_watchdog_arm(deadline ?? 0) }
 
-    /// The REPL answered an interrupt.
-    public static func answeredInterrupt() { shim_watchdog_answered() }
-
     /// Whether the caller may report how the run ended: false when the watchdog is already
     /// ending the process (the caller must then wait for it).
     public static func claimExit() -> Bool { shim_watchdog_claim_exit() != 0 }

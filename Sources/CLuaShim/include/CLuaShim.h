@@ -113,8 +113,6 @@ int shim_gettable(lua_State *L, int idx);
 int shim_settable(lua_State *L, int idx);
 /* Protected lua_next: returns 1 (pushed key, value), 0 (done) or -1 (error, message pushed). */
 int shim_next(lua_State *L, int idx);
-/* Protected luaL_tolstring: [-0, +1]; on error pushes a fallback description. */
-const char *shim_tolstring(lua_State *L, int idx, size_t *len);
 /* What lua.c's message handler would print for the error value at idx (without the
    traceback): [-0, +1], protected (a __tostring that raises counts as none). */
 const char *shim_describe_error(lua_State *L, int idx, size_t *len);
@@ -129,11 +127,6 @@ int shim_pack(lua_State *L, lua_State *from, int n, int *ref);
 /* Pushes the values of a table made by shim_pack onto `to`: [-0, +n]. Returns n, or -1 when
    `to` cannot hold that many (nothing pushed). */
 int shim_unpack(lua_State *L, int ref, lua_State *to);
-
-/* ---- hook.c ------------------------------------------------------------------------ */
-
-/* Resets L's hook after a stop (every instruction raised) to the usual period. */
-void shim_hook_reset(lua_State *L);
 
 /* ---- coroutines.c ----------------------------------------------------------------- */
 
@@ -176,8 +169,6 @@ int shim_watchdog_start(shim_runtime *rt, int mode, double grace, shim_watch_mes
 /* The deadline to enforce (CLOCK_MONOTONIC seconds), or 0 for none; also answers a pending
    timeout (the REPL after a chunk). */
 void shim_watchdog_arm(double deadline);
-/* The REPL answered an interrupt. */
-void shim_watchdog_answered(void);
 /* Claims the final word: 1 if the caller may report how the run ended, 0 if the watchdog is
    already ending the process (then the caller must wait for that). */
 int shim_watchdog_claim_exit(void);

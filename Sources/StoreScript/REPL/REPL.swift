@@ -162,11 +162,10 @@ public final class REPL {
     /// After a chunk failed or was stopped: the REPL goes on, unless SIGTERM asked it to end.
     private func stopped(_ error: LuaError) {
         if error.kind == .terminated || runtime.lua.stopRequested == .terminated {
-            Console.err("storescript: terminated\n")
+            Diagnostics(format: options.logFormat).error("terminated")
             exit(ExitStatus.terminated)
         }
         runtime.lua.clearStop()
-        Watchdog.answeredInterrupt()
         printError(error)
     }
 
@@ -180,9 +179,7 @@ public final class REPL {
     private func loadHelpers(_ say: Diagnostics) {
         let lua = runtime.lua
         do {
-            try lua.getGlobal("require")
-            try lua.push("storescript.pretty")
-            try lua.call(nargs: 1, nresults: 1)
+            try runtime.require("storescript.pretty")
             try lua.rawGet(-1, field: "options")
             lua.push(color)
             try lua.rawSet(-2, field: "color")
@@ -190,9 +187,7 @@ public final class REPL {
             try lua.rawGet(-1, field: "print")
             printRef = try lua.ref()
             lua.pop()
-            try lua.getGlobal("require")
-            try lua.push("storescript.repl")
-            try lua.call(nargs: 1, nresults: 1)
+            try runtime.require("storescript.repl")
             try lua.rawGet(-1, field: "complete")
             completeRef = try lua.ref()
             lua.pop()

@@ -13,9 +13,7 @@ public enum ModuleDocs {
         defer { runtime.close() }
         let lua = runtime.lua
         do {
-            try lua.getGlobal("require")
-            try lua.push("storescript.help")
-            try lua.call(nargs: 1, nresults: 1)
+            try runtime.require("storescript.help")
             try lua.rawGet(-1, field: "markdown")
             try lua.push(.table(LuaTable(array: (name.map { [$0] } ?? names).map { .string($0) })))
             try lua.call(nargs: 1, nresults: 1)

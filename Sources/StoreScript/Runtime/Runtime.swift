@@ -105,6 +105,13 @@ public final class Runtime {
         return dirs.flatMap { ["\($0)/?.lua", "\($0)/?/init.lua"] }.joined(separator: ";")
     }
 
+    /// Pushes what `require(module)` returns (a stdlib module). [-0, +1]
+    func require(_ module: String) throws {
+        try lua.getGlobal("require")
+        try lua.push(module)
+        try lua.call(nargs: 1, nresults: 1)
+    }
+
     /// Starts the deadline of `--timeout` from now, for the hook and the watchdog.
     public func startClock() {
         guard let t = options.timeoutSeconds else { return }

@@ -89,12 +89,7 @@ local function list_helpers(name)
 end
 
 -- A partial failure: what the API accepted and, per item that failed, where it was in the
--- caller's array (API-CONVENTIONS.md section 5).
-local Partial = {
-  __name = "storescript.error",
-  __tostring = function(e) return rawget(e, "message") end,
-}
-
+-- caller's array (API-CONVENTIONS.md section 5). An API error like any other.
 local function partial_failure(name, total, succeeded, failed)
   local method, path = host.route(name)
   local shown = {}
@@ -111,7 +106,7 @@ local function partial_failure(name, total, succeeded, failed)
     succeeded = succeeded, failed = failed, method = method, path = path, retryable = false,
     message = string.format("207 Partial failure: %d of %d items failed: %s (%s %s)", #failed, total,
       table.concat(shown, "; "), method, path),
-  }, Partial)
+  }, host.error_meta())
 end
 
 -- Where an item the API reports as failed was in the chunk: by id or sku, else the next item

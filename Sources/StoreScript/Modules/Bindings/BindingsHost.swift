@@ -76,6 +76,12 @@ final class BindingsHost {
                 if let s = NameTree.suggestion(for: try call.string(1, "name")) { try call.push(s) } else { call.pushNil() }
                 return 1
             }),
+            ("error_meta", { [unowned self] call in
+                // The API errors' metatable (api_error.lua): a partial failure is one of them.
+                try BindingResults.pushErrorMeta(self.runtime.lua)
+                lua_xmove(self.runtime.lua.L, call.L, 1)
+                return 1
+            }),
             ("route", { call in
                 guard let op = BindingsHost.operation(try call.string(1, "name")) else { call.pushNil(); return 1 }
                 try call.push(op.method.rawValue)
