@@ -1,13 +1,15 @@
 #!/usr/bin/env python3
 """Generates Sources/StoreAPI/OperationTable.swift from the official OpenAPI files.
 
-Reads ../shared/specs/bigcommerce/ (every operation of every file) and
-../shared/api/seed-operations.tsv (the seed operations, four of which are older than the
-current spec and are kept with what the seed documents say), and names each operation by
-the rule of ../shared/API-CONVENTIONS.md section 1.
+Reads ../shared/specs/bigcommerce/ and ../shared/specs/bigcommerce-management/ (every
+operation of every file: the whole store Management API), ../shared/api/seed-operations.tsv
+(the seed operations, four of which are older than the current spec and are kept with what
+the seed documents say) and the DigiCert table of ../shared/API-CONVENTIONS.md section 8,
+and names each operation by the rule of its sections 1 and 1b.
 
     scripts/generate-catalog.py            write the table
     scripts/generate-catalog.py --check    exit 1 if the committed table is stale
+    scripts/generate-catalog.py --names    compare every name with ../shared/api/all-operations.md
 """
 import argparse
 import pathlib
@@ -70,7 +72,8 @@ def is_param(seg):
 
 
 def kind(method, path, lua):
-    """What the operation does to the store, for the sandbox and the client."""
+    """What the operation does to the store, for the sandbox and the client: read from its
+    name, which the rule chose from the path's shape."""
     last = path.rstrip("/").rsplit("/", 1)[-1]
     verb = lua.rsplit(".", 1)[-1]
     if lua.startswith("digicert."):
@@ -82,10 +85,13 @@ def kind(method, path, lua):
         return "singleton_upsert"
     if is_param(last):
         return {"GET": "get", "POST": "create", "PUT": "update", "DELETE": "delete"}[method]
-    if last in SINGLETONS:
-        return "singleton_" + {"GET": "get", "POST": "create", "PUT": "upsert", "DELETE": "delete"}[method]
-    if verb in ("list", "list_all", "create", "create_many", "update_many", "delete_many"):
-        return verb
+    by_method = {"GET": "get", "POST": "create", "PUT": "upsert", "DELETE": "delete"}
+    if last in SINGLETONS or verb in ("get", "upsert") or (verb == "delete" and method == "DELETE"):
+        # A singleton by name or by shape (sections 1 and 1b).
+        return "singleton_" + by_method[method]
+    base = verb[:-len("_all")] if verb.endswith("_all") and verb != "list_all" else verb
+    if base in ("list", "list_all", "create", "create_many", "update_many", "delete_many", "count"):
+        return base
     return "action"
 
 
@@ -299,19 +305,11 @@ def digicert_operations():
 
 def operations():
     ops = {}
-    files = sorted(SPECS.glob("*.yml")) + sorted(SPECS.glob("catalog/*.yml"))
-    raw = []
-    for f in files:
-        doc = yaml.safe_load(f.read_text())
-        version = doc["servers"][0]["url"].rstrip("/").rsplit("/", 1)[-1]
-        for path, item in doc["paths"].items():
-            for method in METHODS:
-                if method in item:
-                    raw.append((doc, f.relative_to(SPECS).as_posix(), version, path, method, item))
-    all_paths = {f"/{v}{p}" for _, _, v, p, _, _ in raw} | {line.split("\t")[1] for line in SEEDS.read_text().splitlines()[1:]}
-    for doc, source, version, path, method, item in raw:
-        op = item[method]
-        full = f"/{version}{path}"
+    raw = all_raw_operations()
+    lua_names = name_all([(doc, m, v, p, item[m.lower()]) for doc, _, v, p, m, item in raw])
+    all_paths = {p for _, _, _, p, _, _ in raw} | {line.split("\t")[1] for line in SEEDS.read_text().splitlines()[1:]}
+    for doc, source, version, full, method, item in raw:
+        op = item[method.lower()]
         params = []
         for p in (item.get("parameters") or []) + (op.get("parameters") or []):
             p = resolve(doc, p)
@@ -330,15 +328,15 @@ def operations():
         else:
             pagination = "none"
         statuses = sorted(int(c) for c in op.get("responses", {}) if str(c).isdigit() and 200 <= int(c) < 300)
-        ops[(method.upper(), full)] = dict(
-            method=method.upper(), path=full, version=version, source=source,
+        ops[(method, full)] = dict(
+            method=method, path=full, version=version, source=source, fixed_lua=lua_names[(method, full)],
             operation_id=op.get("operationId") or "", summary=clean(op.get("summary")),
             params=params, array_body=body_is_array(doc, op), batch_limit=batch_limit(op),
-            pagination=pagination if method == "get" else "none",
+            pagination=pagination if method == "GET" else "none",
             success=statuses[0] if statuses else 200,
-            delete_body=method == "delete" and "requestBody" in op,
+            delete_body=method == "DELETE" and "requestBody" in op,
             body_schema=request_schema(doc, op), error_shape=error_shape(doc, op),
-            keep=response_required(doc, op) if method == "get" else [],
+            keep=response_required(doc, op) if method == "GET" else [],
             bare=bare_answer(doc, op), upload=upload_fields(doc, op),
         )
     seeds = set()
@@ -390,7 +388,7 @@ def render(ops):
     alias_rows = "\n".join(f"{m}\t{p}\t{n}" for (m, p), n in sorted(aliases(ops).items()))
     body = "\n".join(rows)
     return f'''// Generated by scripts/generate-catalog.py from the official OpenAPI files
-// (../shared/specs/bigcommerce) and ../shared/api/seed-operations.tsv. Do not edit:
+// (../shared/specs/bigcommerce and bigcommerce-management) and ../shared/api/seed-operations.tsv. Do not edit:
 // run the script. A test regenerates it and fails on drift.
 //
 // One operation per line, tab-separated: method, path, Lua name, operationId, success status,
@@ -463,7 +461,7 @@ def answer_shape(doc, schema, envelope):
 
 
 def all_raw_operations():
-    """(doc, method, version, path, operation) of every file of both spec folders."""
+    """(doc, source file, version, path, method, path item) of every file of both spec folders."""
     raw = []
     for folder in (SPECS, MANAGEMENT):
         for f in sorted(folder.rglob("*.y*ml")):
@@ -474,7 +472,7 @@ def all_raw_operations():
             for path, item in doc["paths"].items():
                 for method in METHODS:
                     if method in item:
-                        raw.append((doc, method.upper(), version, f"/{version}{path}", item[method]))
+                        raw.append((doc, f.relative_to(folder).as_posix(), version, f"/{version}{path}", method.upper(), item))
     return raw
 
 
@@ -560,7 +558,7 @@ def check_names():
         m = re.match(r"^\| (GET|POST|PUT|DELETE) \| `([^`]+)` \| [^|]+ \| `([^`(]+)\(", line)
         if m:
             expected[(m.group(1), m.group(2))] = m.group(3)
-    names = name_all(all_raw_operations())
+    names = name_all([(doc, m, v, p, item[m.lower()]) for doc, _, v, p, m, item in all_raw_operations()])
     wrong = [(k, names.get(k), n) for k, n in sorted(expected.items()) if names.get(k) != n]
     extra = sorted(set(names) - set(expected))
     for (m, p), got, want in wrong:

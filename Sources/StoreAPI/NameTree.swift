@@ -4,7 +4,10 @@ public enum NameTree {
     /// Every namespace (`bc`, `bc.catalog`, ...) and its children's names, sorted: namespaces,
     /// bindings and aliases, and the helpers (`each`, `all`, `count`) beside a paginated list.
     public static let children: [String: [String]] = {
-        var tree: [String: Set<String>] = ["bc": ["op"], "bc.op": Set(OperationCatalog.byOperationID.keys)]
+        var tree: [String: Set<String>] = [
+            "bc": ["op"], "bc.op": Set(OperationCatalog.byOperationID.keys),
+            "bc.v2": ["op"], "bc.v2.op": Set(OperationCatalog.byV2OperationID.keys),
+        ]
         for (name, op) in OperationCatalog.byLuaName {
             var parts = name.split(separator: ".").map(String.init)
             if op.pagination == .page, let last = parts.last, last == "list" || last == "list_all" {

@@ -10,6 +10,8 @@ public struct Operation: Sendable, Hashable {
         case listAll = "list_all", createMany = "create_many", updateMany = "update_many", deleteMany = "delete_many"
         case singletonGet = "singleton_get", singletonCreate = "singleton_create"
         case singletonUpsert = "singleton_upsert", singletonDelete = "singleton_delete"
+        /// A v2 list's `/count`: `{count: n}` of the list beside it.
+        case count
         case action
     }
 

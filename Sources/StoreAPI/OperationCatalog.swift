@@ -14,12 +14,33 @@ public enum OperationCatalog {
         return index
     }()
 
-    /// Operations by official operationId.
+    /// Operations by official operationId (`bc.op.getProducts`). A few ids name both a v2 and
+    /// a v3 operation (`getCustomers`): as with Lua names (section 1b), the v3 one keeps the id
+    /// and the v2 one is in `byV2OperationID` (`bc.v2.op.getCustomers`).
     public static let byOperationID: [String: Operation] = {
         var index: [String: Operation] = [:]
-        for op in all where !op.operationID.isEmpty { index[op.operationID] = op }
+        for op in all where !op.operationID.isEmpty && (index[op.operationID] == nil || op.version == "v3") {
+            index[op.operationID] = op
+        }
         return index
     }()
+
+    /// The v2 operations whose operationId a v3 operation also has.
+    public static let byV2OperationID: [String: Operation] = {
+        var index: [String: Operation] = [:]
+        for op in all where op.version == "v2" && byOperationID[op.operationID] != op && !op.operationID.isEmpty {
+            index[op.operationID] = op
+        }
+        return index
+    }()
+
+    /// The operation a Lua name calls: a binding or alias (`bc.catalog.products.list`), or an
+    /// operationId (`bc.op.getProducts`, `bc.v2.op.getCustomers`).
+    public static func operation(named name: String) -> Operation? {
+        if name.hasPrefix("bc.op.") { return byOperationID[String(name.dropFirst(6))] }
+        if name.hasPrefix("bc.v2.op.") { return byV2OperationID[String(name.dropFirst(9))] }
+        return byLuaName[name]
+    }
 
     public static var seeds: [Operation] { all.filter(\.isSeed) }
 

@@ -13,9 +13,10 @@ enum OperationTable {
                     name: name, location: Operation.Parameter.Location(rawValue: parts[n - 3]) ?? .query,
                     type: parts[n - 2], required: parts[n - 1] == "1")
             }
+            guard let kind = Operation.Kind(rawValue: f[12]) else { preconditionFailure("OperationTable: unknown kind \(f[12]) in \(line)") }
             return Operation(
                 method: Operation.Method(rawValue: f[0])!, path: f[1], luaName: f[2], operationID: f[3],
-                summary: f[13], kind: Operation.Kind(rawValue: f[12]) ?? .action, successStatus: Int(f[4]) ?? 200,
+                summary: f[13], kind: kind, successStatus: Int(f[4]) ?? 200,
                 pagination: Operation.Pagination(rawValue: f[5]) ?? .none, arrayBody: f[6] == "1",
                 batchLimit: Int(f[7]).flatMap { $0 > 0 ? $0 : nil }, deleteHasBody: f[8] == "1",
                 isSeed: f[9] == "1", source: f[10], parameters: parameters)

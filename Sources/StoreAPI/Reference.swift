@@ -28,19 +28,22 @@ public enum Reference {
         if op.arrayBody { lines.append("  body: an array" + (op.batchLimit.map { " (the API takes \($0) per request)" } ?? "")) }
         lines += bodyLines(op)
         lines.append("  returns " + returns(op, name: name))
-        if !op.operationID.isEmpty { lines.append("  operationId: \(op.operationID) (bc.op.\(op.operationID))") }
+        if !op.operationID.isEmpty {
+            let root = OperationCatalog.byOperationID[op.operationID] == op ? "bc.op" : "bc.v2.op"
+            lines.append("  operationId: \(op.operationID) (\(root).\(op.operationID))")
+        }
         return lines.joined(separator: "\n")
     }
 
     /// What a call returns, as API-CONVENTIONS.md section 3 says.
     static func returns(_ op: Operation, name: String?) -> String {
+        if op.kind == .count { return "the number of items (an integer), filtered as the list is" }
         if op.successStatus == 204 { return "true" }
-        guard op.version == "v3" else { return "the decoded answer" }
-        if op.pagination == .page {
-            let base = (name ?? op.luaName).split(separator: ".").dropLast().joined(separator: ".")
-            return "data, meta; also \(base).each, \(base).all, \(base).count"
-        }
-        return "data, meta"
+        let base = (name ?? op.luaName).split(separator: ".").dropLast().joined(separator: ".")
+        let helpers = op.pagination == .page && (op.kind == .list || op.kind == .listAll)
+            ? "; also \(base).each, \(base).all, \(base).count" : ""
+        guard op.version == "v3" else { return (op.kind == .list ? "an array of items" : "the decoded answer") + helpers }
+        return "data, meta" + helpers
     }
 
     /// The request body's fields, one line each, nested one level: name, type, whether it is

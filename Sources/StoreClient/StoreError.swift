@@ -132,7 +132,10 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
                  item["message"]?.stringValue ?? item["title"]?.stringValue ?? item.text)
             }
         default:
-            break
+            // v2 lists one `{status, message}` per problem: all of them are kept.
+            if let items = json.arrayValue, items.count > 1 {
+                error.errors = items.enumerated().map { (String($0.offset + 1), $0.element["message"]?.stringValue ?? $0.element.text) }
+            }
         }
         return error
     }

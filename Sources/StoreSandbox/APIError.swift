@@ -22,7 +22,9 @@ struct APIError: Error {
             return .object(JSONObject([("errors", .array(items))]))
         }
         if version == "v2" {
-            return .array([.object(JSONObject([("status", .int(Int64(status))), ("message", .string(title))]))])
+            // v2: one `{status, message}` per problem; a field's message names the field.
+            let messages = errors.isEmpty ? [title] : errors.map { "\($0.0): \($0.1)" }
+            return .array(messages.map { .object(JSONObject([("status", .int(Int64(status))), ("message", .string($0))])) })
         }
         if shape == .nested {
             var inner = APIError(status: status, title: title, errors: errors, detail: detail)

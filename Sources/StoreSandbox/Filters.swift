@@ -17,7 +17,11 @@ enum Filters {
                 if !hay.contains(where: { $0.contains(needle) }) { return false }
                 continue
             }
-            let parts = key.split(separator: ":", maxSplits: 1)
+            var parts = key.split(separator: ":", maxSplits: 1)
+            // v2 spells bounds as prefixes: `min_id`, `max_date_created`.
+            for (prefix, bound) in [("min_", "min"), ("max_", "max")] where parts.count == 1 && key.hasPrefix(prefix) {
+                parts = [key.dropFirst(prefix.count), Substring(bound)]
+            }
             let field = String(parts[0])
             let op = parts.count > 1 ? String(parts[1]) : "eq"
             guard let actual = item[field] else { continue }

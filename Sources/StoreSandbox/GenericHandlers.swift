@@ -13,10 +13,19 @@ extension StoreState {
         case .get:
             guard let item = collections[r.collectionPath]?.items[r.itemID] else { throw notFound(r) }
             return .ok(envelope(r, .object(project(item, r))))
+        case .create where r.op.arrayBody:
+            // A collection created in batches (`POST /v3/customers` takes an array).
+            let stringIDs = usesStringIDs(r)
+            let created = try arrayBody(r).map { JSON.object(create($0, in: r.collectionPath, template: r.collectionTemplate, stringIDs: stringIDs)) }
+            return .ok(envelope(r, .array(created)), status: r.op.successStatus, applied: !created.isEmpty)
         case .create:
             let body = try objectBody(r)
             let created = create(body, in: r.collectionPath, template: r.collectionTemplate, stringIDs: usesStringIDs(r))
             return .ok(envelope(r, .object(created)), status: r.op.successStatus, applied: true)
+        case .count:
+            // `/v2/orders/count`: the list beside it, filtered the same way.
+            let items = (collections[PathShape.parent(r.path)]?.all ?? []).filter { Filters.matches($0, r.query) }
+            return .ok(.object(JSONObject([("count", .int(Int64(items.count)))])))
         case .update:
             guard var item = collections[r.collectionPath]?.items[r.itemID] else { throw notFound(r) }
             for (k, v) in try objectBody(r) where k != "id" { item[k] = v }
@@ -193,7 +202,9 @@ extension StoreState {
         let filters = r.query.filter { !StoreState.paging.contains($0.0) }
         let paths = r.isStoreWideBatch ? (byTemplate[r.collectionTemplate] ?? []).sorted() : [r.collectionPath]
         if filters.isEmpty && ids.isEmpty {
-            guard Behaviours.unfilteredDeletes.contains(r.op.route) else {
+            // Where the operation takes no filter at all (`DELETE /v2/orders`), it deletes everything.
+            let takesNoFilter = r.op.queryParameters.isEmpty && !r.op.deleteHasBody
+            guard takesNoFilter || Behaviours.unfilteredDeletes.contains(r.op.route) else {
                 throw APIError.invalid("A filter is required to delete many", [("filter", "give id:in or another filter")])
             }
         }
@@ -219,7 +230,7 @@ extension StoreState {
     /// A list straight from a collection: without filters or sorting only the page is read.
     func list(_ r: SandboxRequest, collection: ResourceCollection) -> Outcome {
         let plain = !r.query.contains { !Filters.skipped.contains($0.0) } && r.query("sort") == nil && r.query("direction") == nil
-        guard plain, r.op.pagination == .page, !r.isV2 else { return list(r, items: collection.all) }
+        guard plain, r.op.pagination == .page else { return list(r, items: collection.all) }
         let (limit, page) = pageRequest(r)
         let start = min((page - 1) * limit, collection.order.count)
         let ids = collection.order[start..<min(start + limit, collection.order.count)]
@@ -245,8 +256,11 @@ extension StoreState {
 
     func list(_ r: SandboxRequest, items: [JSONObject]) -> Outcome {
         var items = items.filter { Filters.matches($0, r.query) }
-        if let sort = r.query("sort") {
-            let desc = r.query("direction") == "desc"
+        if let sortQuery = r.query("sort") {
+            // v3 says `sort=name&direction=desc`; v2 `sort=name:desc`.
+            let parts = sortQuery.split(separator: ":", maxSplits: 1).map(String.init)
+            let sort = parts[0]
+            let desc = (parts.count > 1 ? parts[1] : r.query("direction")) == "desc"
             items.sort { a, b in
                 let less = Filters.less(a[sort], b[sort])
                 return desc ? Filters.less(b[sort], a[sort]) : less
@@ -254,7 +268,7 @@ extension StoreState {
         } else if r.query("direction") == "desc" {
             items.reverse()
         }
-        guard r.op.pagination == .page, !r.isV2 else {
+        guard r.op.pagination == .page else {
             return .ok(envelope(r, .array(items.map { .object(project($0, r)) }), pagination: nil))
         }
         let (limit, page) = pageRequest(r)

@@ -29,28 +29,31 @@ local function list_helpers(name)
     return list(table.unpack(params, 1, path_params + 1))
   end
 
-  if helper == "count" then
-    return function(...)
-      local params, q = split(...)
-      q.limit = 1
-      local _, meta = page(params, q, 1)
-      return meta and meta.pagination and meta.pagination.total or 0
-    end
+  local function copy_of(q)
+    local c = {}
+    for k, v in pairs(q) do c[k] = v end
+    return c
   end
+  local function fetch(params, q, n) return page(table.move(params, 1, path_params, 1, {}), copy_of(q), n) end
+  -- A list without meta.pagination (v2, or a v3 list answering a bare array) ends at a page
+  -- shorter than the limit asked for (or, with none, than the first page) or an empty one.
+  local function more(meta, data, size)
+    local p = type(meta) == "table" and meta.pagination
+    if p then return p.current_page < p.total_pages end
+    return #data > 0 and #data >= size
+  end
+
+  -- An iterator over every item, fetching the next page while this one is read.
   local function each(...)
     local params, q = split(...)
-    local data, meta = page(params, q, q.page or 1)
-    local current, i = q.page or 1, 0
-    local ahead
+    local current = q.page or 1
+    local data, meta = page(params, q, current)
+    local size, i, ahead = q.limit or #data, 0, nil
     local function fetch_ahead()
-      local p = meta and meta.pagination
-      if p and p.current_page < p.total_pages then
+      ahead = nil
+      if more(meta, data, size) then
         local nextp = current + 1
-        local copy = {}
-        for k, v in pairs(q) do copy[k] = v end
-        ahead = async.spawn(function() return page(table.move(params, 1, path_params, 1, {}), copy, nextp) end)
-      else
-        ahead = nil
+        ahead = async.spawn(function() return fetch(params, q, nextp) end)
       end
     end
     fetch_ahead()
@@ -64,26 +67,67 @@ local function list_helpers(name)
       return data[i]
     end
   end
+
+  -- How many pages there are, from the first one's meta, or from a v2 list's own /count.
+  local count_name = host.kind(base .. ".count") == "binding" and base .. ".count" or nil
+  local function total_pages(params, q, first, data, meta, counted)
+    local p = type(meta) == "table" and meta.pagination
+    if p then return p.total_pages end
+    if counted == nil then return nil end
+    local size = q.limit or #data
+    if #data == 0 or #data >= counted then return first end
+    return first + math.ceil((counted - #data) / size)
+  end
+
+  if helper == "count" then
+    return function(...)
+      local params, q = split(...)
+      q.limit = 1
+      local data, meta = page(params, q, 1)
+      if type(meta) == "table" and meta.pagination then return meta.pagination.total or 0 end
+      -- No total in the answer: count what there is.
+      q.limit = nil
+      local n = 0
+      for _ in each(table.unpack(params, 1, path_params), q) do n = n + 1 end
+      return n
+    end
+  end
   if helper == "each" then return each end
-  -- all: the first page says how many there are; the rest come concurrently, in order. They
-  -- all end up in memory anyway, and the store's rate limiter paces the requests, so up to
-  -- 32 go out at once (the first page already cost a round trip a loop by hand need not pay).
+  -- all: the first page says how many there are (a v2 list asks its /count at the same time);
+  -- the rest come concurrently, in order. They all end up in memory anyway, and the store's
+  -- rate limiter paces the requests, so up to 32 go out at once (the first page already cost
+  -- a round trip a loop by hand need not pay).
   return function(...)
     local params, q = split(...)
     local first = q.page or 1
+    local counting = count_name and async.spawn(function()
+      local c = copy_of(q)
+      c.page, c.limit = nil, nil
+      c = next(c) and c or nil
+      local args = table.move(params, 1, path_params, 1, {})
+      args[path_params + 1] = c
+      return host.binding(count_name)(table.unpack(args, 1, path_params + 1))
+    end)
     local data, meta = page(params, q, first)
     local out = json.array {}
     table.move(data, 1, #data, 1, out)
-    local p = meta and meta.pagination
-    if not p or not p.total_pages or p.total_pages <= first then return out end
+    local pages = total_pages(params, q, first, data, meta, counting and counting:wait())
+    if pages == nil then
+      -- Nothing says how many: page by page until a short one.
+      local current, size = first, q.limit or #data
+      while more(meta, data, size) do
+        current = current + 1
+        data, meta = fetch(params, q, current)
+        table.move(data, 1, #data, #out + 1, out)
+      end
+      return out
+    end
+    if pages <= first then return out end
     local numbers = {}
-    for n = first + 1, p.total_pages do numbers[#numbers + 1] = n end
-    local pages = async.map(numbers, function(n)
-      local copy = {}
-      for k, v in pairs(q) do copy[k] = v end
-      return (page(table.move(params, 1, path_params, 1, {}), copy, n))
-    end, { concurrency = math.max(async.concurrency, math.min(#numbers, 32)) })
-    for _, items in ipairs(pages) do table.move(items, 1, #items, #out + 1, out) end
+    for n = first + 1, pages do numbers[#numbers + 1] = n end
+    local rest = async.map(numbers, function(n) return (fetch(params, q, n)) end,
+      { concurrency = math.max(async.concurrency, math.min(#numbers, 32)) })
+    for _, items in ipairs(rest) do table.move(items, 1, #items, #out + 1, out) end
     return out
   end
 end

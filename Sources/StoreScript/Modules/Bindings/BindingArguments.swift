@@ -74,7 +74,7 @@ extension BindingsHost {
         let client = try client(for: op, name: name)
         let request = APIRequest(method: op.method.rawValue, path: path, query: query, body: body, headers: headers,
                                  timeout: timeout, contentType: contentType)
-        return try send(request, on: client, envelope: op.version == "v3", reportedPath: op.path, call)
+        return try send(request, on: client, shape: AnswerShape(op), reportedPath: op.path, call)
     }
 
     /// `bc.request{method =, path =, query =, body =, headers =, timeout =}`: any path of the
@@ -112,7 +112,7 @@ extension BindingsHost {
         guard let service = OperationCatalog.all.first(where: { $0.version != "digicert" }) else { return 0 }
         let client = try client(for: service, name: name)
         let apiRequest = APIRequest(method: method, path: path, query: query, body: body, headers: headers, timeout: timeout)
-        return try send(apiRequest, on: client, envelope: path.hasPrefix("/v3/"), reportedPath: path, call)
+        return try send(apiRequest, on: client, shape: path.hasPrefix("/v3/") ? .envelope : .body, reportedPath: path, call)
     }
 
     /// Suspends the calling task until the answer; resumes it with the results or the error.

@@ -8,21 +8,46 @@ import LuaKit
 import StoreAPI
 import StoreClient
 
+/// How an answer becomes Lua values (API-CONVENTIONS.md section 3).
+enum AnswerShape {
+    /// v3: `data, meta` from the `{data, meta}` envelope (else the decoded body).
+    case envelope
+    /// v2 and DigiCert: the decoded body.
+    case body
+    /// A v2 list: the decoded array; no content (v2's answer when nothing matches) is an empty one.
+    case list
+    /// A v2 `/count`: the number in its `{count}`.
+    case count
+
+    init(_ op: Operation) {
+        switch (op.version, op.kind) {
+        case ("v3", _): self = .envelope
+        case ("v2", .list), ("v2", .listAll): self = .list
+        case ("v2", .count): self = .count
+        default: self = .body
+        }
+    }
+}
+
 /// What a successful answer becomes in Lua.
 enum BindingResults {
     /// Pushes `true, results...` on `co`: v3 envelopes give `data, meta` (a 207 also its
     /// `errors`, for the batch forms to report: bindings.lua); v2 and DigiCert the decoded
-    /// body; 204 (or no body) `true`.
-    static func push(_ response: APIResponse, envelope: Bool, method: String, path: String, lua: LuaState, co: OpaquePointer) throws -> Int32 {
-        if response.status == 204 || response.body.isEmpty {
-            lua_pushboolean(co, 1)
-            lua_pushboolean(co, 1)
-            return 2
+    /// body (a v2 count its number); 204 (or no body) `true`, or an empty array for a v2 list.
+    static func push(_ response: APIResponse, shape: AnswerShape, method: String, path: String, lua: LuaState, co: OpaquePointer) throws -> Int32 {
+        var body = response.body
+        if response.status == 204 || body.isEmpty {
+            guard shape == .list else {
+                lua_pushboolean(co, 1)
+                lua_pushboolean(co, 1)
+                return 2
+            }
+            body = Array("[]".utf8)
         }
         let L = lua.L
         try lua.reserve(4)
         shim_pushcfunction(L, shim_json_decode)
-        do { try lua.push(bytes: response.body) } catch { lua.pop(); throw error }
+        do { try lua.push(bytes: body) } catch { lua.pop(); throw error }
         let status = shim_pcall(L, 1, 1, 0)
         guard status == LUA_OK else {
             let why = lua.string(at: -1) ?? "?"
@@ -32,7 +57,12 @@ enum BindingResults {
                                    method: method, path: path, retryable: false)
             throw LuaError(.runtime, error.description)
         }
-        if envelope, lua_type(L, -1) == LUA_TTABLE {
+        if shape == .count, lua_type(L, -1) == LUA_TTABLE {
+            try lua.rawGet(-1, field: "count")
+            lua_rotate(L, -2, 1) // body count → count body
+            lua.pop()
+        }
+        if shape == .envelope, lua_type(L, -1) == LUA_TTABLE {
             try lua.rawGet(-1, field: "data")
             if lua_type(L, -1) != LUA_TNIL {
                 try lua.rawGet(-2, field: "meta")

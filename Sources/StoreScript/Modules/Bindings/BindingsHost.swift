@@ -18,10 +18,7 @@ final class BindingsHost {
 
     init(runtime: Runtime) { self.runtime = runtime }
 
-    static func operation(_ name: String) -> Operation? {
-        if name.hasPrefix("bc.op.") { return OperationCatalog.byOperationID[String(name.dropFirst(6))] }
-        return OperationCatalog.byLuaName[name]
-    }
+    static func operation(_ name: String) -> Operation? { OperationCatalog.operation(named: name) }
 
     /// Pushes the table of host functions the Lua half receives. [-0, +1]
     func push() throws {
@@ -105,7 +102,7 @@ final class BindingsHost {
     }
 
 
-    func send(_ request: APIRequest, on client: StoreClient, envelope: Bool, reportedPath: String, _ call: LuaCall) throws -> Int32 {
+    func send(_ request: APIRequest, on client: StoreClient, shape: AnswerShape, reportedPath: String, _ call: LuaCall) throws -> Int32 {
         var limited = request
         // Under --max-memory an answer the script could not hold is refused as it arrives.
         limited.maxAnswerBytes = runtime.lua.memoryRoom
@@ -115,7 +112,7 @@ final class BindingsHost {
                 switch result {
                 case .success(let response):
                     wakeup { lua, co in
-                        try BindingResults.push(response, envelope: envelope, method: request.method, path: reportedPath, lua: lua, co: co)
+                        try BindingResults.push(response, shape: shape, method: request.method, path: reportedPath, lua: lua, co: co)
                     }
                 case .failure(let error):
                     wakeup { lua, co in try BindingResults.pushFailure(error, lua: lua, co: co) }
