@@ -3,37 +3,65 @@ import JSON
 /// The store a sandbox starts with: deterministic for a seed, scaled by `products`.
 /// A channel and its site, categories, brands, products with variants, images and custom
 /// fields, a theme, widget templates, subscribers, an order with transactions.
+/// The store a sandbox starts with: deterministic for a seed, scaled by `products`.
+/// A channel and its site, categories, brands, products with variants, images and custom
+/// fields, a theme, widget templates, subscribers and customers, orders with their products,
+/// addresses, shipments, coupons and transactions, the store's information and a price list.
 enum DemoStore {
     static func make(products count: Int, seed: UInt64) -> StoreState {
-        var s = StoreState()
-        var random = SeededRandom(seed: seed)
-        let created = "2024-01-15T10:00:00+00:00"
+        var demo = DemoBuilder(random: SeededRandom(seed: seed))
+        let channel = demo.channel()
+        let products = demo.catalog(products: count)
+        demo.content()
+        let customers = demo.customers(channel: channel)
+        demo.orders(channel: channel, customers: customers, products: products)
+        demo.storeInformation(channel: channel)
+        demo.priceList(products: products)
+        return demo.state
+    }
+}
 
-        func add(_ path: String, _ template: String, _ fields: [(String, JSON)], stringID: Bool = false) -> JSON {
-            var o = JSONObject(fields)
-            if o["date_created"] == nil && template.hasPrefix("/v3/catalog") { o["date_created"] = .string(created) }
-            if o["date_modified"] == nil && template.hasPrefix("/v3/catalog") { o["date_modified"] = .string(created) }
-            let uuid: String? = stringID ? s.uuid() : nil
-            return s.withCollection(path, template: template) { col -> JSON in
-                let id: JSON = uuid.map { .string($0) } ?? .int(col.nextID)
-                if uuid == nil { col.nextID += 1 }
-                var item = JSONObject([("id", id)])
-                for (k, v) in o { item[k] = v }
-                col.insert(StoreState.key(id), item)
-                return id
-            }
+/// Builds the demo store room by room; each stage returns what later stages refer to.
+struct DemoBuilder {
+    var state = StoreState()
+    var random: SeededRandom
+    static let created = "2024-01-15T10:00:00+00:00"
+
+    init(random: SeededRandom) { self.random = random }
+
+    /// Adds an item to the collection at `path` (an instance of `template`); returns its id.
+    @discardableResult
+    mutating func add(_ path: String, _ template: String, _ fields: [(String, JSON)], stringID: Bool = false) -> JSON {
+        var o = JSONObject(fields)
+        if o["date_created"] == nil && template.hasPrefix("/v3/catalog") { o["date_created"] = .string(Self.created) }
+        if o["date_modified"] == nil && template.hasPrefix("/v3/catalog") { o["date_modified"] = .string(Self.created) }
+        let uuid: String? = stringID ? state.uuid() : nil
+        return state.withCollection(path, template: template) { col -> JSON in
+            let id: JSON = uuid.map { .string($0) } ?? .int(col.nextID)
+            if uuid == nil { col.nextID += 1 }
+            var item = JSONObject([("id", id)])
+            for (k, v) in o { item[k] = v }
+            col.insert(StoreState.key(id), item)
+            return id
         }
+    }
 
-        // Channel 1 and its site.
+    /// Channel 1 and its site.
+    mutating func channel() -> JSON {
         let channel = add("/v3/channels", "/v3/channels", [
             ("name", "Sandbox Storefront"), ("type", "storefront"), ("platform", "bigcommerce"), ("status", "active"),
             ("is_listable_from_ui", true), ("is_visible", true),
         ])
-        _ = add("/v3/sites", "/v3/sites", [
+        add("/v3/sites", "/v3/sites", [
             ("url", "https://sandbox.example.com"), ("channel_id", channel), ("is_checkout_url_customized", false),
             ("ssl_status", "dedicated"), ("urls", [["url": "https://sandbox.example.com", "type": "primary"]]),
         ])
+        return channel
+    }
 
+    /// Categories, brands, and `count` products (sub-resources for the first thousand);
+    /// returns the first few products, for orders and price lists.
+    mutating func catalog(products count: Int) -> [(id: JSON, name: String, sku: String, price: Double)] {
         let categoryNames = ["Apparel", "Kitchen", "Garden", "Books", "Outdoor", "Office"]
         var categories: [JSON] = []
         for (i, name) in categoryNames.enumerated() {
@@ -47,6 +75,7 @@ enum DemoStore {
             brands.append(add("/v3/catalog/brands", "/v3/catalog/brands", [("name", .string(name)), ("page_title", .string(name))]))
         }
 
+        var first: [(id: JSON, name: String, sku: String, price: Double)] = []
         let nouns = ["Tee", "Mug", "Planter", "Journal", "Lantern", "Notebook", "Apron", "Bowl", "Trowel", "Bottle"]
         let adjectives = ["Blue", "Sturdy", "Classic", "Tiny", "Bright", "Quiet", "Rustic", "Smooth"]
         for n in 1...max(count, 0) {
@@ -64,20 +93,21 @@ enum DemoStore {
                 ("is_featured", .bool(n % 11 == 0)),
             ]
             let pid = add("/v3/catalog/products", "/v3/catalog/products", fields)
+            if first.count < 5 { first.append((pid, name, "SKU-\(n)", price)) }
             let base = "/v3/catalog/products/\(StoreState.key(pid))"
             guard n <= 1000 else { continue } // sub-resources for the first thousand keep 100,000 cheap
-            _ = add(base + "/images", "/v3/catalog/products/{}/images", [
+            add(base + "/images", "/v3/catalog/products/{}/images", [
                 ("product_id", pid), ("is_thumbnail", true), ("sort_order", 0), ("description", .string(name)),
                 ("image_file", .string("sandbox/\(n).jpg")), ("url_standard", .string("https://cdn.example.com/\(n)/standard.jpg")),
             ])
-            _ = add(base + "/custom-fields", "/v3/catalog/products/{}/custom-fields", [("name", "Material"), ("value", n % 2 == 0 ? "Cotton" : "Steel")])
+            add(base + "/custom-fields", "/v3/catalog/products/{}/custom-fields", [("name", "Material"), ("value", n % 2 == 0 ? "Cotton" : "Steel")])
             if n % 3 == 0 {
                 let option = add(base + "/options", "/v3/catalog/products/{}/options", [
                     ("product_id", pid), ("display_name", "Size"), ("type", "dropdown"), ("sort_order", 0),
                     ("option_values", [["id": 1, "label": "Small", "sort_order": 0], ["id": 2, "label": "Large", "sort_order": 1]]),
                 ])
                 for (valueID, label) in [(1, "S"), (2, "L")] {
-                    _ = add(base + "/variants", "/v3/catalog/products/{}/variants", [
+                    add(base + "/variants", "/v3/catalog/products/{}/variants", [
                         ("product_id", pid), ("sku", .string("SKU-\(n)-\(label)")), ("price", .double(price)),
                         ("inventory_level", .int(Int64(random.next() % 50))),
                         ("option_values", [["id": .int(Int64(valueID)), "option_id": option, "label": .string(label)]]),
@@ -86,23 +116,17 @@ enum DemoStore {
             }
         }
 
-        _ = add("/v3/themes", "/v3/themes", [("name", "Cornerstone"), ("is_private", false), ("is_active", true)], stringID: true)
+        return first
+    }
+
+    /// A theme and widget templates.
+    mutating func content() {
+        add("/v3/themes", "/v3/themes", [("name", "Cornerstone"), ("is_private", false), ("is_active", true)], stringID: true)
         for (name, kind) in [("Banner", "custom"), ("Product carousel", "custom")] {
-            _ = add("/v3/content/widget-templates", "/v3/content/widget-templates", [
+            add("/v3/content/widget-templates", "/v3/content/widget-templates", [
                 ("name", .string(name)), ("kind", .string(kind)), ("template", "<div>{{text}}</div>"), ("schema", []),
             ], stringID: true)
         }
-        for (i, email) in ["ada@example.com", "grace@example.com", "alan@example.com"].enumerated() {
-            _ = add("/v3/customers/subscribers", "/v3/customers/subscribers", [
-                ("email", .string(email)), ("first_name", .string(String(email.prefix { $0 != "@" }).capitalized)),
-                ("last_name", "Sandbox"), ("source", "storefront"), ("order_id", i == 0 ? 100 : .null), ("channel_id", channel),
-            ])
-        }
-        _ = add("/v3/orders/100/transactions", "/v3/orders/{}/transactions", [
-            ("event", "purchase"), ("method", "credit_card"), ("amount", 42.5), ("currency", "USD"), ("gateway", "sandbox"),
-            ("status", "ok"), ("test", true), ("order_id", "100"),
-        ])
-        return s
     }
 }
 

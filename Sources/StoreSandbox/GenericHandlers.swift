@@ -291,14 +291,21 @@ extension StoreState {
             for f in fields.split(separator: ",") where f != "id" && !required.contains(String(f)) { out[String(f)] = nil }
         }
         if let include = r.query("include"), let id = item["id"] {
-            let base = (r.op.kind == .get ? r.collectionPath : r.path) + "/" + StoreState.key(id)
+            let collection = r.op.kind == .get ? r.collectionPath : r.path
+            let base = collection + "/" + StoreState.key(id)
             for name in include.split(separator: ",") {
                 let sub = String(name)
-                if sub == "primary_image" {
+                let segment = String(sub.map { $0 == "_" ? "-" : $0 })
+                if collections[base + "/" + segment] == nil, let shared = collections[collection + "/" + segment] {
+                    // A store-wide sub-collection (`/v3/customers/addresses`) holds each owner's
+                    // items by the owner's id (`customer_id`).
+                    let owner = String(PathShape.last(collection).dropLast()) + "_id"
+                    out[sub] = .array(shared.all.filter { $0[owner] == id }.map { .object($0) })
+                } else if sub == "primary_image" {
                     let images = collections[base + "/images"]?.all ?? []
                     // No image, no field: the schema has no null for it.
                     out[sub] = (images.first { $0["is_thumbnail"] == .bool(true) } ?? images.first).map { .object($0) }
-                } else if let col = collections[base + "/" + String(sub.map { $0 == "_" ? "-" : $0 })] {
+                } else if let col = collections[base + "/" + segment] {
                     out[sub] = .array(col.all.map { .object($0) })
                 } else {
                     out[sub] = .array([])
