@@ -279,6 +279,75 @@ def response_required(doc, op):
     return data.get("r", [])
 
 
+FORMAT_DEFAULTS = {"date-time": "2024-01-15T10:00:00Z", "date": "2024-01-15", "email": "sandbox@example.com",
+                   "uri": "https://sandbox.example.com/", "url": "https://sandbox.example.com/",
+                   "uuid": "00000000-0000-4000-a000-000000000000", "ipv4": "127.0.0.1"}
+
+
+def default_value(doc, schema, everything, depth=0):
+    """A value of the schema's type: the first of an enum, a valid string for a format, zero,
+    false, an empty array, and for an object its required fields (every field when
+    `everything`), so an answer the sandbox makes up has the shape the official file says."""
+    s = resolve(doc, schema)
+    if depth > 5 or not isinstance(s, dict):
+        return None
+    if "allOf" in s or "properties" in s:
+        props, required = {}, set(s.get("required") or [])
+        for sub in s.get("allOf") or []:
+            sub = resolve(doc, sub)
+            props.update(sub.get("properties") or {})
+            required |= set(sub.get("required") or [])
+        props.update(s.get("properties") or {})
+        if s.get("type") not in (None, "object") or (not props and "allOf" in s):
+            t = s.get("type") or next((resolve(doc, x).get("type") for x in s.get("allOf") or [] if resolve(doc, x).get("type")), None)
+            return default_value(doc, {"type": t}, everything, depth + 1) if t else None
+        out = {}
+        for name in sorted(props) if everything else sorted(required & set(props)):
+            value = default_value(doc, props[name], everything, depth + 1)
+            if value is not None:
+                out[name] = value
+        return out
+    for combo in ("oneOf", "anyOf"):
+        if s.get(combo):
+            return default_value(doc, s[combo][0], everything, depth + 1)
+    if s.get("enum"):
+        return next((v for v in s["enum"] if v is not None), None)
+    t = s.get("type")
+    if t == "string":
+        return FORMAT_DEFAULTS.get(s.get("format"), "")
+    if t in ("integer", "number"):
+        return s.get("minimum", 0) if isinstance(s.get("minimum", 0), (int, float)) and s.get("minimum", 0) >= 0 else 0
+    if t == "boolean":
+        return False
+    if t == "array":
+        return []
+    if t == "object":
+        return {}
+    return None
+
+
+def answer_defaults(doc, op, version, singleton):
+    """What the sandbox fills in where it holds nothing: a singleton's whole answer (every
+    field), or the fields an item of the answer must have (its required ones)."""
+    for code in ("200", "201"):
+        resp = resolve(doc, (op.get("responses") or {}).get(code) or (op.get("responses") or {}).get(int(code)) or {})
+        media = (resp.get("content") or {}).get("application/json")
+        if not media:
+            continue
+        schema = resolve(doc, media.get("schema", {}))
+        if version == "v3":
+            props = dict(schema.get("properties") or {})
+            for sub in schema.get("allOf") or []:
+                props.update(resolve(doc, sub).get("properties") or {})
+            if "data" in props:
+                schema = resolve(doc, props["data"])
+        if schema.get("type") == "array":
+            schema = resolve(doc, schema.get("items", {}))
+        value = default_value(doc, schema, singleton)
+        return value if isinstance(value, dict) and value else None
+    return None
+
+
 def batch_limit(op):
     text = (op.get("description") or "") + " " + (op.get("summary") or "")
     m = re.search(r"Batches are limited to (\d+)", text)
@@ -337,6 +406,7 @@ def operations():
             delete_body=method == "DELETE" and "requestBody" in op,
             body_schema=request_schema(doc, op), error_shape=error_shape(doc, op),
             keep=response_required(doc, op) if method == "GET" else [],
+            defaults=answer_defaults(doc, op, version, lua_names[(method, full)].endswith(".get") and not is_param(full.rsplit("/", 1)[-1])),
             bare=bare_answer(doc, op), upload=upload_fields(doc, op),
         )
     seeds = set()
@@ -412,8 +482,11 @@ def render_schemas(ops):
     import json
     lines = []
     for o in ops:
-        if o.get("body_schema") is not None or o.get("error_shape") or o.get("keep") or o.get("bare") or o.get("upload"):
+        if o.get("body_schema") is not None or o.get("error_shape") or o.get("keep") or o.get("bare") or o.get("upload") \
+                or o.get("defaults"):
             entry = {"s": o.get("body_schema") or {}, "a": o.get("error_shape") or 0}
+            if o.get("defaults"):
+                entry["d"] = o["defaults"]
             if o.get("upload"):
                 entry["u"] = o["upload"]
             if o.get("bare"):
@@ -428,8 +501,10 @@ def render_schemas(ops):
 // validation needs (t type, p properties, r required, i items, e enum, n nullable, ml/mn
 // max/min length, max/min values), a, how its 422 answer holds errors (0 flat, 1 an array,
 // 2 nested under errors), k, the fields a GET's answer must keep under include_fields, and
-// b, whether the success answer is bare (an array) rather than the {{data, meta}} envelope, and
-// u, the fields of a multipart/form-data body that carry a file.
+// b, whether the success answer is bare (an array) rather than the {{data, meta}} envelope,
+// u, the fields of a multipart/form-data body that carry a file, and d, what the sandbox
+// fills in where it holds nothing: a singleton's whole answer, or the fields each item of an
+// answer must have (values of their types: the first of an enum, zero, "", false, []).
 
 extension BodySchemaTable {{
     static let rows = #"""

@@ -123,6 +123,9 @@ public enum BodySchemaTable {
         public let bareAnswer: Bool
         /// The fields of a multipart/form-data body that carry a file (`image_file`, `file`).
         public let uploadFields: [String]
+        /// What to answer where nothing is stored: a singleton's whole answer, or the fields an
+        /// item of the answer must have, with values of their types.
+        public let defaults: JSONObject?
     }
 
     public static let entries: [String: Entry] = {
@@ -134,7 +137,8 @@ public enum BodySchemaTable {
             out[String(line[..<tab])] = Entry(schema: schema, errorShape: ErrorShape(rawValue: Int(j["a"]?.intValue ?? 0)) ?? .flat,
                                               requiredInAnswer: j["k"]?.arrayValue?.compactMap(\.stringValue) ?? [],
                                               bareAnswer: j["b"]?.intValue == 1,
-                                              uploadFields: j["u"]?.arrayValue?.compactMap(\.stringValue) ?? [])
+                                              uploadFields: j["u"]?.arrayValue?.compactMap(\.stringValue) ?? [],
+                                              defaults: j["d"]?.objectValue)
         }
         return out
     }()

@@ -16,11 +16,11 @@ extension StoreState {
         case .create where r.op.arrayBody:
             // A collection created in batches (`POST /v3/customers` takes an array).
             let stringIDs = usesStringIDs(r)
-            let created = try arrayBody(r).map { JSON.object(create($0, in: r.collectionPath, template: r.collectionTemplate, stringIDs: stringIDs)) }
+            let created = try arrayBody(r).map { JSON.object(create($0, in: r.collectionPath, template: r.collectionTemplate, stringIDs: stringIDs, op: r.op)) }
             return .ok(envelope(r, .array(created)), status: r.op.successStatus, applied: !created.isEmpty)
         case .create:
             let body = try objectBody(r)
-            let created = create(body, in: r.collectionPath, template: r.collectionTemplate, stringIDs: usesStringIDs(r))
+            let created = create(body, in: r.collectionPath, template: r.collectionTemplate, stringIDs: usesStringIDs(r), op: r.op)
             return .ok(envelope(r, .object(created)), status: r.op.successStatus, applied: true)
         case .count:
             // `/v2/orders/count`: the list beside it, filtered the same way.
@@ -29,7 +29,7 @@ extension StoreState {
         case .update:
             guard var item = collections[r.collectionPath]?.items[r.itemID] else { throw notFound(r) }
             for (k, v) in try objectBody(r) where k != "id" { item[k] = v }
-            Self.touch(&item)
+            Self.touch(&item, v2: r.isV2)
             withCollection(r.collectionPath, template: r.collectionTemplate) { $0.insert(r.itemID, item) }
             return .ok(envelope(r, .object(item)), status: r.op.successStatus, applied: true)
         case .delete:
@@ -44,7 +44,7 @@ extension StoreState {
                     throw APIError.invalid("Each item needs a resource_id", [("resource_id", "required")])
                 }
                 let path = r.collectionTemplate.replacingFirstBlank(with: parent)
-                created.append(.object(create(item, in: path, template: r.collectionTemplate, stringIDs: false)))
+                created.append(.object(create(item, in: path, template: r.collectionTemplate, stringIDs: false, op: r.op)))
             }
             return .ok(envelope(r, .array(created)), status: r.op.successStatus, applied: !created.isEmpty)
         case .updateMany:
@@ -52,11 +52,13 @@ extension StoreState {
         case .deleteMany:
             return try deleteMany(r)
         case .singletonGet:
-            guard let value = singletons[r.path] else { throw APIError.notFound() }
+            // Settings and the like always exist: until set, they read as the official schema's shape.
+            guard let value = singletons[r.path] ?? StoreState.unsetSingleton(r.op) else { throw APIError.notFound() }
             return .ok(envelope(r, Redaction.redact(value)))
         case .singletonCreate, .singletonUpsert:
             var value = r.body ?? .object(JSONObject())
-            if r.op.kind == .singletonUpsert, case .object(let new) = value, case .object(var merged)? = singletons[r.path] {
+            if r.op.kind == .singletonUpsert, case .object(let new) = value,
+               case .object(var merged)? = singletons[r.path] ?? StoreState.unsetSingleton(r.op) {
                 for (k, v) in new { merged[k] = v }
                 value = .object(merged)
             }
@@ -123,7 +125,23 @@ extension StoreState {
         return out
     }
 
-    mutating func create(_ body: JSONObject, in path: String, template: String, stringIDs: Bool) -> JSONObject {
+    /// A store-wide singleton nobody has set (`/v3/settings/catalog`), as its GET answers: the
+    /// official schema's fields with values of their types. One under a parent
+    /// (`/v3/sites/{site_id}/certificate`) exists only once it is set.
+    static func unsetSingleton(_ op: Operation) -> JSON? {
+        guard op.pathParameters.isEmpty, let get = OperationCatalog.byRoute[Route(.GET, op.path)],
+              let defaults = BodySchemaTable.entry(for: get)?.defaults else { return nil }
+        return .object(defaults)
+    }
+
+    /// The fields the answer of `op` must have and `object` lacks, as their types' zero values.
+    static func fillRequired(_ object: inout JSONObject, for op: Operation) {
+        guard let defaults = BodySchemaTable.entry(for: op)?.defaults else { return }
+        for (k, v) in defaults where object[k] == nil { object[k] = v }
+    }
+
+    /// Creates an item; `op`'s answer schema says which fields it must have.
+    mutating func create(_ body: JSONObject, in path: String, template: String, stringIDs: Bool, op: Operation? = nil) -> JSONObject {
         var object = JSONObject()
         let uuid: String? = stringIDs ? self.uuid() : nil
         withCollection(path, template: template) { col in
@@ -138,18 +156,20 @@ extension StoreState {
             for (k, v) in body where k != "id" { object[k] = v }
             if template.hasSuffix("/metafields") && object["resource_type"] == nil {
                 // What it hangs on: /v3/catalog/brands/{}/metafields → brand.
-                let owner = template.split(separator: "/").dropLast(2).last.map(String.init) ?? ""
-                object["resource_type"] = .string(StoreState.resourceTypes[owner] ?? owner)
+                let owner = template.split(separator: "/").filter { $0 != "{}" }.dropLast().last.map(String.init) ?? ""
+                object["resource_type"] = .string(StoreState.singular(owner))
                 if object["description"] == nil { object["description"] = .string("") }
             }
-            Self.touch(&object, created: true)
+            Self.touch(&object, created: true, v2: template.hasPrefix("/v2/"))
+            if let op { Self.fillRequired(&object, for: op) }
             col.insert(id.stringValue ?? String(id.intValue!), object)
         }
         return object
     }
 
-    static func touch(_ o: inout JSONObject, created: Bool = false) {
-        let now = Clock.timestamp()
+    /// Stamps a change: RFC 3339 dates for v3, RFC 2822 for v2 (as each version writes them).
+    static func touch(_ o: inout JSONObject, created: Bool = false, v2: Bool = false) {
+        let now = v2 ? Clock.rfc2822() : Clock.timestamp()
         if created && o["date_created"] == nil { o["date_created"] = .string(now) }
         if created || o["date_modified"] != nil { o["date_modified"] = .string(now) }
     }
@@ -172,7 +192,7 @@ extension StoreState {
                 continue
             }
             for (k, v) in item where k != "id" { current[k] = v }
-            Self.touch(&current)
+            Self.touch(&current, v2: r.isV2)
             collections[path]!.insert(id, current)
             updated.append(.object(current))
         }
@@ -218,8 +238,11 @@ extension StoreState {
         return .ok(nil, status: 204, applied: removed > 0)
     }
 
-    static let resourceTypes = ["products": "product", "brands": "brand", "categories": "category", "variants": "variant",
-                                "carts": "cart", "channels": "channel", "orders": "order"]
+    /// `categories` → `category`, `brands` → `brand`: what a collection's items are called.
+    static func singular(_ plural: String) -> String {
+        if plural.hasSuffix("ies") { return plural.dropLast(3) + "y" }
+        return plural.hasSuffix("s") ? String(plural.dropLast()) : plural
+    }
 
     static func key(_ id: JSON) -> String { id.intValue.map(String.init) ?? id.stringValue ?? "" }
 
