@@ -284,23 +284,32 @@ FORMAT_DEFAULTS = {"date-time": "2024-01-15T10:00:00Z", "date": "2024-01-15", "e
                    "uuid": "00000000-0000-4000-a000-000000000000", "ipv4": "127.0.0.1"}
 
 
+def merged(doc, schema, depth=0):
+    """A schema's properties, required fields and type, through every level of allOf."""
+    s = resolve(doc, schema)
+    props, required, t = {}, set(), s.get("type")
+    if depth > 8 or not isinstance(s, dict):
+        return props, required, t
+    for sub in s.get("allOf") or []:
+        p, r, st = merged(doc, sub, depth + 1)
+        props.update(p)
+        required |= r
+        t = t or st
+    props.update(s.get("properties") or {})
+    required |= set(s.get("required") or [])
+    return props, required, t
+
+
 def default_value(doc, schema, everything, depth=0):
-    """A value of the schema's type: the first of an enum, a valid string for a format, zero,
-    false, an empty array, and for an object its required fields (every field when
-    `everything`), so an answer the sandbox makes up has the shape the official file says."""
+    """A value of the schema's type: the first of an enum, a valid string for a format (as
+    long as its minLength asks), zero (or the minimum), false, an empty array, and for an
+    object its required fields (every field when `everything`), so an answer the sandbox
+    makes up has the shape the official file says."""
     s = resolve(doc, schema)
     if depth > 5 or not isinstance(s, dict):
         return None
-    if "allOf" in s or "properties" in s:
-        props, required = {}, set(s.get("required") or [])
-        for sub in s.get("allOf") or []:
-            sub = resolve(doc, sub)
-            props.update(sub.get("properties") or {})
-            required |= set(sub.get("required") or [])
-        props.update(s.get("properties") or {})
-        if s.get("type") not in (None, "object") or (not props and "allOf" in s):
-            t = s.get("type") or next((resolve(doc, x).get("type") for x in s.get("allOf") or [] if resolve(doc, x).get("type")), None)
-            return default_value(doc, {"type": t}, everything, depth + 1) if t else None
+    props, required, t = merged(doc, s)
+    if props or (t in (None, "object") and "allOf" in s):
         out = {}
         for name in sorted(props) if everything else sorted(required & set(props)):
             value = default_value(doc, props[name], everything, depth + 1)
@@ -310,13 +319,15 @@ def default_value(doc, schema, everything, depth=0):
     for combo in ("oneOf", "anyOf"):
         if s.get(combo):
             return default_value(doc, s[combo][0], everything, depth + 1)
-    if s.get("enum"):
-        return next((v for v in s["enum"] if v is not None), None)
-    t = s.get("type")
+    enum = [v for v in s.get("enum") or [] if v is not None]
+    if enum:
+        return enum[0]
     if t == "string":
-        return FORMAT_DEFAULTS.get(s.get("format"), "")
+        text = FORMAT_DEFAULTS.get(s.get("format"), "")
+        return text or "sandbox"[: max(s.get("minLength") or 0, 0)].ljust(s.get("minLength") or 0, "x")
     if t in ("integer", "number"):
-        return s.get("minimum", 0) if isinstance(s.get("minimum", 0), (int, float)) and s.get("minimum", 0) >= 0 else 0
+        low = s.get("minimum", 0)
+        return low if isinstance(low, (int, float)) and low > 0 else 0
     if t == "boolean":
         return False
     if t == "array":
@@ -326,9 +337,8 @@ def default_value(doc, schema, everything, depth=0):
     return None
 
 
-def answer_defaults(doc, op, version, singleton):
-    """What the sandbox fills in where it holds nothing: a singleton's whole answer (every
-    field), or the fields an item of the answer must have (its required ones)."""
+def answer_data(doc, op, version):
+    """The schema of what a success answer holds: for v3 its `data` where it has the envelope."""
     for code in ("200", "201"):
         resp = resolve(doc, (op.get("responses") or {}).get(code) or (op.get("responses") or {}).get(int(code)) or {})
         media = (resp.get("content") or {}).get("application/json")
@@ -336,16 +346,46 @@ def answer_defaults(doc, op, version, singleton):
             continue
         schema = resolve(doc, media.get("schema", {}))
         if version == "v3":
-            props = dict(schema.get("properties") or {})
-            for sub in schema.get("allOf") or []:
-                props.update(resolve(doc, sub).get("properties") or {})
+            props, _, _ = merged(doc, schema)
             if "data" in props:
-                schema = resolve(doc, props["data"])
-        if schema.get("type") == "array":
-            schema = resolve(doc, schema.get("items", {}))
-        value = default_value(doc, schema, singleton)
-        return value if isinstance(value, dict) and value else None
+                return resolve(doc, props["data"])
+        return schema
     return None
+
+
+def answer_defaults(doc, op, version, singleton):
+    """What the sandbox fills in where it holds nothing: a singleton's whole answer (every
+    field), or the fields an item of the answer must have (its required ones)."""
+    schema = answer_data(doc, op, version)
+    if schema is None:
+        return None
+    _, _, t = merged(doc, schema)
+    if t == "array":
+        schema = resolve(doc, schema.get("items", {}))
+    value = default_value(doc, schema, singleton)
+    return value if isinstance(value, dict) and value else None
+
+
+def answer_shape_of(doc, op, version):
+    """"array" or "object": what the success answer's data is, where the official file says."""
+    schema = answer_data(doc, op, version)
+    if schema is None:
+        return None
+    props, _, t = merged(doc, schema)
+    return t if t in ("array", "object") else ("object" if props else None)
+
+
+def item_id_type(doc, op, version):
+    """The type of the `id` of what the answer holds (integer or string), where it says."""
+    schema = answer_data(doc, op, version)
+    if schema is None:
+        return None
+    _, _, t = merged(doc, schema)
+    if t == "array":
+        schema = schema.get("items", {})
+    props, _, _ = merged(doc, schema)
+    _, _, id_type = merged(doc, props.get("id", {}))
+    return id_type if id_type in ("integer", "string") else None
 
 
 def batch_limit(op):
@@ -407,6 +447,8 @@ def operations():
             body_schema=request_schema(doc, op), error_shape=error_shape(doc, op),
             keep=response_required(doc, op) if method == "GET" else [],
             defaults=answer_defaults(doc, op, version, lua_names[(method, full)].endswith(".get") and not is_param(full.rsplit("/", 1)[-1])),
+            answer=answer_shape_of(doc, op, version), id_type=item_id_type(doc, op, version) if method == "POST" else None,
+            multi_status="207" in (op.get("responses") or {}) or 207 in (op.get("responses") or {}),
             bare=bare_answer(doc, op), upload=upload_fields(doc, op),
         )
     seeds = set()
@@ -483,8 +525,14 @@ def render_schemas(ops):
     lines = []
     for o in ops:
         if o.get("body_schema") is not None or o.get("error_shape") or o.get("keep") or o.get("bare") or o.get("upload") \
-                or o.get("defaults"):
+                or o.get("defaults") or o.get("answer") or o.get("id_type") or o.get("multi_status"):
             entry = {"s": o.get("body_schema") or {}, "a": o.get("error_shape") or 0}
+            if o.get("answer"):
+                entry["o"] = o["answer"]
+            if o.get("id_type"):
+                entry["it"] = o["id_type"]
+            if o.get("multi_status"):
+                entry["m"] = 1
             if o.get("defaults"):
                 entry["d"] = o["defaults"]
             if o.get("upload"):
@@ -502,7 +550,9 @@ def render_schemas(ops):
 // max/min length, max/min values), a, how its 422 answer holds errors (0 flat, 1 an array,
 // 2 nested under errors), k, the fields a GET's answer must keep under include_fields, and
 // b, whether the success answer is bare (an array) rather than the {{data, meta}} envelope,
-// u, the fields of a multipart/form-data body that carry a file, and d, what the sandbox
+// u, the fields of a multipart/form-data body that carry a file, o, whether the answer's
+// data is an array or an object, it, the type of a created item's id, m, whether it answers
+// 207 Multi-Status when some items of a batch fail, and d, what the sandbox
 // fills in where it holds nothing: a singleton's whole answer, or the fields each item of an
 // answer must have (values of their types: the first of an enum, zero, "", false, []).
 

@@ -126,6 +126,12 @@ public enum BodySchemaTable {
         /// What to answer where nothing is stored: a singleton's whole answer, or the fields an
         /// item of the answer must have, with values of their types.
         public let defaults: JSONObject?
+        /// Whether the answer's data is an `array` or an `object`, where the official file says.
+        public let answerShape: String?
+        /// The type of a created item's `id` (`integer` or `string`), where the official file says.
+        public let idType: String?
+        /// A batch answers 207 Multi-Status when some of its items fail (the others are applied).
+        public let multiStatus: Bool
     }
 
     public static let entries: [String: Entry] = {
@@ -138,7 +144,8 @@ public enum BodySchemaTable {
                                               requiredInAnswer: j["k"]?.arrayValue?.compactMap(\.stringValue) ?? [],
                                               bareAnswer: j["b"]?.intValue == 1,
                                               uploadFields: j["u"]?.arrayValue?.compactMap(\.stringValue) ?? [],
-                                              defaults: j["d"]?.objectValue)
+                                              defaults: j["d"]?.objectValue, answerShape: j["o"]?.stringValue,
+                                              idType: j["it"]?.stringValue, multiStatus: j["m"]?.intValue == 1)
         }
         return out
     }()

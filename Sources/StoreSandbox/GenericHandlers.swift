@@ -17,7 +17,7 @@ extension StoreState {
             // A collection created in batches (`POST /v3/customers` takes an array).
             let stringIDs = usesStringIDs(r)
             let created = try arrayBody(r).map { JSON.object(create($0, in: r.collectionPath, template: r.collectionTemplate, stringIDs: stringIDs, op: r.op)) }
-            return .ok(envelope(r, .array(created)), status: r.op.successStatus, applied: !created.isEmpty)
+            return batchOutcome(r, created, r.rejected)
         case .create:
             let body = try objectBody(r)
             let created = create(body, in: r.collectionPath, template: r.collectionTemplate, stringIDs: usesStringIDs(r), op: r.op)
@@ -38,15 +38,28 @@ extension StoreState {
             }
             return .ok(nil, status: 204, applied: true)
         case .createMany:
-            var created: [JSON] = []
+            // Each item names what it hangs on (a metafield's `resource_id`, a category's `tree_id`,
+            // as the nested form's path names it); one whose owner does not exist fails alone.
+            var created: [JSON] = [], failures = r.rejected
+            let owners = String(r.collectionTemplate.prefix { $0 != "{" }.dropLast())
+            let nested = OperationCatalog.all.first { PathShape.blank($0.path) == r.collectionTemplate }
+            let ownerField = nested?.pathParameters.last.map(\.luaName) ?? "resource_id"
             for item in try arrayBody(r) {
-                guard let parent = item["resource_id"]?.intValue.map(String.init) ?? item["resource_id"]?.stringValue else {
-                    throw APIError.invalid("Each item needs a resource_id", [("resource_id", "required")])
+                let field = item["resource_id"] != nil ? "resource_id" : ownerField
+                guard let parent = item[field].map(StoreState.key), !parent.isEmpty else {
+                    failures.append(.object(JSONObject([("status", 422), ("title", .string("Each item needs a \(field)")),
+                                                        ("errors", .object(JSONObject([(field, "required")])))])))
+                    continue
+                }
+                if let known = collections[owners], known.items[parent] == nil {
+                    failures.append(.object(JSONObject([("status", 422), ("title", .string("No \(StoreState.singular(PathShape.last(owners))) with id \(parent)")),
+                                                        ("errors", .object(JSONObject([(field, "does not exist")]))), (field, item[field]!)])))
+                    continue
                 }
                 let path = r.collectionTemplate.replacingFirstBlank(with: parent)
                 created.append(.object(create(item, in: path, template: r.collectionTemplate, stringIDs: false, op: r.op)))
             }
-            return .ok(envelope(r, .array(created)), status: r.op.successStatus, applied: !created.isEmpty)
+            return batchOutcome(r, created, failures)
         case .updateMany:
             return try updateMany(r)
         case .deleteMany:
@@ -81,7 +94,8 @@ extension StoreState {
     }
 
     func usesStringIDs(_ r: SandboxRequest) -> Bool {
-        // Collections whose item operations take string ids (widgets, themes, carts) get UUIDs.
+        if let type = BodySchemaTable.entry(for: r.op)?.idType { return type == "string" }
+        // Otherwise: collections whose item operations take string ids (widgets, themes, carts) get UUIDs.
         let itemTemplate = r.op.path + "/{"
         return OperationCatalog.all.contains { op in
             op.path.hasPrefix(itemTemplate) && op.path.split(separator: "/").count == r.op.path.split(separator: "/").count + 1
@@ -180,7 +194,7 @@ extension StoreState {
             throw APIError(status: 413, title: "The batch is limited to \(limit) items; this one has \(items.count)")
         }
         var updated: [JSON] = []
-        var failures: [JSON] = []
+        var failures = r.rejected
         let paths = r.isStoreWideBatch ? (byTemplate[r.collectionTemplate] ?? []).sorted() : [r.collectionPath]
         for item in items {
             guard let idValue = item["id"], let id = idValue.intValue.map(String.init) ?? idValue.stringValue else {
@@ -338,9 +352,17 @@ extension StoreState {
         return out
     }
 
-    /// v3 answers `{data, meta}`; v2 answers the value itself.
+    /// v3 answers `{data, meta}`; v2 answers the value itself. The data is an array or an
+    /// object as the official file says the operation answers.
     func envelope(_ r: SandboxRequest, _ data: JSON, pagination: JSON? = nil) -> JSON {
-        if r.isV2 || r.op.version == "digicert" || BodySchemaTable.entry(for: r.op)?.bareAnswer == true { return data }
+        let entry = BodySchemaTable.entry(for: r.op)
+        var data = data
+        switch (entry?.answerShape, data) {
+        case ("array"?, .object): data = .array([data])
+        case ("object"?, .array(let items)): data = items.first ?? .object(JSONObject())
+        default: break
+        }
+        if r.isV2 || r.op.version == "digicert" || entry?.bareAnswer == true { return data }
         var meta = JSONObject()
         if let pagination { meta["pagination"] = pagination }
         return .object(JSONObject([("data", data), ("meta", .object(meta))]))

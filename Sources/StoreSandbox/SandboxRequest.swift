@@ -13,6 +13,9 @@ struct SandboxRequest: Sendable {
     let body: JSON?
     /// The files of a multipart/form-data upload (themes, images).
     var files: [MultipartForm.Part] = []
+    /// The items of a batch the schema check refused (RequestBodyCheck): failures to report
+    /// beside what the handler applies.
+    var rejected: [JSON] = []
 
     func query(_ name: String) -> String? { query.first { $0.0 == name }?.1 }
 

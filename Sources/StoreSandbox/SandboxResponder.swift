@@ -120,19 +120,18 @@ struct SandboxResponder: HTTPResponder {
             for f in files { logged[f.name] = f.summary }
             entry.body = .object(logged)
         }
-        // Checked against the official request schema, as the API checks it; unknown fields drop.
+        var rejected: [JSON] = []
         if op.method == .POST || op.method == .PUT || body != nil, let table = BodySchemaTable.entry(for: op), let schema = table.schema {
-            // No body is an empty one: required fields are still required.
-            let (cleaned, problems) = schema.check(body ?? (schema.type == "array" ? .array([]) : .object(JSONObject())))
-            if !problems.isEmpty {
-                var error = APIError.invalid("The request payload is invalid", problems.map { ($0.field, $0.message) })
-                error.shape = table.errorShape
+            do throws(APIError) {
+                let checked = try RequestBodyCheck.check(body, table, schema)
+                (body, rejected) = (checked.body, checked.rejected)
+            } catch {
                 return finish(json(422, error.body(version: version), headers: decision.headers), &entry)
             }
-            body = cleaned
         }
 
-        let outcome = sandbox.handle(SandboxRequest(op: op, params: params, path: apiPath, query: query, body: body, files: files))
+        let outcome = sandbox.handle(SandboxRequest(op: op, params: params, path: apiPath, query: query, body: body, files: files,
+                                                    rejected: rejected))
         entry.applied = outcome.applied
         var response = json(outcome.status, outcome.body, headers: decision.headers)
 

@@ -153,21 +153,47 @@ local function partial_failure(name, total, succeeded, failed)
   }, host.error_meta())
 end
 
--- Where an item the API reports as failed was in the chunk: by id or sku, else the next item
--- that has neither (a create), in order.
+-- Where an item the API reports as failed was in the chunk: the first unused item with what
+-- the error names (its id, sku, name, resource_id, key), else the next unused item that names
+-- none of them (a create), in order.
+local KEYS = { "id", "sku", "name", "resource_id", "key" }
 local function locate(items, err, used)
+  local named = false
+  for _, k in ipairs(KEYS) do named = named or err[k] ~= nil end
   for i, item in ipairs(items) do
-    if not used[i] and type(item) == "table" and
-       ((err.id ~= nil and item.id == err.id) or (err.sku ~= nil and item.sku == err.sku)) then
-      used[i] = true
-      return i
-    end
-  end
-  if err.id == nil and err.sku == nil then
-    for i, item in ipairs(items) do
-      if not used[i] and (type(item) ~= "table" or (item.id == nil and item.sku == nil)) then
+    if not used[i] then
+      local fits = type(item) == "table"
+      for _, k in ipairs(KEYS) do
+        if named then
+          if fits and err[k] ~= nil and item[k] ~= err[k] then fits = false end
+        elseif fits and item[k] ~= nil and (k == "id" or k == "sku") then
+          fits = false
+        end
+      end
+      if fits or (not named and type(item) ~= "table") then
         used[i] = true
         return i
+      end
+    end
+  end
+end
+
+-- Marks the items the answer's data accounts for (the first unused item agreeing with a datum
+-- on every key both have, and having one), so that failures are located among the rest.
+local function account(items, data, used)
+  for _, datum in ipairs(type(data) == "table" and data or {}) do
+    for i, item in ipairs(items) do
+      if not used[i] and type(item) == "table" and type(datum) == "table" then
+        local shared, agree = false, true
+        for _, k in ipairs(KEYS) do
+          if item[k] ~= nil and datum[k] ~= nil then
+            shared, agree = true, agree and item[k] == datum[k]
+          end
+        end
+        if shared and agree then
+          used[i] = true
+          break
+        end
       end
     end
   end
@@ -206,6 +232,7 @@ local function batched(name, raw)
       if ok then
         if type(data) == "table" then table.move(data, 1, #data, #succeeded + 1, succeeded) end
         local used = {}
+        if type(errors) == "table" and #errors > 0 then account(chunk.items, data, used) end
         for _, e in ipairs(type(errors) == "table" and errors or {}) do
           local i = locate(chunk.items, e, used)
           failed[#failed + 1] = failure(i and chunk.first + i - 1, i and chunk.items[i], e)

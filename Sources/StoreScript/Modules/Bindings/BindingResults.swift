@@ -12,6 +12,9 @@ import StoreClient
 enum AnswerShape {
     /// v3: `data, meta` from the `{data, meta}` envelope (else the decoded body).
     case envelope
+    /// A v3 batch (an array body): also the answer's `errors`, which may list failed items
+    /// whatever the status, for bindings.lua to report.
+    case batch
     /// v2 and DigiCert: the decoded body.
     case body
     /// A v2 list: the decoded array; no content (v2's answer when nothing matches) is an empty one.
@@ -21,7 +24,7 @@ enum AnswerShape {
 
     init(_ op: Operation) {
         switch (op.version, op.kind) {
-        case ("v3", _): self = .envelope
+        case ("v3", _): self = op.arrayBody ? .batch : .envelope
         case ("v2", .list), ("v2", .listAll): self = .list
         case ("v2", .count): self = .count
         default: self = .body
@@ -62,11 +65,11 @@ enum BindingResults {
             lua_rotate(L, -2, 1) // body count → count body
             lua.pop()
         }
-        if shape == .envelope, lua_type(L, -1) == LUA_TTABLE {
+        if shape == .envelope || shape == .batch, lua_type(L, -1) == LUA_TTABLE {
             try lua.rawGet(-1, field: "data")
             if lua_type(L, -1) != LUA_TNIL {
                 try lua.rawGet(-2, field: "meta")
-                let partial = response.status == 207
+                let partial = response.status == 207 || shape == .batch
                 if partial { try lua.rawGet(-3, field: "errors") }
                 let n: Int32 = partial ? 3 : 2
                 lua_rotate(L, -n - 1, -1) // body data meta [errors] → data meta [errors] body
