@@ -153,7 +153,7 @@ enum CatalogRules {
             throw APIError(status: 413, title: "The batch is limited to \(limit) products; this one has \(items.count)")
         }
         var updated: [JSON] = []
-        var failures: [JSON] = []
+        var failures = r.rejected
         for item in items {
             guard let idValue = item["id"], let id = idValue.intValue.map(String.init) else {
                 failures.append(["status": 422, "title": "Each product needs an id", "errors": ["id": "id is a required field"]])

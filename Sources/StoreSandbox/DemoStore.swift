@@ -16,6 +16,7 @@ enum DemoStore {
         let customers = demo.customers(channel: channel)
         demo.orders(channel: channel, customers: customers, products: products)
         demo.storeInformation(channel: channel)
+        demo.geography()
         demo.priceList(products: products)
         return demo.state
     }
@@ -43,6 +44,34 @@ struct DemoBuilder {
             for (k, v) in o { item[k] = v }
             col.insert(StoreState.key(id), item)
             return id
+        }
+    }
+
+    /// The countries the store ships to (BigCommerce's ids), with their states.
+    mutating func geography() {
+        let countries: [(Int64, String, String, String, [(String, String)])] = [
+            (13, "Australia", "AU", "AUS", [("New South Wales", "NSW"), ("Victoria", "VIC")]),
+            (38, "Canada", "CA", "CAN", [("Ontario", "ON"), ("Quebec", "QC")]),
+            (225, "United Kingdom", "GB", "GBR", [("England", "ENG"), ("Scotland", "SCT")]),
+            (226, "United States", "US", "USA", [("California", "CA"), ("New York", "NY"), ("Virginia", "VA")]),
+        ]
+        var stateID: Int64 = 1
+        for (id, name, iso2, iso3, states) in countries {
+            let path = "/v2/countries/\(id)/states"
+            state.withCollection("/v2/countries", template: "/v2/countries") { col in
+                col.insert(String(id), JSONObject([("id", .int(id)), ("country", .string(name)), ("country_iso2", .string(iso2)),
+                                                   ("country_iso3", .string(iso3)),
+                                                   ("states", ["url": .string("https://api.bigcommerce.com/stores/sandbox\(path)"), "resource": .string(path)])]))
+                col.nextID = 250
+            }
+            state.withCollection(path, template: "/v2/countries/{}/states") { col in
+                for (stateName, abbreviation) in states {
+                    col.insert(String(stateID), JSONObject([("id", .int(stateID)), ("state", .string(stateName)),
+                                                            ("state_abbreviation", .string(abbreviation)), ("country_id", .int(id))]))
+                    stateID += 1
+                }
+                col.nextID = stateID
+            }
         }
     }
 

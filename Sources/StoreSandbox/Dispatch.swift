@@ -12,6 +12,7 @@ enum Behaviours {
     static let byRoute: [Route: Behaviour] = CatalogRules.routes
         .merging(DigiCertRules.routes) { a, _ in a }
         .merging(OrderRules.routes) { a, _ in a }
+        .merging(CustomerRules.routes) { a, _ in a }
         .merging(["POST /v3/themes": { s, r throws(APIError) in try Uploads.createTheme(&s, r) }]) { a, _ in a }
 
     /// Unfiltered deletes the real API performs (it deletes every subscriber).

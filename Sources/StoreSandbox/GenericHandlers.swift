@@ -23,8 +23,13 @@ extension StoreState {
             let created = create(body, in: r.collectionPath, template: r.collectionTemplate, stringIDs: usesStringIDs(r), op: r.op)
             return .ok(envelope(r, .object(created)), status: r.op.successStatus, applied: true)
         case .count:
-            // `/v2/orders/count`: the list beside it, filtered the same way.
-            let items = (collections[PathShape.parent(r.path)]?.all ?? []).filter { Filters.matches($0, r.query) }
+            // `/v2/orders/count`: the list beside it, filtered the same way (a store-wide list,
+            // `/v2/countries/states`, counts every country's).
+            var items = collections[PathShape.parent(r.path)]?.all ?? []
+            if let list = OperationCatalog.byRoute[Route(.GET, PathShape.parent(r.op.path))], list.kind == .listAll {
+                items = all(template: PathShape.blank(PathShape.parent(list.path)) + "/{}/" + PathShape.last(list.path)).map(\.1)
+            }
+            items = items.filter { Filters.matches($0, r.query) }
             return .ok(.object(JSONObject([("count", .int(Int64(items.count)))])))
         case .update:
             guard var item = collections[r.collectionPath]?.items[r.itemID] else { throw notFound(r) }
@@ -213,19 +218,26 @@ extension StoreState {
         return batchOutcome(r, updated, failures)
     }
 
+    /// What a batch answers: its data (207 with the failures beside it when some failed), or,
+    /// when every item failed, the first failure as the operation's error answer.
     func batchOutcome(_ r: SandboxRequest, _ done: [JSON], _ failures: [JSON]) -> Outcome {
         let total = done.count + failures.count
         let meta: JSON = ["total": .int(Int64(total)), "success": .int(Int64(done.count)), "failed": .int(Int64(failures.count))]
-        if failures.isEmpty && BodySchemaTable.entry(for: r.op)?.bareAnswer == true {
-            return .ok(.array(done), status: r.op.successStatus, applied: !done.isEmpty)
+        let entry = BodySchemaTable.entry(for: r.op)
+        let data = shaped(r, .array(done))
+        if failures.isEmpty && (entry?.bareAnswer == true || r.isV2) {
+            return .ok(data, status: r.op.successStatus, applied: !done.isEmpty)
         }
         if failures.isEmpty {
-            return .ok(.object(JSONObject([("data", .array(done)), ("meta", meta)])), status: r.op.successStatus, applied: !done.isEmpty)
+            return .ok(.object(JSONObject([("data", data), ("meta", meta)])), status: r.op.successStatus, applied: !done.isEmpty)
         }
         if done.isEmpty, let first = failures.first, let status = first["status"]?.intValue {
-            return .ok(first, status: Int(status), applied: false)
+            var error = APIError(status: Int(status), title: first["title"]?.stringValue ?? "The batch failed",
+                                 errors: first["errors"]?.objectValue?.map { ($0.key, $0.value.stringValue ?? $0.value.text) } ?? [])
+            error.shape = entry?.errorShape ?? .flat
+            return .ok(error.body(version: r.op.version), status: Int(status), applied: false)
         }
-        return .ok(.object(JSONObject([("data", .array(done)), ("errors", .array(failures)), ("meta", meta)])),
+        return .ok(.object(JSONObject([("data", data), ("errors", .array(failures)), ("meta", meta)])),
                    status: 207, applied: true)
     }
 
@@ -352,17 +364,19 @@ extension StoreState {
         return out
     }
 
-    /// v3 answers `{data, meta}`; v2 answers the value itself. The data is an array or an
-    /// object as the official file says the operation answers.
-    func envelope(_ r: SandboxRequest, _ data: JSON, pagination: JSON? = nil) -> JSON {
-        let entry = BodySchemaTable.entry(for: r.op)
-        var data = data
-        switch (entry?.answerShape, data) {
-        case ("array"?, .object): data = .array([data])
-        case ("object"?, .array(let items)): data = items.first ?? .object(JSONObject())
-        default: break
+    /// The data as an array or an object, as the official file says the operation answers.
+    func shaped(_ r: SandboxRequest, _ data: JSON) -> JSON {
+        switch (BodySchemaTable.entry(for: r.op)?.answerShape, data) {
+        case ("array"?, .object): .array([data])
+        case ("object"?, .array(let items)): items.first ?? .object(JSONObject())
+        default: data
         }
-        if r.isV2 || r.op.version == "digicert" || entry?.bareAnswer == true { return data }
+    }
+
+    /// v3 answers `{data, meta}`; v2 answers the value itself.
+    func envelope(_ r: SandboxRequest, _ data: JSON, pagination: JSON? = nil) -> JSON {
+        let data = shaped(r, data)
+        if r.isV2 || r.op.version == "digicert" || BodySchemaTable.entry(for: r.op)?.bareAnswer == true { return data }
         var meta = JSONObject()
         if let pagination { meta["pagination"] = pagination }
         return .object(JSONObject([("data", data), ("meta", .object(meta))]))
