@@ -195,7 +195,7 @@ def simplify(doc, schema, depth=0):
         out["e"] = [v for v in s["enum"] if v is not None]
     if s.get("format") in ("date", "date-time"):
         out["f"] = s["format"]
-    for key, short in (("maxLength", "ml"), ("minLength", "mn"), ("maximum", "max"), ("minimum", "min")):
+    for key, short in (("maxLength", "ml"), ("minLength", "mn"), ("maximum", "max"), ("minimum", "min"), ("pattern", "pt")):
         if key in s:
             out[short] = s[key]
     if t == "array" and "items" in s:
@@ -243,10 +243,11 @@ def upload_fields(doc, op):
     return found
 
 
-def error_shape(doc, op):
-    """How this operation's 422 answer holds its errors: 0 flat {status, title, type, errors{}},
-    1 an array of {status, title, type} (batch forms), 2 nested {errors: {status, ...}, meta}."""
-    resp = resolve(doc, (op.get("responses") or {}).get("422", {}))
+def error_shape(doc, op, code="422"):
+    """How this operation's error answer (422, or 404) holds its errors: 0 flat {status, title,
+    type, errors{}}, 1 an array of {status, title, type} (batch forms), 2 nested {errors:
+    {status, ...}, meta}."""
+    resp = resolve(doc, (op.get("responses") or {}).get(code, {}))
     media = (resp.get("content") or {}).get("application/json") or {}
     schema = simplify(doc, media.get("schema", {}))
     errors = (schema.get("p") or {}).get("errors") or {}
@@ -445,6 +446,7 @@ def operations():
             success=statuses[0] if statuses else 200,
             delete_body=method == "DELETE" and "requestBody" in op,
             body_schema=request_schema(doc, op), error_shape=error_shape(doc, op),
+            not_found_shape=error_shape(doc, op, "404"),
             keep=response_required(doc, op) if method == "GET" else [],
             defaults=answer_defaults(doc, op, version, lua_names[(method, full)].endswith(".get") and not is_param(full.rsplit("/", 1)[-1])),
             answer=answer_shape_of(doc, op, version), id_type=item_id_type(doc, op, version) if method == "POST" else None,
@@ -525,7 +527,8 @@ def render_schemas(ops):
     lines = []
     for o in ops:
         if o.get("body_schema") is not None or o.get("error_shape") or o.get("keep") or o.get("bare") or o.get("upload") \
-                or o.get("defaults") or o.get("answer") or o.get("id_type") or o.get("multi_status"):
+                or o.get("defaults") or o.get("answer") or o.get("id_type") or o.get("multi_status") \
+                or o.get("not_found_shape"):
             entry = {"s": o.get("body_schema") or {}, "a": o.get("error_shape") or 0}
             if o.get("answer"):
                 entry["o"] = o["answer"]
@@ -533,6 +536,8 @@ def render_schemas(ops):
                 entry["it"] = o["id_type"]
             if o.get("multi_status"):
                 entry["m"] = 1
+            if o.get("not_found_shape"):
+                entry["a4"] = o["not_found_shape"]
             if o.get("defaults"):
                 entry["d"] = o["defaults"]
             if o.get("upload"):
@@ -547,8 +552,8 @@ def render_schemas(ops):
 //
 // Per operation ("METHOD path", a tab, then JSON): s, its request body's schema reduced to what
 // validation needs (t type, p properties, r required, i items, e enum, n nullable, ml/mn
-// max/min length, max/min values), a, how its 422 answer holds errors (0 flat, 1 an array,
-// 2 nested under errors), k, the fields a GET's answer must keep under include_fields, and
+// max/min length, max/min values, pt a pattern), a, how its 422 answer holds errors (0 flat, 1 an array,
+// 2 nested under errors), a4, the same of its 404 answer, k, the fields a GET's answer must keep under include_fields, and
 // b, whether the success answer is bare (an array) rather than the {{data, meta}} envelope,
 // u, the fields of a multipart/form-data body that carry a file, o, whether the answer's
 // data is an array or an object, it, the type of a created item's id, m, whether it answers

@@ -17,6 +17,9 @@ public final class BodySchema: Sendable {
     public let minLength: Int?
     public let maximum: Double?
     public let minimum: Double?
+    /// A string's pattern (ECMA-262 as JSON Schema says; the official files use the subset Swift's
+    /// Regex reads too). Compiled when a value is checked: a Regex is not Sendable, and few fields have one.
+    public let pattern: String?
 
     init(_ j: JSON) {
         type = j["t"]?.stringValue
@@ -34,6 +37,7 @@ public final class BodySchema: Sendable {
         minLength = j["mn"]?.intValue.map(Int.init)
         maximum = j["max"]?.doubleValue
         minimum = j["min"]?.doubleValue
+        pattern = j["pt"]?.stringValue
     }
 
     public struct Violation: Sendable {
@@ -62,6 +66,9 @@ public final class BodySchema: Sendable {
             let n = s.unicodeScalars.count
             if let maxLength, n > maxLength { problems.append(Violation(field: field, message: "\(field) is longer than \(maxLength) characters")) }
             if let minLength, n < minLength { problems.append(Violation(field: field, message: "\(field) is shorter than \(minLength) characters")) }
+            if let pattern, let regex = try? Regex(pattern), (try? regex.firstMatch(in: s)) == nil {
+                problems.append(Violation(field: field, message: "\(field) must match \(pattern)"))
+            }
             if let format, !DateFormat.matches(s, format) {
                 problems.append(Violation(field: field, message: "\(field) must be an RFC 3339 \(format)"))
             }
@@ -117,6 +124,8 @@ public enum BodySchemaTable {
         public let schema: BodySchema?
         /// How the operation's 422 answer holds its errors.
         public let errorShape: ErrorShape
+        /// How its 404 answer does.
+        public let notFoundShape: ErrorShape
         /// Fields the answer must have whatever `include_fields` asks (the schema requires them).
         public let requiredInAnswer: [String]
         /// The success answer is the value itself, not `{data, meta}`.
@@ -141,6 +150,7 @@ public enum BodySchemaTable {
             let s = j["s"]
             let schema = (s?.objectValue?.count ?? 0) > 0 ? BodySchema(s!) : nil
             out[String(line[..<tab])] = Entry(schema: schema, errorShape: ErrorShape(rawValue: Int(j["a"]?.intValue ?? 0)) ?? .flat,
+                                              notFoundShape: ErrorShape(rawValue: Int(j["a4"]?.intValue ?? 0)) ?? .flat,
                                               requiredInAnswer: j["k"]?.arrayValue?.compactMap(\.stringValue) ?? [],
                                               bareAnswer: j["b"]?.intValue == 1,
                                               uploadFields: j["u"]?.arrayValue?.compactMap(\.stringValue) ?? [],

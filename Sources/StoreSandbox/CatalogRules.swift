@@ -106,7 +106,9 @@ enum CatalogRules {
                 }
             }
         }
-        return (calculated * 100).rounded() / 100
+        // Prices near the largest double must not round to infinity (JSON has no such number).
+        let rounded = (calculated * 100).rounded() / 100
+        return rounded.isFinite ? rounded : calculated
     }
 
     static func createProduct(_ s: inout StoreState, _ r: SandboxRequest) throws(APIError) -> Outcome {

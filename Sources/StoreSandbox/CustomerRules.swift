@@ -13,7 +13,26 @@ enum CustomerRules {
     static let routes: [Route: Behaviour] = [
         "POST /v3/customers": { s, r throws(APIError) in try create(&s, r) },
         "POST /v3/customers/addresses": { s, r throws(APIError) in try createAddresses(&s, r) },
+        "PUT /v3/customers": { s, r throws(APIError) in try s.updateMany(owningFormFields(r, as: "customer_id")) },
+        "PUT /v3/customers/addresses": { s, r throws(APIError) in try s.updateMany(owningFormFields(r, as: "address_id")) },
     ]
+
+    /// The batch with each item's form fields naming the item (`customer_id`, `address_id`).
+    static func owningFormFields(_ r: SandboxRequest, as owner: String) -> SandboxRequest {
+        guard case .array(let items)? = r.body else { return r }
+        let owned: [JSON] = items.map { item in
+            guard case .object(var o) = item, let id = o["id"], case .array(let fields)? = o["form_fields"] else { return item }
+            o["form_fields"] = .array(fields.map { field in
+                guard case .object(var f) = field else { return field }
+                f[owner] = id
+                return .object(f)
+            })
+            return .object(o)
+        }
+        var request = SandboxRequest(op: r.op, params: r.params, path: r.path, query: r.query, body: .array(owned), files: r.files)
+        request.rejected = r.rejected
+        return request
+    }
 
     static func create(_ s: inout StoreState, _ r: SandboxRequest) throws(APIError) -> Outcome {
         var created: [JSON] = []
@@ -26,6 +45,14 @@ enum CustomerRules {
             body["attribute_count"] = .int(Int64(attributes.count))
             var customer = s.create(body, in: customers, template: customers, stringIDs: false, op: r.op)
             let id = customer["id"]!
+            if case .array(let fields)? = customer["form_fields"] {
+                // Each form field names the customer it belongs to.
+                customer["form_fields"] = .array(fields.map { field in
+                    guard case .object(var f) = field else { return field }
+                    f["customer_id"] = id
+                    return .object(f)
+                })
+            }
             customer["addresses"] = .array(given.map { address in
                 var a = address
                 a["customer_id"] = id
@@ -36,6 +63,7 @@ enum CustomerRules {
                 v["customer_id"] = id
                 return .object(s.create(v, in: values, template: values, stringIDs: false))
             })
+            s.collections[customers]!.insert(StoreState.key(id), customer)
             created.append(.object(customer))
         }
         return s.batchOutcome(r, created, r.rejected)

@@ -81,6 +81,8 @@ struct DemoBuilder {
             ("name", "Sandbox Storefront"), ("type", "storefront"), ("platform", "bigcommerce"), ("status", "active"),
             ("is_listable_from_ui", true), ("is_visible", true),
         ])
+        // Its category tree (a store starts with one for its storefront).
+        add("/v3/catalog/trees", "/v3/catalog/trees", [("name", "Sandbox Storefront"), ("channels", [channel])])
         add("/v3/sites", "/v3/sites", [
             ("url", "https://sandbox.example.com"), ("channel_id", channel), ("is_checkout_url_customized", false),
             ("ssl_status", "dedicated"), ("urls", [["url": "https://sandbox.example.com", "type": "primary"]]),

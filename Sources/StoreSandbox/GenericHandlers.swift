@@ -49,6 +49,7 @@ extension StoreState {
             let owners = String(r.collectionTemplate.prefix { $0 != "{" }.dropLast())
             let nested = OperationCatalog.all.first { PathShape.blank($0.path) == r.collectionTemplate }
             let ownerField = nested?.pathParameters.last.map(\.luaName) ?? "resource_id"
+            let stringIDs = usesStringIDs(r)
             for item in try arrayBody(r) {
                 let field = item["resource_id"] != nil ? "resource_id" : ownerField
                 guard let parent = item[field].map(StoreState.key), !parent.isEmpty else {
@@ -62,7 +63,7 @@ extension StoreState {
                     continue
                 }
                 let path = r.collectionTemplate.replacingFirstBlank(with: parent)
-                created.append(.object(create(item, in: path, template: r.collectionTemplate, stringIDs: false, op: r.op)))
+                created.append(.object(create(item, in: path, template: r.collectionTemplate, stringIDs: stringIDs, op: r.op)))
             }
             return batchOutcome(r, created, failures)
         case .updateMany:
@@ -108,8 +109,9 @@ extension StoreState {
         }
     }
 
-    /// Every parent in the path must exist where the catalog can read it (`/catalog/products/9/images`
-    /// needs product 9).
+    /// Every parent in the path must exist where the API can read it (`/catalog/products/9/images`
+    /// needs product 9). A v3 sub-resource of a resource only v2 reads (`/v3/orders/100/transactions`)
+    /// needs the v2 one.
     func checkParents(_ r: SandboxRequest) throws(APIError) {
         let segs = r.path.split(separator: "/").map(String.init)
         let tsegs = r.op.path.split(separator: "/").map(String.init)
@@ -117,12 +119,25 @@ extension StoreState {
         let lastIsItem = r.op.kind == .get || r.op.kind == .update || r.op.kind == .delete
         let end = lastIsItem ? segs.count - 1 : segs.count
         for i in 0..<end where tsegs[i].hasPrefix("{") {
-            let parentTemplate = "/" + tsegs[0...i].joined(separator: "/")
-            guard OperationCatalog.all.contains(where: { $0.method == .GET && $0.path == parentTemplate }) else { continue }
-            let collection = "/" + segs[0..<i].joined(separator: "/")
-            if collections[collection]?.items[segs[i]] == nil { throw APIError.notFound() }
+            var concrete = Array(segs[0..<i])
+            let shape = PathShape.blank("/" + tsegs[0..<i].joined(separator: "/"))
+            if !StoreState.readableCollections.contains(shape) {
+                guard shape.hasPrefix("/v3/"), StoreState.readableCollections.contains("/v2/" + shape.dropFirst(4)) else { continue }
+                concrete[0] = "v2"
+            }
+            if collections["/" + concrete.joined(separator: "/")]?.items[segs[i]] == nil { throw APIError.notFound() }
         }
     }
+
+    /// The collections (blank templates) whose items the API reads: by a GET of an item or of the list.
+    static let readableCollections: Set<String> = Set(OperationCatalog.all.compactMap { op in
+        guard op.method == .GET else { return nil }
+        switch op.kind {
+        case .get: return PathShape.parent(PathShape.blank(op.path))
+        case .list: return PathShape.blank(op.path)
+        default: return nil
+        }
+    })
 
     func objectBody(_ r: SandboxRequest) throws(APIError) -> JSONObject {
         guard let body = r.body else { return JSONObject() }
@@ -178,6 +193,11 @@ extension StoreState {
                 let owner = template.split(separator: "/").filter { $0 != "{}" }.dropLast().last.map(String.init) ?? ""
                 object["resource_type"] = .string(StoreState.singular(owner))
                 if object["description"] == nil { object["description"] = .string("") }
+            }
+            if template.hasSuffix("/{}/metafields") && object["resource_id"] == nil {
+                // The owner's id, from the path (`/v3/orders/100/metafields` → 100).
+                let owner = PathShape.last(PathShape.parent(path))
+                object["resource_id"] = Int64(owner).map(JSON.int) ?? .string(owner)
             }
             Self.touch(&object, created: true, v2: template.hasPrefix("/v2/"))
             if let op { Self.fillRequired(&object, for: op) }

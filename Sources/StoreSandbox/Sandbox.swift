@@ -169,7 +169,9 @@ public final class Sandbox: Sendable {
                 outcome = try s.handle(request)
             } catch {
                 var error = error
-                if error.status == 422 { error.shape = BodySchemaTable.entry(for: request.op)?.errorShape ?? .flat }
+                let entry = BodySchemaTable.entry(for: request.op)
+                if error.status == 422 { error.shape = entry?.errorShape ?? .flat }
+                if error.status == 404 { error.shape = entry?.notFoundShape ?? .flat }
                 outcome = Outcome(status: error.status, body: error.body(version: request.op.version), applied: false)
             }
             if let database {
