@@ -162,6 +162,8 @@ extension DemoBuilder {
 
     /// v2 money: a string with four decimals ("42.5000").
     static func money(_ value: Double) -> JSON {
+        // Amounts past what cents in an Int64 hold (a request's, not the demo's) print as they are.
+        guard value.isFinite, abs(value) < 9e15 else { return .string(JSON.double(value).text) }
         let cents = Int64((value * 100).rounded())
         let fraction = String(cents % 100)
         return .string("\(cents / 100).\(fraction.count == 1 ? "0" + fraction : fraction)00")

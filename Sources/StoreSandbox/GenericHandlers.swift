@@ -308,7 +308,8 @@ extension StoreState {
     }
 
     func pageRequest(_ r: SandboxRequest) -> (limit: Int, page: Int) {
-        (min(max(Int(r.query("limit") ?? "") ?? 50, 1), 250), max(Int(r.query("page") ?? "") ?? 1, 1))
+        // A page past any store (page=4611686018427387904) is an empty one, never an overflow.
+        (min(max(Int(r.query("limit") ?? "") ?? 50, 1), 250), min(max(Int(r.query("page") ?? "") ?? 1, 1), 1 << 40))
     }
 
     func pagination(total: Int, count: Int, limit: Int, page: Int) -> JSON {
@@ -327,8 +328,8 @@ extension StoreState {
         var items = items.filter { Filters.matches($0, r.query) }
         if let sortQuery = r.query("sort") {
             // v3 says `sort=name&direction=desc`; v2 `sort=name:desc`.
-            let parts = sortQuery.split(separator: ":", maxSplits: 1).map(String.init)
-            let sort = parts[0]
+            let parts = sortQuery.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+            let sort = parts.first ?? ""
             let desc = (parts.count > 1 ? parts[1] : r.query("direction")) == "desc"
             items.sort { a, b in
                 let less = Filters.less(a[sort], b[sort])

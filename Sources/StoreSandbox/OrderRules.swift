@@ -25,6 +25,9 @@ enum OrderRules {
         var products: [JSONObject] = []
         for (i, line) in lines.enumerated() {
             guard case .object(var item) = line else { throw APIError(status: 400, title: "products.\(i) must be an object") }
+            if let q = item["quantity"], !(q.intValue.map { (1...1_000_000).contains($0) } ?? false) {
+                throw APIError(status: 400, title: "products.\(i).quantity must be a whole number from 1 to 1000000")
+            }
             if let id = item["product_id"] {
                 guard let product = s.collections["/v3/catalog/products"]?.items[StoreState.key(id)] else {
                     throw APIError(status: 400, title: "products.\(i): no product with id \(StoreState.key(id))")
