@@ -74,7 +74,7 @@ public enum Reference {
     /// The whole reference, grouped by the first two levels of the Lua name; with `prefix`,
     /// only that subtree (`bc.catalog.products`).
     public static func markdown(prefix: String? = nil) -> String {
-        var out = "# storescript bindings\n\nGenerated from the operation catalog (the official OpenAPI files and the seed operations). "
+        var out = "# storescript bindings\n\nEvery operation of the BigCommerce store Management API (from its official OpenAPI files) and of DigiCert CertCentral. "
             + "Arguments: path parameters in path order, then the payload (query for GET and DELETE, JSON body for POST and PUT), "
             + "then options (`query`, `headers`, `timeout`).\n"
         var group = ""

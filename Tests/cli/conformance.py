@@ -110,8 +110,9 @@ SANDBOX_GAPS = {
     },
 }
 
-UNREADABLE_PARAMETERS = ("schemathesis cannot read the file's parameter definitions (exclusiveMinimum/exclusiveMaximum "
-                         "given as booleans beside other keywords), so it generates nothing for them")
+UNREADABLE_PARAMETERS = ("their parameters give exclusiveMinimum/exclusiveMaximum without the minimum/maximum they "
+                         "qualify, which OpenAPI 3.0's JSON Schema forbids; schemathesis refuses the definition and "
+                         "generates nothing for them")
 # {file: {operationId}}: schemathesis cannot load these operations at all.
 UNREADABLE = {
     "bigcommerce/shipping.v2.yml": {"deleteShippingZone", "deleteShippingMethod", "getShippingZone", "getShippingZoneMethods",
@@ -166,8 +167,9 @@ def conformance(base, token, spec):
     result["schema"] = tested
     if status != 0 and "No test cases were generated" not in out:
         result["failures"].append(out)
-    if defects or gaps:
-        only = [arg for op in sorted(set(defects) | set(gaps)) for arg in ("--include-operation-id", op)]
+    fuzzed_only = (set(defects) | set(gaps)) - unreadable
+    if fuzzed_only:
+        only = [arg for op in sorted(fuzzed_only) for arg in ("--include-operation-id", op)]
         status, tested, out = schemathesis(base, token, spec, "not_a_server_error", *only)
         result["server"] = tested
         if status != 0:
@@ -176,11 +178,22 @@ def conformance(base, token, spec):
 
 
 def markdown(results):
-    lines = ["| file | operations | answers checked against the schema | server errors only | not readable |",
+    """CONFORMANCE.md: the totals per file, then every exclusion with its reason."""
+    lines = ["| file | operations | answers checked against the schemas | server errors only | not readable |",
              "|---|---|---|---|---|"]
+    totals = [0, 0, 0, 0]
     for r in results:
-        total = r["schema"] + r["server"] + r["unreadable"]
-        lines.append(f"| {r['file']} | {total} | {r['schema']} | {r['server']} | {r['unreadable']} |")
+        row = [r["schema"] + r["server"] + r["unreadable"], r["schema"], r["server"], r["unreadable"]]
+        totals = [a + b for a, b in zip(totals, row)]
+        lines.append(f"| {r['file']} | " + " | ".join(map(str, row)) + " |")
+    lines.append(f"| **all {len(results)} files** | " + " | ".join(f"**{n}**" for n in totals) + " |")
+    for title, table in (("The official file contradicts itself", SPEC_DEFECTS),
+                         ("The sandbox does not behave so yet (checked for server errors only)", SANDBOX_GAPS)):
+        lines += ["", f"### {title}", "", "| file | operationId | why |", "|---|---|---|"]
+        for file in sorted(table):
+            lines += [f"| {file} | `{op}` | {why} |" for op, why in sorted(table[file].items())]
+    lines += ["", "### Not readable by schemathesis", "", UNREADABLE_PARAMETERS + ":", ""]
+    lines += [f"- {file}: " + ", ".join(f"`{op}`" for op in sorted(ops)) for file, ops in sorted(UNREADABLE.items())]
     return "\n".join(lines)
 
 
