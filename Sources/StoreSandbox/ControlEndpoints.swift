@@ -13,15 +13,22 @@ enum ControlEndpoints {
             return r.json(200, sandbox.snapshot())
         case (.get, "/__sandbox/log"):
             let since = Percent.queryPairs(request.uri.query ?? "").first { $0.0 == "since" }.flatMap { Int($0.1) } ?? 0
-            return r.json(200, .array(sandbox.log.filter { $0.sequence > since }.map(\.json)))
+            let (entries, dropped) = sandbox.control.withLock { ($0.log.since(since), $0.log.dropped) }
+            // How many of the oldest entries the log's bound has dropped so far.
+            return r.json(200, .array(entries.map(\.json)), headers: [("X-Sandbox-Log-Dropped", String(dropped))])
         case (.delete, "/__sandbox/log"):
-            sandbox.control.withLock { $0.log = [] }
+            sandbox.control.withLock { $0.log.clear() }
             return r.json(204, nil)
         case (.get, "/__sandbox/faults"):
             return r.json(200, sandbox.control.withLock { $0.faults.json })
         case (.put, "/__sandbox/faults"), (.post, "/__sandbox/faults"):
             var request = request
-            let bytes = try await request.collectBody(upTo: 65536)
+            let bytes: ByteBuffer
+            do {
+                bytes = try await request.collectBody(upTo: 65536)
+            } catch {
+                return r.json(413, ["title": "the faults body is larger than 64 KB"])
+            }
             do {
                 guard case .object(let o) = try JSON.parse(Array(bytes.readableBytesView)) else {
                     return r.json(422, ["title": "expected a JSON object"])

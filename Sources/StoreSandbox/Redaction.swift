@@ -4,7 +4,8 @@ import JSON
 /// come back out: not in answers, not in `/__sandbox/log`, not in `/__sandbox/state`.
 enum Redaction {
     static let secretKeys: Set<String> = [
-        "private_key", "password", "api_key", "access_token", "token", "client_secret", "secret", "key_password",
+        "private_key", "password", "new_password", "current_password", "api_key", "access_token", "token",
+        "client_secret", "secret", "key_password", "pass_phrase",
     ]
 
     static func redact(_ value: JSON) -> JSON {
@@ -15,8 +16,24 @@ enum Redaction {
             return .object(out)
         case .array(let a):
             return .array(a.map(redact))
+        case .string(let s) where isPrivateKey(s):
+            // A key sent as a bare string body (`bc.request{body = pem}`) is as secret as a field.
+            return .string("***")
         default:
             return value
         }
+    }
+
+    static func isPrivateKey(_ s: String) -> Bool { s.contains("-----BEGIN") && s.contains("PRIVATE KEY-----") }
+
+    /// A query string with the values of secret parameters (`?api_key=...`) replaced.
+    static func redact(query: String) -> String {
+        guard !query.isEmpty else { return query }
+        return query.split(separator: "&", omittingEmptySubsequences: false).map { pair in
+            let kv = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            let name = Percent.decode(kv[0], plusIsSpace: true)
+            let value = kv.count > 1 ? Percent.decode(kv[1], plusIsSpace: true) : ""
+            return secretKeys.contains(name) || isPrivateKey(value) ? "\(kv[0])=***" : String(pair)
+        }.joined(separator: "&")
     }
 }

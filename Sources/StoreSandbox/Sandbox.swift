@@ -19,32 +19,9 @@ public final class Sandbox: Sendable {
         var windowStart: Int64 = 0
         var used = 0
         var stormUntil: Int64 = 0
-        var log: [LogEntry] = []
+        var log = RequestLog()
         var sequence = 0
         var emptyBodyToggle = false
-    }
-
-    public struct LogEntry: Sendable {
-        public let sequence: Int
-        public let method: String
-        public let path: String
-        public let query: String
-        public var status: Int
-        /// Whether the request changed the store.
-        public var applied: Bool
-        /// The fault injected, if any (error, drop-before, drop-after, storm, slow, truncate, rate-limit).
-        public var fault: String?
-        public var body: JSON?
-
-        var json: JSON {
-            var o = JSONObject([
-                ("sequence", .int(Int64(sequence))), ("method", .string(method)), ("path", .string(path)),
-                ("query", .string(query)), ("status", .int(Int64(status))), ("applied", .bool(applied)),
-            ])
-            o["fault"] = fault.map { .string($0) } ?? .null
-            if let body { o["body"] = body }
-            return .object(o)
-        }
     }
 
     init(configuration: SandboxConfiguration, state: StoreState?, database: SandboxDatabase? = nil) {
@@ -72,7 +49,9 @@ public final class Sandbox: Sendable {
     /// The store as one JSON document.
     public func snapshot() -> JSON { Redaction.redact(state.withLock { $0.snapshot }) }
 
-    public var log: [LogEntry] { control.withLock { $0.log } }
+
+    /// The request log (every entry it still holds).
+    public var log: [RequestLog.Entry] { control.withLock { $0.log.since(0) } }
 
     public func setFaults(_ faults: SandboxConfiguration.Faults) { control.withLock { $0.faults = faults } }
 
@@ -152,11 +131,8 @@ public final class Sandbox: Sendable {
         }
     }
 
-    func record(_ entry: LogEntry) {
-        control.withLock { c in
-            c.log.append(entry)
-            if c.log.count > 200_000 { c.log.removeFirst(c.log.count - 100_000) }
-        }
+    func record(_ entry: RequestLog.Entry) {
+        control.withLock { $0.log.append(entry) }
     }
 
     // MARK: Handling

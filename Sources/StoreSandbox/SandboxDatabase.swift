@@ -37,15 +37,28 @@ final class SandboxDatabase: Sendable {
                 throw SandboxConfigurationError("--db \(path) is a SQLite database but not a storescript sandbox; it was left untouched: choose another path")
             }
         }
+        // The file holds what requests put there, private keys among them: only its owner
+        // reads it (and the WAL and SHM files, which SQLite makes with the database's mode).
+        if isNew {
+            let fd = Glibc.open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0o600)
+            if fd >= 0 { close(fd) }
+        }
+        chmod(path, 0o600)
         let pool: DatabasePool
         do {
             pool = try DatabasePool(path: path)
         } catch {
             throw SandboxConfigurationError("cannot open --db \(path): \(error); choose another path")
         }
+        for suffix in ["-wal", "-shm"] { chmod(path + suffix, 0o600) }
         let database = SandboxDatabase(pool: pool)
         if isNew {
             try database.createSchema()
+            return (database, nil)
+        }
+        // The seed is written in one transaction after the schema: a file killed in between
+        // has the schema and nothing else, and is seeded now (no request was ever served from it).
+        if try pool.read({ db in try Int.fetchOne(db, sql: "SELECT (SELECT COUNT(*) FROM collections) + (SELECT COUNT(*) FROM singletons)") ?? 0 }) == 0 {
             return (database, nil)
         }
         return (database, try database.load())

@@ -39,8 +39,7 @@ struct SandboxResponder: HTTPResponder {
         }
         let query = Percent.queryPairs(request.uri.query ?? "")
         let method = Operation.Method(rawValue: request.method.rawValue)
-        var entry = Sandbox.LogEntry(sequence: 0, method: request.method.rawValue, path: apiPath,
-                                     query: request.uri.query ?? "", status: 0, applied: false)
+        var entry = RequestLog.Entry(sequence: 0, method: request.method.rawValue, path: apiPath, query: request.uri.query ?? "")
 
         guard request.headers[authHeader] == sandbox.configuration.token else {
             let body = APIError(status: 401, title: "Unauthorized", detail: "\(authHeader) is missing or wrong").body(version: version)
@@ -48,7 +47,7 @@ struct SandboxResponder: HTTPResponder {
         }
 
         let decision = sandbox.decide()
-        entry = Sandbox.LogEntry(sequence: decision.sequence, method: entry.method, path: apiPath, query: entry.query, status: 0, applied: false)
+        entry = RequestLog.Entry(sequence: decision.sequence, method: entry.method, path: apiPath, query: request.uri.query ?? "")
         if decision.latencyMs > 0 { try await Task.sleep(for: .milliseconds(decision.latencyMs)) }
         var fault: Sandbox.Fault?
         switch decision.verdict {
@@ -89,6 +88,7 @@ struct SandboxResponder: HTTPResponder {
         } catch {
             return finish(json(413, APIError(status: 413, title: "The request body is too large").body(version: version), headers: decision.headers), &entry)
         }
+        entry.bodyBytes = bytes.readableBytes
         if bytes.readableBytes > 0 && (op.method == .POST || op.method == .PUT || op.method == .DELETE) {
             let type = request.headers[.contentType] ?? ""
             if !type.isEmpty && !type.lowercased().hasPrefix("application/json") && !type.lowercased().hasPrefix("multipart/form-data") {
@@ -149,7 +149,7 @@ struct SandboxResponder: HTTPResponder {
         return finish(response, &entry)
     }
 
-    private func finish(_ response: Response, _ entry: inout Sandbox.LogEntry) -> Response {
+    private func finish(_ response: Response, _ entry: inout RequestLog.Entry) -> Response {
         if entry.status == 0 { entry.status = Int(response.status.code) }
         sandbox.record(entry)
         return response

@@ -54,7 +54,7 @@ for _, c in ipairs(calls) do
   else
     at = at + 1
     if op.paged and op.method == "GET" and not req.query:find("limit=1", 1, true) then problem = "query " .. req.query
-    elseif (op.method == "POST" or op.method == "PUT") and req.body == nil then problem = "no body arrived"
+    elseif (op.method == "POST" or op.method == "PUT") and req.body_bytes == 0 then problem = "no body arrived"
     elseif not c.ok and (type(c.result) ~= "table" or type(c.result.status) ~= "number") then problem = "raised " .. tostring(c.result)
     elseif c.ok and c.result == nil then problem = "returned nothing" end
   end
