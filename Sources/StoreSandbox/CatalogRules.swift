@@ -59,16 +59,12 @@ enum CatalogRules {
     }
 
     static func checkDuplicates(_ s: StoreState, _ body: JSONObject, except id: String?) throws(APIError) {
-        let name = body["name"]?.stringValue
-        let sku = body["sku"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 }
-        guard name != nil || sku != nil, let col = s.collections[products] else { return }
-        for (otherID, other) in col.items where otherID != id {
-            if let name, other["name"]?.stringValue == name {
-                throw APIError.conflict("The product name is a duplicate", [("name", "The product name is a duplicate")])
-            }
-            if let sku, other["sku"]?.stringValue == sku {
-                throw APIError.conflict("The product sku is a duplicate", [("sku", "The product sku is a duplicate")])
-            }
+        guard let col = s.collections[products] else { return }
+        if let name = body["name"]?.stringValue, col.ids("name", name).contains(where: { $0 != id }) {
+            throw APIError.conflict("The product name is a duplicate", [("name", "The product name is a duplicate")])
+        }
+        if let sku = body["sku"]?.stringValue, !sku.isEmpty, col.ids("sku", sku).contains(where: { $0 != id }) {
+            throw APIError.conflict("The product sku is a duplicate", [("sku", "The product sku is a duplicate")])
         }
     }
 

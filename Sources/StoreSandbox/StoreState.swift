@@ -8,17 +8,43 @@ struct ResourceCollection: Sendable {
     var nextID: Int64 = 1
     /// Changes not yet written to the database (nil: removed).
     var pending: [String: JSONObject?] = [:]
+    /// For the fields that must be unique in this collection (a product's name and sku): value →
+    /// the ids that have it, so a uniqueness check costs the same in a store of any size.
+    private(set) var index: [String: [String: Set<String>]] = [:]
+    /// The indexed fields, apart from the index: iterating its keys while changing it would
+    /// copy it on every insert.
+    private let uniqueFields: [String]
+
+    init(uniqueFields: [String] = []) {
+        self.uniqueFields = uniqueFields
+        for field in uniqueFields { index[field] = [:] }
+    }
 
     mutating func insert(_ id: String, _ object: JSONObject) {
-        if items.updateValue(object, forKey: id) == nil { order.append(id) }
+        let old = items.updateValue(object, forKey: id)
+        if old == nil { order.append(id) }
         pending[id] = .some(object)
+        reindex(id, from: old, to: object)
     }
 
     mutating func remove(_ id: String) -> JSONObject? {
         guard let old = items.removeValue(forKey: id) else { return nil }
         if let i = order.firstIndex(of: id) { order.remove(at: i) }
         pending[id] = .some(nil)
+        reindex(id, from: old, to: nil)
         return old
+    }
+
+    /// The ids whose `field` is `value` (only for a unique field).
+    func ids(_ field: String, _ value: String) -> Set<String> { index[field]?[value] ?? [] }
+
+    private mutating func reindex(_ id: String, from old: JSONObject?, to new: JSONObject?) {
+        for field in uniqueFields {
+            let before = old?[field]?.stringValue, after = new?[field]?.stringValue
+            guard before != after else { continue }
+            if let before { index[field]![before]?.remove(id) }
+            if let after { index[field]![after, default: []].insert(id) }
+        }
     }
 
     var all: [JSONObject] { order.compactMap { items[$0] } }
@@ -39,6 +65,9 @@ struct StoreState: Sendable {
     /// Singletons changed since the last database flush.
     var dirtySingletons: Set<String> = []
     var uuidCounter: UInt64 = 0
+
+    /// The fields each collection template keeps unique (and so indexes).
+    static let uniqueFields: [String: [String]] = [CatalogRules.products: ["name", "sku"]]
 
     /// A deterministic UUID-shaped id.
     mutating func uuid() -> String {
@@ -62,7 +91,7 @@ struct StoreState: Sendable {
 
     mutating func withCollection<T>(_ path: String, template: String, _ body: (inout ResourceCollection) throws -> T) rethrows -> T {
         if collections[path] == nil {
-            collections[path] = ResourceCollection()
+            collections[path] = ResourceCollection(uniqueFields: StoreState.uniqueFields[template] ?? [])
             byTemplate[template, default: []].insert(path)
         }
         return try body(&collections[path]!)
