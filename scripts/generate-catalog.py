@@ -162,7 +162,9 @@ def body_is_array(doc, op):
 
 def simplify(doc, schema, depth=0):
     """A request-body schema reduced to what validation needs: t(ype), p(roperties),
-    r(equired), i(tems), e(num), n(ullable), ml/mn (max/min length), max/min (values)."""
+    r(equired), i(tems), e(num), n(ullable), ml/mn (max/min length), max/min (values),
+    pt (pattern), ap (additionalProperties: 0 refused, 1 kept; absent, fields it does not
+    describe are dropped, as the API ignores them)."""
     s = resolve(doc, schema)
     if depth > 8 or not isinstance(s, dict):
         return {}
@@ -206,13 +208,34 @@ def simplify(doc, schema, depth=0):
         out["p"] = {k: simplify(doc, v, depth + 1) for k, v in props.items()}
     if s.get("required"):
         out["r"] = sorted(set(s["required"]))
+    extra = s.get("additionalProperties")
+    if extra is False:
+        out["ap"] = 0  # fields it does not describe are refused
+    elif extra is True or isinstance(extra, dict):
+        out["ap"] = 1  # kept as sent
     return out
 
 
-def request_schema(doc, op):
+# Fields the API takes that the official request schemas leave out: (method, path) → (the
+# object's path in the body, the field, its schema). Without them the sandbox would drop them.
+MODIFIER_VALUE_FIELDS = [(["option_values", "i"], "label", {"t": "string"}), (["option_values", "i"], "sort_order", {"t": "integer"})]
+UNDOCUMENTED_FIELDS = {
+    # A modifier value's label and sort order: the API takes them (the answer's schema requires both).
+    ("POST", "/v3/catalog/products/{product_id}/modifiers"): MODIFIER_VALUE_FIELDS,
+    ("PUT", "/v3/catalog/products/{product_id}/modifiers/{modifier_id}"): MODIFIER_VALUE_FIELDS,
+}
+
+
+def request_schema(doc, op, key=None):
     body = resolve(doc, op.get("requestBody", {}))
     media = (body.get("content") or {}).get("application/json")
-    return simplify(doc, media.get("schema", {})) if media else None
+    schema = simplify(doc, media.get("schema", {})) if media else None
+    for where, field, field_schema in UNDOCUMENTED_FIELDS.get(key, []) if schema else []:
+        node = schema
+        for step in where:
+            node = node.get("p", {}).get(step, {}) if step != "i" else node.get("i", {})
+        node.setdefault("p", {})[field] = field_schema
+    return schema
 
 
 def upload_fields(doc, op):
@@ -445,7 +468,7 @@ def operations():
             pagination=pagination if method == "GET" else "none",
             success=statuses[0] if statuses else 200,
             delete_body=method == "DELETE" and "requestBody" in op,
-            body_schema=request_schema(doc, op), error_shape=error_shape(doc, op),
+            body_schema=request_schema(doc, op, (method, full)), error_shape=error_shape(doc, op),
             not_found_shape=error_shape(doc, op, "404"),
             keep=response_required(doc, op) if method == "GET" else [],
             defaults=answer_defaults(doc, op, version, lua_names[(method, full)].endswith(".get") and not is_param(full.rsplit("/", 1)[-1])),

@@ -2,8 +2,10 @@ import JSON
 
 /// A request body's schema, reduced from the official OpenAPI file to what validation needs
 /// (see scripts/generate-catalog.py). The sandbox checks bodies against it as the API does.
-/// Fields the schema does not describe pass through: the official files leave out some the
-/// API accepts (a modifier value's `label`).
+/// Fields an object's schema does not describe are dropped, as the API ignores them, unless
+/// it says otherwise (`additionalProperties`: false refuses them, true or a schema keeps them);
+/// the generator adds the few fields the API takes that the official files leave out (a
+/// modifier value's `label`).
 public final class BodySchema: Sendable {
     public let type: String?
     public let properties: [String: BodySchema]?
@@ -20,6 +22,8 @@ public final class BodySchema: Sendable {
     /// A string's pattern (ECMA-262 as JSON Schema says; the official files use the subset Swift's
     /// Regex reads too). Compiled when a value is checked: a Regex is not Sendable, and few fields have one.
     public let pattern: String?
+    /// What becomes of fields `properties` does not name: nil dropped, true kept, false refused.
+    public let additionalProperties: Bool?
 
     init(_ j: JSON) {
         type = j["t"]?.stringValue
@@ -38,6 +42,7 @@ public final class BodySchema: Sendable {
         maximum = j["max"]?.doubleValue
         minimum = j["min"]?.doubleValue
         pattern = j["pt"]?.stringValue
+        additionalProperties = j["ap"]?.intValue.map { $0 == 1 }
     }
 
     public struct Violation: Sendable {
@@ -100,7 +105,14 @@ public final class BodySchema: Sendable {
         guard let properties else { return .object(o) }
         var kept = JSONObject()
         for (k, v) in o {
-            kept[k] = properties[k]?.check(v, path.isEmpty ? k : "\(path).\(k)", &problems) ?? v
+            let field = path.isEmpty ? k : "\(path).\(k)"
+            if let schema = properties[k] {
+                kept[k] = schema.check(v, field, &problems)
+            } else if additionalProperties == true {
+                kept[k] = v
+            } else if additionalProperties == false {
+                problems.append(Violation(field: field, message: "\(field) is not a field of this object"))
+            }
         }
         return .object(kept)
     }

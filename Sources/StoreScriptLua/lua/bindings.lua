@@ -70,7 +70,7 @@ local function list_helpers(name)
 
   -- How many pages there are, from the first one's meta, or from a v2 list's own /count.
   local count_name = host.kind(base .. ".count") == "binding" and base .. ".count" or nil
-  local function total_pages(params, q, first, data, meta, counted)
+  local function total_pages(q, first, data, meta, counted)
     local p = type(meta) == "table" and meta.pagination
     if p then return p.total_pages end
     if counted == nil then return nil end
@@ -111,7 +111,7 @@ local function list_helpers(name)
     local data, meta = page(params, q, first)
     local out = json.array {}
     table.move(data, 1, #data, 1, out)
-    local pages = total_pages(params, q, first, data, meta, counting and counting:wait())
+    local pages = total_pages(q, first, data, meta, counting and counting:wait())
     if pages == nil then
       -- Nothing says how many: page by page until a short one.
       local current, size = first, q.limit or #data

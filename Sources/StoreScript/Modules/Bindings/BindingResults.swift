@@ -34,8 +34,8 @@ enum AnswerShape {
 
 /// What a successful answer becomes in Lua.
 enum BindingResults {
-    /// Pushes `true, results...` on `co`: v3 envelopes give `data, meta` (a 207 also its
-    /// `errors`, for the batch forms to report: bindings.lua); v2 and DigiCert the decoded
+    /// Pushes `true, results...` on `co`: v3 envelopes give `data, meta` (a 207 or a batch also
+    /// its `errors`, for the batch forms to report: bindings.lua); v2 and DigiCert the decoded
     /// body (a v2 count its number); 204 (or no body) `true`, or an empty array for a v2 list.
     static func push(_ response: APIResponse, shape: AnswerShape, method: String, path: String, lua: LuaState, co: OpaquePointer) throws -> Int32 {
         var body = response.body
