@@ -65,6 +65,8 @@ let package = Package(
         .testTarget(name: "StoreAPITests", dependencies: ["StoreAPI"]),
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),
         .testTarget(name: "StoreClientTests", dependencies: ["StoreClient", "StoreSandbox", "StoreAPI", "JSON"]),
+        // The sandbox's rules called directly (the HTTP path is tested through the binary).
+        .testTarget(name: "StoreSandboxTests", dependencies: ["StoreSandbox", "StoreAPI", "JSON"]),
         .testTarget(name: "StoreScriptTests", dependencies: ["StoreScript", "LuaKit"]),
     ],
     swiftLanguageModes: [.v6],

@@ -1,0 +1,98 @@
+import JSON
+import StoreAPI
+import Testing
+@testable import StoreSandbox
+
+/// The sandbox's rules called directly, without HTTP (the HTTP path is in Tests/cli).
+@Suite struct RequestLogRules {
+    func entry(_ sequence: Int, status: Int, applied: Bool, bytes: Int) -> RequestLog.Entry {
+        var e = RequestLog.Entry(sequence: sequence, method: "POST", path: "/v3/catalog/products", query: "")
+        (e.status, e.applied, e.bodyBytes) = (status, applied, bytes)
+        e.body = ["name": "x"]
+        return e
+    }
+
+    @Test("a body is kept only when the store applied the request in full")
+    func keepsOnlyAppliedBodies() {
+        var log = RequestLog()
+        log.append(entry(1, status: 200, applied: true, bytes: 10))
+        log.append(entry(2, status: 422, applied: false, bytes: 7_000_000))
+        log.append(entry(3, status: 207, applied: true, bytes: 10))
+        log.append(entry(4, status: 0, applied: true, bytes: 10)) // answer dropped after the change
+        #expect(log.since(0).map { $0.body != nil } == [true, false, false, true])
+        #expect(log.since(0)[1].bodyBytes == 7_000_000)
+    }
+
+    @Test("past its bounds the oldest entries go, and are counted")
+    func bounded() {
+        var log = RequestLog()
+        for i in 1...(RequestLog.maxEntries + 10) { log.append(entry(i, status: 404, applied: false, bytes: 1)) }
+        #expect(log.since(0).count == RequestLog.maxEntries)
+        #expect(log.since(0).first?.sequence == 11 && log.dropped == 10)
+        var bodies = RequestLog()
+        let big = RequestLog.maxBodyBytes / 4
+        for i in 1...6 { bodies.append(entry(i, status: 200, applied: true, bytes: big)) }
+        #expect(bodies.since(0).map(\.sequence) == [3, 4, 5, 6] && bodies.dropped == 2)
+    }
+
+    @Test("secret query parameters are redacted as the entry is made")
+    func redactsQueries() {
+        let e = RequestLog.Entry(sequence: 1, method: "GET", path: "/v3/x", query: "limit=5&api_key=hunter2&token=t%20t")
+        #expect(e.query == "limit=5&api_key=***&token=***")
+    }
+}
+
+/// An object from pairs (JSONObject keeps their order).
+func object(_ pairs: (String, JSON)...) -> JSONObject { JSONObject(pairs) }
+
+@Suite struct UniquenessRules {
+    @Test("a collection's unique fields are indexed through inserts, updates and removals")
+    func index() {
+        var products = ResourceCollection(uniqueFields: ["name", "sku"])
+        products.insert("1", object(("name", "Mug"), ("sku", "M-1")))
+        products.insert("2", object(("name", "Bowl"), ("sku", "B-1")))
+        products.insert("1", object(("name", "Cup"), ("sku", "M-1")))
+        #expect(products.ids("name", "Mug").isEmpty && products.ids("name", "Cup") == ["1"])
+        _ = products.remove("2")
+        #expect(products.ids("sku", "B-1").isEmpty && products.ids("sku", "M-1") == ["1"])
+    }
+
+    @Test("a duplicate name is a conflict, the same product's own name is not")
+    func duplicates() throws {
+        var state = StoreState()
+        state.withCollection(CatalogRules.products, template: CatalogRules.products) { $0.insert("7", object(("name", "Mug"), ("sku", "M-1"))) }
+        #expect(throws: APIError.self) { try CatalogRules.checkDuplicates(state, object(("name", "Mug")), except: nil) }
+        #expect(throws: APIError.self) { try CatalogRules.checkDuplicates(state, object(("sku", "M-1")), except: "8") }
+        try CatalogRules.checkDuplicates(state, object(("name", "Mug"), ("sku", "M-1")), except: "7")
+        try CatalogRules.checkDuplicates(state, object(("name", "Bowl"), ("sku", "")), except: nil)
+    }
+}
+
+@Suite struct RequestBodyRules {
+    @Test("a batch that answers 207 refuses its bad items one by one; any other body is refused whole")
+    func perItem() throws {
+        let trees = try #require(OperationCatalog.byRoute["POST /v3/catalog/trees/categories"])
+        let entry = try #require(BodySchemaTable.entry(for: trees))
+        let body: JSON = [["name": "Lamps", "tree_id": 1], ["tree_id": 1]]
+        let schema = try #require(entry.schema)
+        let checked = try RequestBodyCheck.check(body, entry, schema)
+        #expect(checked.body.arrayValue?.count == 1 && checked.rejected.count == 1)
+        let brands = try #require(OperationCatalog.byRoute["POST /v3/catalog/brands"])
+        let brandEntry = try #require(BodySchemaTable.entry(for: brands))
+        let brandSchema = try #require(brandEntry.schema)
+        #expect(throws: APIError.self) { try RequestBodyCheck.check(["name": 5], brandEntry, brandSchema) }
+    }
+
+    @Test("fields a schema does not describe are dropped, or refused where it says additionalProperties: false")
+    func unknownFields() throws {
+        let brandOp = try #require(OperationCatalog.byRoute["POST /v3/catalog/brands"])
+        let brands = try #require(BodySchemaTable.entry(for: brandOp))
+        let brandSchema = try #require(brands.schema)
+        let kept = try RequestBodyCheck.check(["name": "Acme", "privateKey": "x"], brands, brandSchema)
+        #expect(kept.body["name"] == "Acme" && kept.body["privateKey"] == nil)
+        let taxOp = try #require(OperationCatalog.byRoute["POST /v3/tax/classes"])
+        let taxes = try #require(BodySchemaTable.entry(for: taxOp))
+        let taxSchema = try #require(taxes.schema)
+        #expect(throws: APIError.self) { try RequestBodyCheck.check([["name": "Books", "rate": 5]], taxes, taxSchema) }
+    }
+}
