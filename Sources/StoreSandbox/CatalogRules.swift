@@ -251,7 +251,7 @@ enum CatalogRules {
         out["inventory_value"] = .double((value * 100).rounded() / 100)
         // The official schema types the lowest price as a decimal string and the others as numbers.
         out["highest_variant_price"] = .double(prices.max() ?? 0)
-        out["lowest_variant_price"] = .string(decimal(prices.min() ?? 0))
+        out["lowest_variant_price"] = .string(Amount.decimal(prices.min() ?? 0))
         let average = prices.isEmpty ? 0 : prices.reduce(0, +) / Double(prices.count)
         out["average_variant_price"] = .double((average * 100).rounded() / 100)
         // Fields with nothing to say are left out: the schema has no null for them.
@@ -262,13 +262,6 @@ enum CatalogRules {
         return .object(out)
     }
 
-    static func decimal(_ d: Double) -> String {
-        // A sum past what an Int64 of ten-thousandths holds prints as it is (no trap on request values).
-        guard d.isFinite, abs(d) < 9e14 else { return JSON.double(d).text }
-        let cents = Int64((d * 10000).rounded())
-        let frac = String(abs(cents) % 10000)
-        return "\(cents < 0 ? "-" : "")\(abs(cents) / 10000).\(String(repeating: "0", count: 4 - frac.count))\(frac)"
-    }
 
     static func tree(_ s: StoreState) -> JSON {
         let categories = s.collections["/v3/catalog/categories"]?.all ?? []

@@ -21,17 +21,23 @@ enum CustomerRules {
     static func owningFormFields(_ r: SandboxRequest, as owner: String) -> SandboxRequest {
         guard case .array(let items)? = r.body else { return r }
         let owned: [JSON] = items.map { item in
-            guard case .object(var o) = item, let id = o["id"], case .array(let fields)? = o["form_fields"] else { return item }
-            o["form_fields"] = .array(fields.map { field in
-                guard case .object(var f) = field else { return field }
-                f[owner] = id
-                return .object(f)
-            })
+            guard case .object(var o) = item, let id = o["id"] else { return item }
+            own(&o, as: owner, id)
             return .object(o)
         }
         var request = SandboxRequest(op: r.op, params: r.params, path: r.path, query: r.query, body: .array(owned), files: r.files)
         request.rejected = r.rejected
         return request
+    }
+
+    /// Each of the object's form fields names the object it belongs to (`owner` = `id`).
+    static func own(_ object: inout JSONObject, as owner: String, _ id: JSON) {
+        guard case .array(let fields)? = object["form_fields"] else { return }
+        object["form_fields"] = .array(fields.map { field in
+            guard case .object(var f) = field else { return field }
+            f[owner] = id
+            return .object(f)
+        })
     }
 
     static func create(_ s: inout StoreState, _ r: SandboxRequest) throws(APIError) -> Outcome {
@@ -45,14 +51,7 @@ enum CustomerRules {
             body["attribute_count"] = .int(Int64(attributes.count))
             var customer = s.create(body, in: customers, template: customers, stringIDs: false, op: r.op)
             let id = customer["id"]!
-            if case .array(let fields)? = customer["form_fields"] {
-                // Each form field names the customer it belongs to.
-                customer["form_fields"] = .array(fields.map { field in
-                    guard case .object(var f) = field else { return field }
-                    f["customer_id"] = id
-                    return .object(f)
-                })
-            }
+            own(&customer, as: "customer_id", id)
             customer["addresses"] = .array(given.map { address in
                 var a = address
                 a["customer_id"] = id
@@ -85,14 +84,9 @@ enum CustomerRules {
     static func makeAddress(_ s: inout StoreState, _ fields: JSONObject) -> JSONObject {
         guard let op = OperationCatalog.byRoute["POST /v3/customers/addresses"] else { return fields }
         var address = s.create(fields, in: addresses, template: addresses, stringIDs: false, op: op)
-        if case .array(let formFields)? = address["form_fields"] {
-            // Each form field names the address it belongs to.
-            address["form_fields"] = .array(formFields.map { field in
-                guard case .object(var f) = field else { return field }
-                f["address_id"] = address["id"]
-                return .object(f)
-            })
-            s.collections[addresses]!.insert(StoreState.key(address["id"]!), address)
+        if address["form_fields"] != nil, let id = address["id"] {
+            own(&address, as: "address_id", id)
+            s.collections[addresses]!.insert(StoreState.key(id), address)
         }
         return address
     }

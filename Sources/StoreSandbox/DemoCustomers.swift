@@ -76,12 +76,12 @@ extension DemoBuilder {
             let id = add("/v2/orders", "/v2/orders", [
                 ("customer_id", who.id), ("date_created", .string(date)), ("date_modified", .string(date)),
                 ("date_shipped", order.shipped ? .string(date) : ""), ("status_id", .int(order.status)), ("status", .string(status)),
-                ("subtotal_ex_tax", Self.money(subtotal)), ("subtotal_inc_tax", Self.money(subtotal)), ("subtotal_tax", "0.0000"),
+                ("subtotal_ex_tax", Amount.money(subtotal)), ("subtotal_inc_tax", Amount.money(subtotal)), ("subtotal_tax", "0.0000"),
                 ("base_shipping_cost", "5.0000"), ("shipping_cost_ex_tax", "5.0000"), ("shipping_cost_inc_tax", "5.0000"),
-                ("total_ex_tax", Self.money(total)), ("total_inc_tax", Self.money(total)), ("total_tax", "0.0000"),
+                ("total_ex_tax", Amount.money(total)), ("total_inc_tax", Amount.money(total)), ("total_tax", "0.0000"),
                 ("items_total", .int(order.quantity)), ("items_shipped", .int(order.shipped ? order.quantity : 0)),
                 ("payment_method", "Credit Card"), ("payment_status", "captured"), ("refunded_amount", "0.0000"),
-                ("currency_code", "USD"), ("default_currency_code", "USD"), ("coupon_discount", Self.money(discount)),
+                ("currency_code", "USD"), ("default_currency_code", "USD"), ("coupon_discount", Amount.money(discount)),
                 ("discount_amount", "0.0000"), ("shipping_address_count", 1), ("is_deleted", false), ("order_is_digital", false),
                 ("channel_id", channel), ("customer_message", ""), ("staff_notes", ""), ("order_source", "www"),
                 ("billing_address", .object(JSONObject(address))), ("external_source", ""), ("ip_address", "127.0.0.1"),
@@ -97,9 +97,9 @@ extension DemoBuilder {
             }
             let line = add(base + "/products", "/v2/orders/{}/products", [
                 ("order_id", id), ("product_id", product.id), ("name", .string(product.name)), ("sku", .string(product.sku)),
-                ("type", "physical"), ("quantity", .int(order.quantity)), ("base_price", Self.money(product.price)),
-                ("price_ex_tax", Self.money(product.price)), ("price_inc_tax", Self.money(product.price)),
-                ("total_ex_tax", Self.money(subtotal)), ("total_inc_tax", Self.money(subtotal)),
+                ("type", "physical"), ("quantity", .int(order.quantity)), ("base_price", Amount.money(product.price)),
+                ("price_ex_tax", Amount.money(product.price)), ("price_inc_tax", Amount.money(product.price)),
+                ("total_ex_tax", Amount.money(subtotal)), ("total_inc_tax", Amount.money(subtotal)),
                 ("quantity_shipped", .int(order.shipped ? order.quantity : 0)), ("is_refunded", false), ("product_options", []),
             ])
             let addressID = add(base + "/shipping_addresses", "/v2/orders/{}/shipping_addresses", [("order_id", id)] + address + [
@@ -158,14 +158,5 @@ extension DemoBuilder {
                 ("date_created", .string(Self.created)), ("date_modified", .string(Self.created)),
             ])
         }
-    }
-
-    /// v2 money: a string with four decimals ("42.5000").
-    static func money(_ value: Double) -> JSON {
-        // Amounts past what cents in an Int64 hold (a request's, not the demo's) print as they are.
-        guard value.isFinite, abs(value) < 9e15 else { return .string(JSON.double(value).text) }
-        let cents = Int64((value * 100).rounded())
-        let fraction = String(cents % 100)
-        return .string("\(cents / 100).\(fraction.count == 1 ? "0" + fraction : fraction)00")
     }
 }

@@ -47,8 +47,7 @@ extension StoreState {
             // as the nested form's path names it); one whose owner does not exist fails alone.
             var created: [JSON] = [], failures = r.rejected
             let owners = String(r.collectionTemplate.prefix { $0 != "{" }.dropLast())
-            let nested = OperationCatalog.all.first { PathShape.blank($0.path) == r.collectionTemplate }
-            let ownerField = nested?.pathParameters.last.map(\.luaName) ?? "resource_id"
+            let ownerField = StoreState.ownerFields[r.collectionTemplate] ?? "resource_id"
             let stringIDs = usesStringIDs(r)
             for item in try arrayBody(r) {
                 let field = item["resource_id"] != nil ? "resource_id" : ownerField
@@ -127,6 +126,13 @@ extension StoreState {
             }
             if collections["/" + concrete.joined(separator: "/")]?.items[segs[i]] == nil { throw APIError.notFound() }
         }
+    }
+
+    /// A nested collection's template → the path parameter naming its owner (`tree_id` of
+    /// `/v3/catalog/trees/{}/categories`), for the store-wide batches that create into it.
+    static let ownerFields: [String: String] = OperationCatalog.all.reduce(into: [:]) { fields, op in
+        let template = PathShape.blank(op.path)
+        if fields[template] == nil, let owner = op.pathParameters.last { fields[template] = owner.luaName }
     }
 
     /// The collections (blank templates) whose items the API reads: by a GET of an item or of the list.

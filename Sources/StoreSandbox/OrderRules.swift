@@ -4,8 +4,8 @@ import Glibc
 import JSON
 import StoreAPI
 
-/// Orders (v2) as the real API keeps them, and the store's clock: an order is made from its products and addresses,
-/// which become its sub-resources (`/v2/orders/{id}/products`, `/shipping_addresses`) and are
+/// Orders (v2) as the real API keeps them, and the store's clock: an order is made from its
+/// products and addresses, which become its sub-resources (`/v2/orders/{id}/products`, `/shipping_addresses`) and are
 /// pointed at, not embedded; its status follows `status_id`; its totals follow its lines.
 enum OrderRules {
     static let orders = "/v2/orders"
@@ -43,15 +43,15 @@ enum OrderRules {
         body["products"] = nil
         body["shipping_addresses"] = nil
         if body["status_id"] == nil { body["status_id"] = 1 }
-        setStatus(&s, &body)
+        setStatus(s, &body)
         var subtotal = 0.0, count: Int64 = 0
         for p in products {
             let quantity = p["quantity"]?.intValue ?? 1
             subtotal += (p["price_inc_tax"]?.doubleValue ?? Double(p["price_inc_tax"]?.stringValue ?? "") ?? 0) * Double(quantity)
             count += quantity
         }
-        for (k, v) in [("subtotal_inc_tax", DemoBuilder.money(subtotal)), ("subtotal_ex_tax", DemoBuilder.money(subtotal)),
-                       ("total_inc_tax", DemoBuilder.money(subtotal)), ("total_ex_tax", DemoBuilder.money(subtotal)),
+        for (k, v) in [("subtotal_inc_tax", Amount.money(subtotal)), ("subtotal_ex_tax", Amount.money(subtotal)),
+                       ("total_inc_tax", Amount.money(subtotal)), ("total_ex_tax", Amount.money(subtotal)),
                        ("items_total", .int(count)), ("items_shipped", 0), ("shipping_address_count", .int(Int64(addresses.count))),
                        ("is_deleted", false), ("currency_code", "USD"), ("date_created", .string(Clock.rfc2822()))] where body[k] == nil {
             body[k] = v
@@ -80,7 +80,7 @@ enum OrderRules {
         // Lines and addresses are their own resources; an update of the order leaves them be.
         body["products"] = nil
         body["shipping_addresses"] = nil
-        setStatus(&s, &body)
+        setStatus(s, &body)
         for (k, v) in body where k != "id" { order[k] = v }
         order["date_modified"] = .string(Clock.rfc2822())
         s.collections[orders]!.insert(r.itemID, order)
@@ -88,7 +88,7 @@ enum OrderRules {
     }
 
     /// `status` is the name of `status_id` (from `/v2/order_statuses`).
-    static func setStatus(_ s: inout StoreState, _ body: inout JSONObject) {
+    static func setStatus(_ s: StoreState, _ body: inout JSONObject) {
         guard let id = body["status_id"] else { return }
         body["status"] = s.collections["/v2/order_statuses"]?.items[StoreState.key(id)]?["name"] ?? body["status"]
     }

@@ -49,7 +49,6 @@ public final class Sandbox: Sendable {
     /// The store as one JSON document.
     public func snapshot() -> JSON { Redaction.redact(state.withLock { $0.snapshot }) }
 
-
     /// The request log (every entry it still holds).
     public var log: [RequestLog.Entry] { control.withLock { $0.log.since(0) } }
 
