@@ -18,6 +18,10 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.30.0"),
         // Already under AsyncHTTPClient; named for the extra CA file of a profile.
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.30.0"),
+        // X.509 for the sandbox's sites and CA and for the certs module: parse, sign, CSRs.
+        .package(url: "https://github.com/apple/swift-certificates", from: "1.21.0"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-asn1", from: "1.1.0"),
         // config.toml (toml++ underneath).
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     ],
@@ -36,9 +40,16 @@ let package = Package(
         .target(name: "StoreAPI", dependencies: ["JSON"]),
         // JSON values, parsed from and written to bytes (the sandbox's and the client's wire format).
         .target(name: "JSON"),
+        // zlib from Debian: the sandbox reads the files of an uploaded theme's zip.
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        // Keys, CSRs, certificates and a two-tier CA (swift-certificates): for the sandbox and the certs module.
+        .target(name: "StoreCertificates", dependencies: [
+            .product(name: "X509", package: "swift-certificates"), .product(name: "SwiftASN1", package: "swift-asn1"),
+            .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto"),
+        ]),
         // The local simulator of the BigCommerce API; knows nothing of Lua or of the client.
         .target(name: "StoreSandbox", dependencies: [
-            "StoreAPI", "JSON", .product(name: "Hummingbird", package: "hummingbird"),
+            "StoreAPI", "JSON", "StoreCertificates", "CZlib", .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -52,7 +63,7 @@ let package = Package(
             .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
         ]),
         .target(name: "StoreScript", dependencies: [
-            "LuaKit", "CLuaShim", "CLua", "CLineEdit", "StoreScriptLua", "StoreSandbox", "StoreClient", "StoreAPI", "JSON",
+            "LuaKit", "CLuaShim", "CLua", "CLineEdit", "StoreScriptLua", "StoreSandbox", "StoreClient", "StoreAPI", "JSON", "StoreCertificates",
             .product(name: "TOMLKit", package: "TOMLKit"),
         ]),
         .executableTarget(
@@ -66,7 +77,7 @@ let package = Package(
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),
         .testTarget(name: "StoreClientTests", dependencies: ["StoreClient", "StoreSandbox", "StoreAPI", "JSON"]),
         // The sandbox's rules called directly (the HTTP path is tested through the binary).
-        .testTarget(name: "StoreSandboxTests", dependencies: ["StoreSandbox", "StoreAPI", "JSON"]),
+        .testTarget(name: "StoreSandboxTests", dependencies: ["StoreSandbox", "StoreAPI", "JSON", "StoreCertificates"]),
         .testTarget(name: "StoreScriptTests", dependencies: ["StoreScript", "LuaKit"]),
     ],
     swiftLanguageModes: [.v6],

@@ -11,6 +11,7 @@ packages=(
   lua-lpeg        # another C module for the require tests
   libedit-dev     # REPL line editing and history
   libsqlite3-dev  # GRDB (local state, persistent sandbox)
+  zlib1g-dev      # the sandbox reads the files of uploaded theme zips
   hyperfine       # start-up benchmark
   wrk             # HTTP load baseline for the sandbox benchmarks
   curl            # Lua tests read the sandbox's log with it
@@ -33,9 +34,10 @@ fi
 
 # Test tools from PyPI: pytest drives the CLI tests, pexpect the REPL through a pty, requests
 # talks to the sandbox, PyYAML reads the OpenAPI files for the generator, schemathesis fuzzes
-# the sandbox against them.
-python3 - <<'PY' || python3 -m pip install -q pytest pexpect pyyaml requests schemathesis
-import shutil, pexpect, pytest, yaml, requests  # noqa: F401
+# the sandbox against them, cryptography makes certificates with another X.509 stack (OpenSSL),
+# bigcommerce is the official Python client, run unchanged against the sandbox.
+python3 - <<'PY' || python3 -m pip install -q pytest pexpect pyyaml requests schemathesis cryptography bigcommerce
+import shutil, pexpect, pytest, yaml, requests, cryptography, bigcommerce  # noqa: F401
 assert shutil.which("schemathesis")
 PY
 echo "setup: ready"

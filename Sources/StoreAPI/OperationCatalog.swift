@@ -103,8 +103,11 @@ struct Router: Sendable {
 
     func match(method: Operation.Method, path: String) -> (Operation, [String: String])? {
         guard let (node, params) = find(path), let op = node.operations[method] else { return nil }
+        // Named as this operation's template names them: operations sharing a trie node may
+        // spell a parameter differently (`{order_id}` and `{product_id}` under `/order/certificate`).
+        let names = op.segments.filter { $0.hasPrefix("{") }.map { String($0.dropFirst().dropLast()) }
         var values: [String: String] = [:]
-        for (name, value) in params { values[name] = String(value) }
+        for (name, (_, value)) in zip(names, params) { values[name] = String(value) }
         return (op, values)
     }
 

@@ -5,8 +5,32 @@ import StoreAPI
 /// (required fields, duplicates, defaults, calculated_price, the batch of 10), metafields
 /// (unique namespace+key), variants (option values must exist), the summary, the
 /// category tree and the store-wide variant list.
-enum CatalogRules {
+enum CatalogRules: ResourceFamily {
     static let products = "/v3/catalog/products"
+
+    static func register(_ hooks: inout Hooks) {
+        for (route, behaviour) in routes { hooks.replace(route, behaviour) }
+        // A product's primary image (`include=primary_image`) is one image, not a list.
+        for route: Route in ["GET /v3/catalog/products", "GET /v3/catalog/products/{product_id}"] {
+            hooks.decorate(route) { s, r, outcome in
+                guard r.query("include")?.split(separator: ",").contains("primary_image") == true,
+                      case .object(var envelope)? = outcome.body else { return }
+                func withImage(_ item: JSON) -> JSON {
+                    guard case .object(var p) = item, let id = p["id"] else { return item }
+                    let images = s.collections["\(products)/\(StoreState.key(id))/images"]?.all ?? []
+                    // No image, no field: the schema has no null for it.
+                    p["primary_image"] = (images.first { $0["is_thumbnail"] == .bool(true) } ?? images.first).map { .object($0) }
+                    return .object(p)
+                }
+                switch envelope["data"] {
+                case .array(let items)?: envelope["data"] = .array(items.map(withImage))
+                case let item?: envelope["data"] = withImage(item)
+                case nil: return
+                }
+                outcome.body = .object(envelope)
+            }
+        }
+    }
 
     /// By route; nil from a handler: the generic behaviour follows.
     static let routes: [Route: Behaviour] = [
@@ -29,9 +53,6 @@ enum CatalogRules {
         "GET /v3/catalog/summary": { s, r in .ok(s.envelope(r, summary(s))) },
         "GET /v3/catalog/categories/tree": { s, r in .ok(s.envelope(r, tree(s))) },
     ]
-
-    /// Every create under a metafields collection keeps namespace+key unique.
-    static func isMetafieldCreate(_ op: Operation) -> Bool { op.kind == .create && op.path.hasSuffix("/metafields") }
 
     // MARK: Products
 
@@ -209,27 +230,6 @@ enum CatalogRules {
         }
         var full = body
         full["product_id"] = .int(Int64(pid) ?? 0)
-        let created = s.create(full, in: r.path, template: r.collectionTemplate, stringIDs: false)
-        return .ok(s.envelope(r, .object(created)), status: r.op.successStatus, applied: true)
-    }
-
-    static func createMetafield(_ s: inout StoreState, _ r: SandboxRequest) throws(APIError) -> Outcome? {
-        let body = try s.objectBody(r)
-        var errors: [(String, String)] = []
-        for field in ["namespace", "key", "value", "permission_set"] where body[field]?.stringValue == nil {
-            errors.append((field, "\(field) is a required field"))
-        }
-        if !errors.isEmpty { throw APIError.invalid("The request payload is invalid", errors) }
-        try s.checkParents(r)
-        for existing in s.collections[r.path]?.all ?? [] where existing["namespace"] == body["namespace"] && existing["key"] == body["key"] {
-            throw APIError.conflict("A metafield with this namespace and key already exists", [
-                ("key", "namespace \(body["namespace"]!.stringValue!) and key \(body["key"]!.stringValue!) are taken"),
-            ])
-        }
-        var full = body
-        if let parent = r.op.pathParameters.last.flatMap({ r.params[$0.name] }) {
-            full["resource_id"] = Int64(parent).map { .int($0) } ?? .string(parent)
-        }
         let created = s.create(full, in: r.path, template: r.collectionTemplate, stringIDs: false)
         return .ok(s.envelope(r, .object(created)), status: r.op.successStatus, applied: true)
     }

@@ -31,3 +31,23 @@ enum Clock {
         return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
     }
 }
+
+/// The sandbox store's clock: wall time plus an offset a test can move forward, so that
+/// certificates expire and slow work falls due without waiting.
+struct SandboxClock: Sendable {
+    var offsetMs: Int64 = 0
+
+    var nowMs: Int64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000 + offsetMs
+    }
+
+    /// Seconds since the epoch.
+    var now: Int64 { nowMs / 1000 }
+
+    /// RFC 3339 in UTC with milliseconds, as the v3 sites API writes it: `2026-12-01T09:00:00.000Z`.
+    static func rfc3339(_ seconds: Int64) -> String {
+        String(Clock.timestamp(Int(seconds)).dropLast(6)) + ".000Z"
+    }
+}

@@ -4,34 +4,53 @@ import NIOCore
 
 /// `/__sandbox/state` (a snapshot of the store), `/__sandbox/log` (every request, with
 /// whether it changed the store; DELETE clears it), `/__sandbox/faults` (GET, or PUT a
-/// partial object to change them).
+/// partial object to change them), `/__sandbox/time` (the store's clock and how long its slow
+/// work takes; PUT `{advance_seconds, theme_job_ms, issuance_ms, approval}`), and
+/// `/__sandbox/files/themes/{uuid}.zip` (a theme download's URL, as a CDN would serve it).
 enum ControlEndpoints {
     static func respond(_ sandbox: Sandbox, _ request: Request, path: String, context: SandboxContext) async throws -> Response {
-        let r = SandboxResponder(sandbox: sandbox)
         switch (request.method, path) {
         case (.get, "/__sandbox/state"):
-            return r.json(200, sandbox.snapshot())
+            return JSONResponse.make(200, sandbox.snapshot())
         case (.get, "/__sandbox/log"):
             let since = Percent.queryPairs(request.uri.query ?? "").first { $0.0 == "since" }.flatMap { Int($0.1) } ?? 0
             let (entries, dropped) = sandbox.control.withLock { ($0.log.since(since), $0.log.dropped) }
             // How many of the oldest entries the log's bound has dropped so far.
-            return r.json(200, .array(entries.map(\.json)), headers: [("X-Sandbox-Log-Dropped", String(dropped))])
+            return JSONResponse.make(200, .array(entries.map(\.json)), headers: [("X-Sandbox-Log-Dropped", String(dropped))])
         case (.delete, "/__sandbox/log"):
             sandbox.control.withLock { $0.log.clear() }
-            return r.json(204, nil)
+            return JSONResponse.make(204, nil)
+        case (.get, "/__sandbox/time"):
+            return JSONResponse.make(200, sandbox.timeSettings())
+        case (.put, "/__sandbox/time"), (.post, "/__sandbox/time"):
+            var request = request
+            guard let bytes = try? await request.collectBody(upTo: 65536),
+                  case .object(let o)? = try? JSON.parse(Array(bytes.readableBytesView)) else {
+                return JSONResponse.make(422, ["title": "expected a JSON object of at most 64 KB"])
+            }
+            do {
+                try sandbox.changeTime(o)
+            } catch {
+                return JSONResponse.make(422, ["title": .string("\(error)")])
+            }
+            return JSONResponse.make(200, sandbox.timeSettings())
+        case (.get, _) where path.hasPrefix("/__sandbox/files/themes/") && path.hasSuffix(".zip"):
+            let uuid = String(path.dropFirst("/__sandbox/files/themes/".count).dropLast(4))
+            guard let zip = sandbox.themeFile(uuid) else { return JSONResponse.make(404, ["title": "no such theme file"]) }
+            return JSONResponse.bytes(200, zip, type: "application/zip")
         case (.get, "/__sandbox/faults"):
-            return r.json(200, sandbox.control.withLock { $0.faults.json })
+            return JSONResponse.make(200, sandbox.control.withLock { $0.faults.json })
         case (.put, "/__sandbox/faults"), (.post, "/__sandbox/faults"):
             var request = request
             let bytes: ByteBuffer
             do {
                 bytes = try await request.collectBody(upTo: 65536)
             } catch {
-                return r.json(413, ["title": "the faults body is larger than 64 KB"])
+                return JSONResponse.make(413, ["title": "the faults body is larger than 64 KB"])
             }
             do {
                 guard case .object(let o) = try JSON.parse(Array(bytes.readableBytesView)) else {
-                    return r.json(422, ["title": "expected a JSON object"])
+                    return JSONResponse.make(422, ["title": "expected a JSON object"])
                 }
                 try sandbox.control.withLock { c in
                     var faults = c.faults
@@ -47,11 +66,11 @@ enum ControlEndpoints {
                     }
                 }
             } catch {
-                return r.json(422, ["title": .string("\(error)")])
+                return JSONResponse.make(422, ["title": .string("\(error)")])
             }
-            return r.json(200, sandbox.control.withLock { $0.faults.json })
+            return JSONResponse.make(200, sandbox.control.withLock { $0.faults.json })
         default:
-            return r.json(404, ["title": "unknown sandbox endpoint; use /__sandbox/state, /__sandbox/log, /__sandbox/faults"])
+            return JSONResponse.make(404, ["title": "unknown sandbox endpoint; use /__sandbox/state, /__sandbox/log, /__sandbox/faults, /__sandbox/time"])
         }
     }
 }

@@ -5,10 +5,14 @@ import StoreAPI
 /// `attributes` gets them as resources of their own (`/v3/customers/addresses`,
 /// `/v3/customers/attribute-values`, each with its `customer_id`), counted on the customer;
 /// an address's form fields name their address.
-enum CustomerRules {
+enum CustomerRules: ResourceFamily {
     static let customers = "/v3/customers"
     static let addresses = "/v3/customers/addresses"
     static let values = "/v3/customers/attribute-values"
+
+    static func register(_ hooks: inout Hooks) {
+        for (route, behaviour) in routes { hooks.replace(route, behaviour) }
+    }
 
     static let routes: [Route: Behaviour] = [
         "POST /v3/customers": { s, r throws(APIError) in try create(&s, r) },

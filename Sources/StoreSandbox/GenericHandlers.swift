@@ -15,12 +15,12 @@ extension StoreState {
             return .ok(envelope(r, .object(project(item, r))))
         case .create where r.op.arrayBody:
             // A collection created in batches (`POST /v3/customers` takes an array).
-            let stringIDs = usesStringIDs(r)
+            let stringIDs = r.facts.stringIDs
             let created = try arrayBody(r).map { JSON.object(create($0, in: r.collectionPath, template: r.collectionTemplate, stringIDs: stringIDs, op: r.op)) }
             return batchOutcome(r, created, r.rejected)
         case .create:
             let body = try objectBody(r)
-            let created = create(body, in: r.collectionPath, template: r.collectionTemplate, stringIDs: usesStringIDs(r), op: r.op)
+            let created = create(body, in: r.collectionPath, template: r.collectionTemplate, stringIDs: r.facts.stringIDs, op: r.op)
             return .ok(envelope(r, .object(created)), status: r.op.successStatus, applied: true)
         case .count:
             // `/v2/orders/count`: the list beside it, filtered the same way (a store-wide list,
@@ -47,8 +47,8 @@ extension StoreState {
             // as the nested form's path names it); one whose owner does not exist fails alone.
             var created: [JSON] = [], failures = r.rejected
             let owners = String(r.collectionTemplate.prefix { $0 != "{" }.dropLast())
-            let ownerField = StoreState.ownerFields[r.collectionTemplate] ?? "resource_id"
-            let stringIDs = usesStringIDs(r)
+            let ownerField = r.facts.ownerField
+            let stringIDs = r.facts.stringIDs
             for item in try arrayBody(r) {
                 let field = item["resource_id"] != nil ? "resource_id" : ownerField
                 guard let parent = item[field].map(StoreState.key), !parent.isEmpty else {
@@ -98,16 +98,6 @@ extension StoreState {
         APIError.notFound("The requested resource was not found.")
     }
 
-    func usesStringIDs(_ r: SandboxRequest) -> Bool {
-        if let type = BodySchemaTable.entry(for: r.op)?.idType { return type == "string" }
-        // Otherwise: collections whose item operations take string ids (widgets, themes, carts) get UUIDs.
-        let itemTemplate = r.op.path + "/{"
-        return OperationCatalog.all.contains { op in
-            op.path.hasPrefix(itemTemplate) && op.path.split(separator: "/").count == r.op.path.split(separator: "/").count + 1
-                && op.pathParameters.last?.type == "string"
-        }
-    }
-
     /// Every parent in the path must exist where the API can read it (`/catalog/products/9/images`
     /// needs product 9). A v3 sub-resource of a resource only v2 reads (`/v3/orders/100/transactions`)
     /// needs the v2 one.
@@ -126,13 +116,6 @@ extension StoreState {
             }
             if collections["/" + concrete.joined(separator: "/")]?.items[segs[i]] == nil { throw APIError.notFound() }
         }
-    }
-
-    /// A nested collection's template → the path parameter naming its owner (`tree_id` of
-    /// `/v3/catalog/trees/{}/categories`), for the store-wide batches that create into it.
-    static let ownerFields: [String: String] = OperationCatalog.all.reduce(into: [:]) { fields, op in
-        let template = PathShape.blank(op.path)
-        if fields[template] == nil, let owner = op.pathParameters.last { fields[template] = owner.luaName }
     }
 
     /// The collections (blank templates) whose items the API reads: by a GET of an item or of the list.
@@ -194,17 +177,6 @@ extension StoreState {
             }
             object["id"] = id
             for (k, v) in body where k != "id" { object[k] = v }
-            if template.hasSuffix("/metafields") && object["resource_type"] == nil {
-                // What it hangs on: /v3/catalog/brands/{}/metafields → brand.
-                let owner = template.split(separator: "/").filter { $0 != "{}" }.dropLast().last.map(String.init) ?? ""
-                object["resource_type"] = .string(StoreState.singular(owner))
-                if object["description"] == nil { object["description"] = .string("") }
-            }
-            if template.hasSuffix("/{}/metafields") && object["resource_id"] == nil {
-                // The owner's id, from the path (`/v3/orders/100/metafields` → 100).
-                let owner = PathShape.last(PathShape.parent(path))
-                object["resource_id"] = Int64(owner).map(JSON.int) ?? .string(owner)
-            }
             Self.touch(&object, created: true, v2: template.hasPrefix("/v2/"))
             if let op { Self.fillRequired(&object, for: op) }
             col.insert(id.stringValue ?? String(id.intValue!), object)
@@ -276,7 +248,7 @@ extension StoreState {
         if filters.isEmpty && ids.isEmpty {
             // Where the operation takes no filter at all (`DELETE /v2/orders`), it deletes everything.
             let takesNoFilter = r.op.queryParameters.isEmpty && !r.op.deleteHasBody
-            guard takesNoFilter || Behaviours.unfilteredDeletes.contains(r.op.route) else {
+            guard takesNoFilter || Hooks.all.unfilteredDeletes.contains(r.op.route) else {
                 throw APIError.invalid("A filter is required to delete many", [("filter", "give id:in or another filter")])
             }
         }
@@ -377,10 +349,6 @@ extension StoreState {
                     // items by the owner's id (`customer_id`).
                     let owner = String(PathShape.last(collection).dropLast()) + "_id"
                     out[sub] = .array(shared.all.filter { $0[owner] == id }.map { .object($0) })
-                } else if sub == "primary_image" {
-                    let images = collections[base + "/images"]?.all ?? []
-                    // No image, no field: the schema has no null for it.
-                    out[sub] = (images.first { $0["is_thumbnail"] == .bool(true) } ?? images.first).map { .object($0) }
                 } else if let col = collections[base + "/" + segment] {
                     out[sub] = .array(col.all.map { .object($0) })
                 } else {

@@ -7,8 +7,12 @@ import StoreAPI
 /// Orders (v2) as the real API keeps them, and the store's clock: an order is made from its
 /// products and addresses, which become its sub-resources (`/v2/orders/{id}/products`, `/shipping_addresses`) and are
 /// pointed at, not embedded; its status follows `status_id`; its totals follow its lines.
-enum OrderRules {
+enum OrderRules: ResourceFamily {
     static let orders = "/v2/orders"
+
+    static func register(_ hooks: inout Hooks) {
+        for (route, behaviour) in routes { hooks.replace(route, behaviour) }
+    }
 
     static let routes: [Route: Behaviour] = [
         "POST /v2/orders": { s, r throws(APIError) in try create(&s, r) },

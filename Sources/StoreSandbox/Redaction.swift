@@ -5,7 +5,7 @@ import JSON
 enum Redaction {
     static let secretKeys: Set<String> = [
         "private_key", "password", "new_password", "current_password", "api_key", "access_token", "token",
-        "client_secret", "secret", "key_password", "pass_phrase",
+        "client_secret", "secret", "key_password", "pass_phrase", "passphrase", "auth_key",
     ]
 
     static func redact(_ value: JSON) -> JSON {

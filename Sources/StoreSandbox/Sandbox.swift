@@ -25,10 +25,12 @@ public final class Sandbox: Sendable {
     }
 
     init(configuration: SandboxConfiguration, state: StoreState?, database: SandboxDatabase? = nil) {
-        Behaviours.verify()
+        Hooks.verify()
         self.configuration = configuration
         self.database = database
-        self.state = Mutex(state ?? DemoStore.make(products: configuration.products, seed: configuration.seed))
+        var store = state ?? DemoStore.make(products: configuration.products, seed: configuration.seed)
+        store.timing = configuration.timing
+        self.state = Mutex(store)
         self.control = Mutex(Control(faults: configuration.faults, rateLimit: configuration.rateLimit,
                                      random: SeededRandom(seed: configuration.seed)))
     }
@@ -53,6 +55,38 @@ public final class Sandbox: Sendable {
     public var log: [RequestLog.Entry] { control.withLock { $0.log.since(0) } }
 
     public func setFaults(_ faults: SandboxConfiguration.Faults) { control.withLock { $0.faults = faults } }
+
+    /// The store's clock and how long its slow work takes.
+    func timeSettings() -> JSON {
+        state.withLock { s in
+            guard case .object(var o) = s.timing.json else { return .null }
+            o["now"] = .string(Clock.timestamp(Int(s.clock.now)))
+            o["offset_seconds"] = .int(s.clock.offsetMs / 1000)
+            return .object(o)
+        }
+    }
+
+    /// Moves the clock forward (`advance_seconds`) and changes the timings; due work then runs.
+    func changeTime(_ o: JSONObject) throws {
+        try state.withLock { s in
+            var timing = s.timing
+            try timing.merge(o)
+            if let advance = o["advance_seconds"] {
+                guard let seconds = advance.intValue, seconds >= 0, seconds <= 100 * 365 * 86_400 else {
+                    throw SandboxConfigurationError("advance_seconds must be a whole number of seconds from 0 to 100 years")
+                }
+                s.clock.offsetMs += seconds * 1000
+            }
+            s.timing = timing
+            s.runDueJobs()
+            if let database { try database.flush(&s) } else { s.forgetPending() }
+        }
+    }
+
+    /// A theme's zip, for its download URL.
+    func themeFile(_ uuid: String) -> [UInt8]? {
+        state.withLock { $0.collections[ThemeRules.files]?.items[uuid]?["zip"]?.stringValue.map(Base64.decode) }
+    }
 
     // MARK: Limits and faults
 

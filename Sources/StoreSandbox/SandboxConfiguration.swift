@@ -13,6 +13,7 @@ public struct SandboxConfiguration: Sendable {
     public var databasePath: String?
     public var rateLimit: RateLimit? = .standard
     public var faults = Faults()
+    public var timing = Timing()
     public var seed: UInt64 = 1
 
     public init() {}
@@ -36,6 +37,41 @@ public struct SandboxConfiguration: Sendable {
                 throw SandboxConfigurationError("rate limit must be QUOTA/WINDOW (150/30s) or off, got \(text)")
             }
             return RateLimit(quota: quota, windowMs: ms)
+        }
+    }
+
+    /// How long the store's slow work takes: each step of a theme job (queued, working, done)
+    /// and a DigiCert order's issuance (from pending to issued).
+    public struct Timing: Sendable, Equatable {
+        public var themeJobMs = 200
+        public var issuanceMs = 1000
+        /// DigiCert's approval flow for orders that do not skip approval: one-step (the request
+        /// pending), two-step (submitted) or auto (approved).
+        public var approval = "one-step"
+        public init() {}
+
+        var json: JSON {
+            .object(JSONObject([("theme_job_ms", .int(Int64(themeJobMs))), ("issuance_ms", .int(Int64(issuanceMs))),
+                                ("approval", .string(approval))]))
+        }
+
+        /// Applies the fields present in a `/__sandbox/time` body.
+        mutating func merge(_ o: JSONObject) throws {
+            for (key, value) in o where key != "advance_seconds" {
+                if key == "approval" {
+                    guard let flow = value.stringValue, ["one-step", "two-step", "auto"].contains(flow) else {
+                        throw SandboxConfigurationError("approval must be one-step, two-step or auto")
+                    }
+                    approval = flow
+                    continue
+                }
+                guard let v = value.intValue, v >= 0, v <= 86_400_000 else { throw SandboxConfigurationError("\(key) must be milliseconds from 0 to 86400000") }
+                switch key {
+                case "theme_job_ms": themeJobMs = Int(v)
+                case "issuance_ms": issuanceMs = Int(v)
+                default: throw SandboxConfigurationError("unknown time setting \(key): use theme_job_ms, issuance_ms, approval, advance_seconds")
+                }
+            }
         }
     }
 

@@ -16,6 +16,8 @@ struct SandboxRequest: Sendable {
     /// The items of a batch the schema check refused (RequestBodyCheck): failures to report
     /// beside what the handler applies.
     var rejected: [JSON] = []
+    /// Where the client reached the sandbox (`http://127.0.0.1:8080`), for URLs the store gives out.
+    var origin = ""
 
     func query(_ name: String) -> String? { query.first { $0.0 == name }?.1 }
 
@@ -30,24 +32,13 @@ struct SandboxRequest: Sendable {
         }
     }
 
-    /// The collection's template with blank parameters.
-    var collectionTemplate: String {
-        switch op.kind {
-        case .get, .update, .delete:
-            return PathShape.blank(PathShape.parent(op.path))
-        default:
-            // `/v3/catalog/products/metafields` holds the items of `/v3/catalog/products/{}/metafields`.
-            if isStoreWideBatch { return PathShape.blank(PathShape.parent(op.path)) + "/{}/" + PathShape.last(op.path) }
-            return PathShape.blank(op.path)
-        }
-    }
+    /// What the catalog says about the operation's path (computed once per operation).
+    var facts: PathFacts { PathFacts.of(op) }
 
-    /// A store-wide batch form (`list_all`, `create_many`, and their `update_many` and
-    /// `delete_many`) rather than a plain collection's.
-    var isStoreWideBatch: Bool {
-        op.kind == .listAll || op.kind == .createMany
-            || OperationCatalog.all.contains { $0.path == op.path && $0.kind == .listAll }
-    }
+    /// The collection's template with blank parameters.
+    var collectionTemplate: String { facts.collectionTemplate }
+
+    var isStoreWideBatch: Bool { facts.isStoreWideBatch }
 
     var itemID: String { PathShape.last(path) }
 }
@@ -57,6 +48,17 @@ struct Outcome: Sendable {
     var status: Int
     var body: JSON?
     var applied: Bool
+    /// A body that is not JSON (a PEM download).
+    var raw: RawBody?
+
+    struct RawBody: Sendable {
+        var bytes: [UInt8]
+        var type: String
+    }
+
+    init(status: Int, body: JSON?, applied: Bool, raw: RawBody? = nil) {
+        (self.status, self.body, self.applied, self.raw) = (status, body, applied, raw)
+    }
 
     static func ok(_ body: JSON?, status: Int = 200, applied: Bool = false) -> Outcome {
         Outcome(status: status, body: body, applied: applied)

@@ -16,7 +16,9 @@ public struct SandboxContext: RequestContext {
 }
 
 /// Answers every request from the operation catalog: `/stores/{hash}/v2|v3/...` as the API
-/// does, `/__sandbox/...` for tests and users (state, log, faults).
+/// does, `/services/v2/...` as DigiCert does, `/__sandbox/...` for tests and users (state,
+/// log, faults). A request passes through stages (`Exchange`); any stage may answer it, and
+/// the answer is logged in one place.
 struct SandboxResponder: HTTPResponder {
     let sandbox: Sandbox
     static let maxBody = 8 * 1024 * 1024
@@ -24,151 +26,227 @@ struct SandboxResponder: HTTPResponder {
     func respond(to request: Request, context: SandboxContext) async throws -> Response {
         let path = Percent.decode(request.uri.path)
         if path.hasPrefix("/__sandbox/") { return try await ControlEndpoints.respond(sandbox, request, path: path, context: context) }
+        var exchange = Exchange(sandbox: sandbox, request: request, path: path)
+        let answer: Answer
+        do throws(Answer) {
+            try exchange.locate()
+            try exchange.authenticate()
+            try await exchange.admit()
+            try exchange.match()
+            try await exchange.readBody()
+            try exchange.checkSchema()
+            answer = try await exchange.dispatch()
+        } catch {
+            answer = error
+        }
+        return answer.send(&exchange.entry, sandbox: sandbox, context: context)
+    }
+}
+
+/// How a stage answers: a JSON response, or the connection closed without one.
+struct Answer: Error {
+    var response: Response?
+
+    static func json(_ status: Int, _ body: JSON?, headers: [(String, String)] = []) -> Answer {
+        Answer(response: JSONResponse.make(status, body, headers: headers))
+    }
+
+    static let drop = Answer(response: nil)
+
+    /// Logs the exchange and sends the answer (a dropped connection logs status 0).
+    func send(_ entry: inout RequestLog.Entry, sandbox: Sandbox, context: SandboxContext) -> Response {
+        guard let response else {
+            entry.status = 0
+            sandbox.record(entry)
+            // The response returned is never written: the connection is closed.
+            context.channel.close(promise: nil)
+            return Response(status: .internalServerError)
+        }
+        if entry.status == 0 { entry.status = Int(response.status.code) }
+        sandbox.record(entry)
+        return response
+    }
+}
+
+/// One request on its way through the stages; each stage states what it needs and adds what
+/// it learns.
+struct Exchange {
+    let sandbox: Sandbox
+    var request: Request
+    let path: String
+    var entry: RequestLog.Entry
+
+    // From `locate`: the API path and whose conventions it follows.
+    var apiPath = ""
+    var version: Substring = "v3"
+    var authHeader = HTTPField.Name.xAuthToken
+    // From `admit`: the rate limit's headers and the fault drawn for this request.
+    var decision: Sandbox.Decision?
+    var fault: Sandbox.Fault?
+    // From `match`.
+    var op: Operation?
+    var params: [String: String] = [:]
+    // From `readBody` and `checkSchema`.
+    var body: JSON?
+    var files: [MultipartForm.Part] = []
+    var rejected: [JSON] = []
+
+    init(sandbox: Sandbox, request: Request, path: String) {
+        (self.sandbox, self.request, self.path) = (sandbox, request, path)
+        entry = RequestLog.Entry(sequence: 0, method: request.method.rawValue, path: path, query: request.uri.query ?? "")
+    }
+
+    var headers: [(String, String)] { decision?.headers ?? [] }
+
+    func error(_ e: APIError) -> Answer { .json(e.status, e.body(version: version), headers: headers) }
+
+    /// Which API the path belongs to: the store's (`/stores/{hash}/v3/...`) or DigiCert's.
+    mutating func locate() throws(Answer) {
         let prefix = "/stores/\(sandbox.configuration.storeHash)"
-        let apiPath: String
-        let version: Substring
-        let authHeader: HTTPField.Name
         if path.hasPrefix("/services/v2/") {
-            // DigiCert CertCentral, answered generically (orders are kept), keyed by X-DC-DEVKEY.
             (apiPath, version, authHeader) = (path, "digicert", .xDigiCertKey)
         } else if path.hasPrefix(prefix + "/") {
             apiPath = String(path.dropFirst(prefix.count))
-            (version, authHeader) = (apiPath.hasPrefix("/v2/") ? "v2" : "v3", .xAuthToken)
+            version = apiPath.hasPrefix("/v2/") ? "v2" : "v3"
         } else {
-            return json(404, APIError.notFound("No store at this path; the sandbox serves \(prefix)/v3, \(prefix)/v2 and /services/v2").body(version: "v3"))
+            throw error(.notFound("No store at this path; the sandbox serves \(prefix)/v3, \(prefix)/v2 and /services/v2"))
         }
-        let query = Percent.queryPairs(request.uri.query ?? "")
-        let method = Operation.Method(rawValue: request.method.rawValue)
-        var entry = RequestLog.Entry(sequence: 0, method: request.method.rawValue, path: apiPath, query: request.uri.query ?? "")
+        entry = RequestLog.Entry(sequence: 0, method: entry.method, path: apiPath, query: request.uri.query ?? "")
+    }
 
+    func authenticate() throws(Answer) {
         guard request.headers[authHeader] == sandbox.configuration.token else {
-            let body = APIError(status: 401, title: "Unauthorized", detail: "\(authHeader) is missing or wrong").body(version: version)
-            return finish(json(401, body), &entry)
+            throw error(APIError(status: 401, title: "Unauthorized", detail: "\(authHeader) is missing or wrong"))
         }
+    }
 
+    /// The rate limit and the faults that strike before the store is touched.
+    mutating func admit() async throws(Answer) {
         let decision = sandbox.decide()
+        self.decision = decision
         entry = RequestLog.Entry(sequence: decision.sequence, method: entry.method, path: apiPath, query: request.uri.query ?? "")
-        if decision.latencyMs > 0 { try await Task.sleep(for: .milliseconds(decision.latencyMs)) }
-        var fault: Sandbox.Fault?
+        if decision.latencyMs > 0 { try? await Task.sleep(for: .milliseconds(decision.latencyMs)) }
         switch decision.verdict {
         case .rateLimited(let emptyBody):
             entry.fault = "rate-limit"
-            let body = emptyBody ? nil : APIError(status: 429, title: "Too many requests").body(version: version)
-            return finish(json(429, body, headers: decision.headers), &entry)
+            throw .json(429, emptyBody ? nil : APIError(status: 429, title: "Too many requests").body(version: version), headers: headers)
         case .storm:
             entry.fault = "storm"
-            return finish(json(429, APIError(status: 429, title: "Too many requests").body(version: version), headers: decision.headers), &entry)
+            throw error(APIError(status: 429, title: "Too many requests"))
         case .proceed(let f):
             fault = f
         }
         entry.fault = fault?.rawValue
-        if fault == .error {
-            let status = decision.errorStatus
-            return finish(json(status, APIError(status: status, title: "Injected server error").body(version: version), headers: decision.headers), &entry)
-        }
-        if fault == .dropBefore {
-            entry.status = 0
-            sandbox.record(entry)
-            return drop(context)
-        }
+        if fault == .error { throw error(APIError(status: decision.errorStatus, title: "Injected server error")) }
+        if fault == .dropBefore { throw .drop }
+    }
 
-        guard let method, let (op, params) = OperationCatalog.match(method: method, path: apiPath), (op.version == "digicert") == (version == "digicert") else {
-            let known = OperationCatalog.hasPath(apiPath)
-            let error = known ? APIError(status: 405, title: "Method not allowed") : APIError.notFound("No such endpoint: \(apiPath)")
-            return finish(json(error.status, error.body(version: version), headers: decision.headers), &entry)
+    mutating func match() throws(Answer) {
+        guard let method = Operation.Method(rawValue: request.method.rawValue),
+              let (op, params) = OperationCatalog.match(method: method, path: apiPath),
+              (op.version == "digicert") == (version == "digicert") else {
+            throw error(OperationCatalog.hasPath(apiPath) ? APIError(status: 405, title: "Method not allowed")
+                                                          : .notFound("No such endpoint: \(apiPath)"))
         }
+        (self.op, self.params) = (op, params)
+    }
 
-        // The body: JSON where the operation takes one.
-        var body: JSON?
-        var files: [MultipartForm.Part] = []
-        var request = request
+    /// The body: JSON, or a multipart form turned into the JSON the handlers know.
+    mutating func readBody() async throws(Answer) {
+        guard let op else { return }
         let bytes: ByteBuffer
         do {
             bytes = try await request.collectBody(upTo: SandboxResponder.maxBody)
         } catch {
-            return finish(json(413, APIError(status: 413, title: "The request body is too large").body(version: version), headers: decision.headers), &entry)
+            throw self.error(APIError(status: 413, title: "The request body is too large"))
         }
         entry.bodyBytes = bytes.readableBytes
-        if bytes.readableBytes > 0 && (op.method == .POST || op.method == .PUT || op.method == .DELETE) {
-            let type = request.headers[.contentType] ?? ""
-            if !type.isEmpty && !type.lowercased().hasPrefix("application/json") && !type.lowercased().hasPrefix("multipart/form-data") {
-                let error = APIError(status: 415, title: "The request body must be application/json, not \(type)")
-                return finish(json(415, error.body(version: version), headers: decision.headers), &entry)
+        guard bytes.readableBytes > 0, op.method == .POST || op.method == .PUT || op.method == .DELETE else { return }
+        let type = (request.headers[.contentType] ?? "").lowercased()
+        if type.hasPrefix("multipart/form-data") {
+            guard let form = MultipartForm(Array(bytes.readableBytesView), contentType: request.headers[.contentType] ?? "") else {
+                throw error(APIError(status: 400, title: "The multipart/form-data body cannot be read (boundary or part headers)"))
             }
-            if type.lowercased().hasPrefix("multipart/form-data") {
-                guard let form = MultipartForm(Array(bytes.readableBytesView), contentType: type) else {
-                    let error = APIError(status: 400, title: "The multipart/form-data body cannot be read (boundary or part headers)")
-                    return finish(json(400, error.body(version: version), headers: decision.headers), &entry)
-                }
-                do throws(APIError) {
-                    (body, files) = try Uploads.body(form, op: op, storeHash: sandbox.configuration.storeHash)
-                } catch {
-                    return finish(json(error.status, error.body(version: version), headers: decision.headers), &entry)
-                }
-            } else {
-                do {
-                    body = try JSON.parse(Array(bytes.readableBytesView))
-                } catch {
-                    var invalid = APIError.invalid("The request body is not valid JSON", [("body", error.description)])
-                    invalid.shape = BodySchemaTable.entry(for: op)?.errorShape ?? .flat
-                    return finish(json(422, invalid.body(version: version), headers: decision.headers), &entry)
-                }
+            do throws(APIError) {
+                (body, files) = try Uploads.body(form, op: op, storeHash: sandbox.configuration.storeHash)
+            } catch {
+                throw self.error(error)
             }
+        } else if type.isEmpty || type.hasPrefix("application/json") {
+            do {
+                body = try JSON.parse(Array(bytes.readableBytesView))
+            } catch {
+                var invalid = APIError.invalid("The request body is not valid JSON", [("body", error.description)])
+                invalid.shape = BodySchemaTable.entry(for: op)?.errorShape ?? .flat
+                throw self.error(invalid)
+            }
+        } else {
+            throw self.error(APIError(status: 415, title: "The request body must be application/json, not \(request.headers[.contentType] ?? "")"))
         }
         entry.body = body.map(Redaction.redact)
         if !files.isEmpty, case .object(var logged)? = entry.body {
             for f in files { logged[f.name] = f.summary }
             entry.body = .object(logged)
         }
-        var rejected: [JSON] = []
-        if op.method == .POST || op.method == .PUT || body != nil, let table = BodySchemaTable.entry(for: op), let schema = table.schema {
-            do throws(APIError) {
-                let checked = try RequestBodyCheck.check(body, table, schema)
-                (body, rejected) = (checked.body, checked.rejected)
-            } catch {
-                return finish(json(422, error.body(version: version), headers: decision.headers), &entry)
-            }
+    }
+
+    /// The official request schema: a bad body is refused whole, or, in a 207 batch, item by item.
+    mutating func checkSchema() throws(Answer) {
+        guard let op, op.method == .POST || op.method == .PUT || body != nil,
+              let table = BodySchemaTable.entry(for: op), let schema = table.schema else { return }
+        do throws(APIError) {
+            let checked = try RequestBodyCheck.check(body, table, schema)
+            (body, rejected) = (checked.body, checked.rejected)
+        } catch {
+            throw self.error(error)
         }
+    }
 
-        let outcome = sandbox.handle(SandboxRequest(op: op, params: params, path: apiPath, query: query, body: body, files: files,
-                                                    rejected: rejected))
+    /// The store answers; then the faults that strike after it has (a dropped, slow or cut answer).
+    mutating func dispatch() async throws(Answer) -> Answer {
+        guard let op else { throw error(.notFound()) }
+        let query = Percent.queryPairs(request.uri.query ?? "")
+        var apiRequest = SandboxRequest(op: op, params: params, path: apiPath, query: query, body: body, files: files, rejected: rejected)
+        apiRequest.origin = "http://" + (request.head.authority ?? "\(sandbox.configuration.host):\(sandbox.configuration.port)")
+        let outcome = sandbox.handle(apiRequest)
         entry.applied = outcome.applied
-        var response = json(outcome.status, outcome.body, headers: decision.headers)
-
         switch fault {
         case .dropAfter?:
-            entry.status = 0
-            sandbox.record(entry)
-            return drop(context)
+            return .drop
         case .slow?:
-            try await Task.sleep(for: .milliseconds(decision.slowMs))
+            try? await Task.sleep(for: .milliseconds(decision?.slowMs ?? 0))
         case .truncate?:
-            response = truncated(response, outcome.body)
+            return Answer(response: JSONResponse.truncated(outcome.status, outcome.body, headers: headers))
         default: break
         }
-        return finish(response, &entry)
+        if let raw = outcome.raw { return Answer(response: JSONResponse.bytes(outcome.status, raw.bytes, type: raw.type, headers: headers)) }
+        return .json(outcome.status, outcome.body, headers: headers)
+    }
+}
+
+/// Responses with JSON (or other) bodies and a Content-Length.
+enum JSONResponse {
+    static func make(_ status: Int, _ body: JSON?, headers extra: [(String, String)] = []) -> Response {
+        guard let body, status != 204 else { return Response(status: .init(code: status), headers: fields(extra)) }
+        return bytes(status, body.serialized(), type: "application/json", headers: extra)
     }
 
-    private func finish(_ response: Response, _ entry: inout RequestLog.Entry) -> Response {
-        if entry.status == 0 { entry.status = Int(response.status.code) }
-        sandbox.record(entry)
-        return response
-    }
-
-    /// Closes the connection; the response returned is never written.
-    private func drop(_ context: SandboxContext) -> Response {
-        context.channel.close(promise: nil)
-        return Response(status: .internalServerError)
+    static func bytes(_ status: Int, _ bytes: [UInt8], type: String, headers extra: [(String, String)] = []) -> Response {
+        var headers = fields(extra)
+        headers[.contentType] = type
+        headers[.contentLength] = String(bytes.count)
+        return Response(status: .init(code: status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 
     /// Promises the whole body, sends half of it, then fails the stream (the connection closes).
-    private func truncated(_ response: Response, _ body: JSON?) -> Response {
+    static func truncated(_ status: Int, _ body: JSON?, headers extra: [(String, String)]) -> Response {
         let bytes = body?.serialized() ?? []
-        guard !bytes.isEmpty else { return response }
-        var headers = response.headers
+        guard !bytes.isEmpty else { return make(status, body, headers: extra) }
+        var headers = fields(extra)
+        headers[.contentType] = "application/json"
         headers[.contentLength] = String(bytes.count)
         let half = ByteBuffer(bytes: bytes.prefix(bytes.count / 2))
-        return Response(status: response.status, headers: headers, body: ResponseBody(contentLength: bytes.count) { writer in
+        return Response(status: .init(code: status), headers: headers, body: ResponseBody(contentLength: bytes.count) { writer in
             try await writer.write(half)
             throw TruncatedBody()
         })
@@ -176,16 +254,10 @@ struct SandboxResponder: HTTPResponder {
 
     struct TruncatedBody: Error {}
 
-    func json(_ status: Int, _ body: JSON?, headers extra: [(String, String)] = []) -> Response {
+    private static func fields(_ pairs: [(String, String)]) -> HTTPFields {
         var headers = HTTPFields()
-        for (name, value) in extra { if let n = HTTPField.Name(name) { headers[n] = value } }
-        guard let body, status != 204 else {
-            return Response(status: .init(code: status), headers: headers)
-        }
-        headers[.contentType] = "application/json"
-        let bytes = body.serialized()
-        headers[.contentLength] = String(bytes.count)
-        return Response(status: .init(code: status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+        for (name, value) in pairs { if let n = HTTPField.Name(name) { headers[n] = value } }
+        return headers
     }
 }
 

@@ -65,6 +65,10 @@ struct StoreState: Sendable {
     /// Singletons changed since the last database flush.
     var dirtySingletons: Set<String> = []
     var uuidCounter: UInt64 = 0
+    /// The store's clock: wall time, moved forward by tests (`/__sandbox/time`).
+    var clock = SandboxClock()
+    /// How long the store's slow work takes (theme jobs, certificate issuance).
+    var timing = SandboxConfiguration.Timing()
 
     /// The fields each collection template keeps unique (and so indexes).
     static let uniqueFields: [String: [String]] = [CatalogRules.products: ["name", "sku"]]

@@ -38,22 +38,6 @@ enum Uploads {
         return (.object(body), form.files)
     }
 
-    /// A theme upload answers with the job that unpacks it; the sandbox's job is done at once.
-    static func createTheme(_ s: inout StoreState, _ r: SandboxRequest) throws(APIError) -> Outcome {
-        var theme = try s.objectBody(r)
-        guard theme["name"] != nil else { throw APIError.invalid("A file is required", [("file", "file is required")]) }
-        theme["is_private"] = true
-        theme["is_active"] = false
-        theme["variations"] = .array([])
-        let created = s.create(theme, in: "/v3/themes", template: "/v3/themes", stringIDs: true)
-        let job = s.create(JSONObject([
-            ("status", "COMPLETED"), ("percent_complete", 100), ("errors", .array([])), ("warnings", .array([])),
-            ("result", .object(JSONObject([("theme_id", created["id"] ?? .null)]))),
-        ]), in: "/v3/themes/jobs", template: "/v3/themes/jobs", stringIDs: true)
-        return .ok(.object(JSONObject([("data", .object(JSONObject([("job_id", job["id"] ?? .null)]))), ("meta", .object(JSONObject()))])),
-                   status: 201, applied: true)
-    }
-
     static func isImage(_ b: [UInt8]) -> Bool {
         b.starts(with: [0x89, 0x50, 0x4E, 0x47]) || b.starts(with: [0xFF, 0xD8, 0xFF]) || b.starts(with: Array("GIF8".utf8))
     }

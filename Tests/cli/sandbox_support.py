@@ -67,3 +67,39 @@ def new_product(n, **extra):
     body = {"name": f"Test product {n}", "type": "physical", "weight": 1, "price": 10.0}
     body.update(extra)
     return body
+
+
+def self_signed(host, days=90, starts_days=-1, names=None):
+    """A real certificate for `host` (and `names`) and its key, as PEM text: (cert_pem, key_pem).
+    Made with `cryptography` (OpenSSL), so the sandbox is checked against another X.509 stack."""
+    import datetime
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, host)])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now + datetime.timedelta(days=starts_days))
+            .not_valid_after(now + datetime.timedelta(days=starts_days + days))
+            .add_extension(x509.SubjectAlternativeName([x509.DNSName(n) for n in [host, *(names or [])]]), critical=False)
+            .sign(key, hashes.SHA256()))
+    key_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode()
+    return cert.public_bytes(serialization.Encoding.PEM).decode(), key_pem
+
+
+def csr_for(host, names=()):
+    """A CSR made with `cryptography` and its key: (csr_pem, key_pem)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import NameOID
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    csr = (x509.CertificateSigningRequestBuilder()
+           .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, host)]))
+           .add_extension(x509.SubjectAlternativeName([x509.DNSName(n) for n in [host, *names]]), critical=False)
+           .sign(key, hashes.SHA256()))
+    key_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode()
+    return csr.public_bytes(serialization.Encoding.PEM).decode(), key_pem

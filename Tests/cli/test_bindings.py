@@ -99,7 +99,7 @@ def test_the_raw_escape_hatch(run):
 local data, meta = bc.get("/v3/catalog/products", {limit = 2, ["id:in"] = {1, 2, 3}})
 print(#data, meta.pagination.total)
 print(bc.post("/v3/catalog/brands", {name = "Raw"}).name)
-print(bc.request{method = "PUT", path = "/v2/shipping/carrier/connection", body = {carrier_id = "x", connection = {}}})
+print(bc.request{method = "POST", path = "/v2/shipping/carrier/connection", body = {carrier_id = "royalmail", connection = {}}})
 print(select(2, pcall(bc.request, {method = "PATCH", path = "/v3/x"})))
 print(tostring(select(2, pcall(bc.get, "/v3/nope"))))
 """
@@ -122,17 +122,29 @@ def test_verbose_logs_each_request_without_secrets(run):
     assert js.stderr.startswith('{"level":"debug","msg":"request","method":"GET","path":"/v3/catalog/brands","status":200,')
 
 
-def test_digicert_orders_against_the_sandbox(run):
+def test_digicert_orders_are_checked_as_digicert_checks_them(run):
     code = """
-local o = digicert.orders.create("ssl_plus", {certificate = {common_name = "shop.example.com", csr = "CSR"}})
-print(o.requests[1].status, digicert.orders.get(o.id).product_name_id, digicert.orders.list().page.total)
-print(tostring(select(2, pcall(digicert.orders.create, "ssl_plus", {}))))
+local csr = certs.csr{key = certs.key{}, common_name = "shop.example.com"}
+local order = {certificate = {common_name = "shop.example.com", csr = csr, signature_hash = "sha256"},
+               validity_years = 1, organization = {id = 7}}
+local o = digicert.orders.create("ssl_securesite", order)
+print(o.requests[1].status, digicert.orders.get(o.id).product.name_id, digicert.orders.list().page.total)
+for _, bad in ipairs{
+  {"ssl_plus", order},
+  {"ssl_securesite", {}},
+  {"ssl_securesite", {certificate = {common_name = "shop.example.com", csr = "CSR", signature_hash = "md5"}, validity_years = 3}},
+} do
+  print(tostring(select(2, pcall(digicert.orders.create, bad[1], bad[2]))))
+end
+print(digicert.orders.list().page.total)
 """
     r = run("run", "--sandbox", "-e", code)
-    assert r.stdout.splitlines() == [
-        "pending\tssl_plus\t1",
-        "422 Unprocessable Entity: missing_field: certificate is required (POST /services/v2/order/certificate/ssl_plus)",
-    ], r.stderr
+    lines = r.stdout.splitlines()
+    assert lines[0] == "pending\tssl_securesite\t1", r.stderr
+    assert lines[1].startswith("400 Bad Request: invalid_product: ssl_plus is not a product of this account")
+    assert lines[2] == "400 Bad Request: missing_field: certificate is required (POST /services/v2/order/certificate/ssl_securesite)"
+    assert "invalid_csr" in lines[3] and "invalid_signature_hash" in lines[3] and "missing_field: organization.id" in lines[3], lines[3]
+    assert lines[4] == "1"
 
 
 def fnv1a(data):
@@ -146,14 +158,17 @@ def test_uploads_send_files_as_multipart_forms(run, tmp_path):
     import io
     import zipfile
     buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as z:
-        z.writestr("config.json", '{"name": "Mine"}')
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("config.json", '{"name": "Mine", "variations": [{"name": "Light", "id": "light"}]}')
+        z.writestr("schema.json", "[]")
+        z.writestr("templates/pages/home.html", "<h1>home</h1>")
     (tmp_path / "mytheme.zip").write_bytes(buf.getvalue())
     png = bytes.fromhex("89504e470d0a1a0a") + bytes(range(256)) * 40  # a PNG signature, then bytes of every value
     (tmp_path / "front.png").write_bytes(png)
     r = run("run", "--sandbox", "-e", r"""
 local data = bc.themes.upload{file = "mytheme.zip"}
 local job = bc.themes.jobs.get(data.job_id)
+while job.status == "QUEUED" or job.status == "WORKING" do async.sleep(0.1); job = bc.themes.jobs.get(data.job_id) end
 print(job.status, bc.themes.get(job.result.theme_id).name)
 local img = bc.catalog.products.images.create(1, {image_file = "front.png", is_thumbnail = true, sort_order = 2})
 print(img.image_url, img.is_thumbnail, math.type(img.sort_order))
@@ -173,7 +188,7 @@ end
 """, cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     lines = r.stdout.splitlines()
-    assert lines[0] == "COMPLETED\tmytheme"
+    assert lines[0] == "COMPLETED\tMine"
     assert lines[1] == "https://cdn.sandbox.invalid/s-sandbox/images/front.png\ttrue\tinteger"
     assert lines[2] == "https://example.com/a.png"
     assert lines[3] == "https://cdn.sandbox.invalid/s-sandbox/images/b.gif"
@@ -202,7 +217,7 @@ end
     assert r.returncode == 0, r.stderr
     lines = r.stdout.splitlines()
     assert lines[0] == "ops@example.com\ttrue"
-    assert lines[1] in ("true", "PUT /v3/sites/{site_id}/certificate")
+    assert lines[1] in ("true", "PUT /v3/sites/1/certificate")
 
 
 def test_all_fetches_the_remaining_pages_concurrently_in_order(run):

@@ -8,7 +8,7 @@ import time
 import pytest
 import requests
 
-from sandbox_support import Sandbox, new_product
+from sandbox_support import Sandbox, new_product, self_signed
 from test_catalog import generated
 
 
@@ -324,8 +324,11 @@ def test_a_db_sandbox_survives_a_restart(bin_path, tmp_path):
         created = sb.post("/v3/catalog/brands", {"name": "Kept"}).json()["data"]
         assert sb.delete("/v3/catalog/brands/2").status_code == 204
         sb.put("/v3/catalog/products/1", {"price": 77.0})
-        assert sb.put("/v3/sites/1/certificate", {"certificate": {"certificate": "PEM", "private_key": "KEY"}}).status_code == 200
-        assert "KEY" not in json.dumps(sb.log()) and "KEY" not in json.dumps(sb.state())
+        pem, key = self_signed("sandbox.example.com")
+        secret = key.splitlines()[1]
+        r = sb.put("/v3/sites/1/certificate", {"certificate": {"certificate": pem, "private_key": key}})
+        assert r.status_code == 200, r.text
+        assert secret not in json.dumps(sb.log()) and secret not in json.dumps(sb.state())
     finally:
         sb.stop()
     sb = Sandbox(bin_path, "--rate-limit", "off", "--db", db)
@@ -333,9 +336,10 @@ def test_a_db_sandbox_survives_a_restart(bin_path, tmp_path):
         brands = sb.get("/v3/catalog/brands").json()["data"]
         assert [b["name"] for b in brands] == ["Common Good", "OFS", "Kept"]
         assert sb.get("/v3/catalog/products/1").json()["data"]["price"] == 77.0
-        cert = sb.get("/v3/sites/1/certificate").json()["data"]["certificate"]
-        assert cert["certificate"] == "PEM" and cert["private_key"] == "***"
-        assert "KEY" not in json.dumps(sb.log()) and "KEY" not in json.dumps(sb.state())
+        cert = sb.get("/v3/sites/1/certificate").json()["data"]
+        assert cert["status"] == "dedicated" and cert["installed_certificate"]["certificate"] == pem
+        assert "private_key" not in json.dumps(cert)
+        assert secret not in json.dumps(sb.log()) and secret not in json.dumps(sb.state())
         assert sb.post("/v3/catalog/brands", {"name": "After"}).json()["data"]["id"] == created["id"] + 1
     finally:
         sb.stop()
@@ -400,8 +404,8 @@ def test_the_request_log_keeps_only_what_the_store_applied_and_redacts_secrets(s
     ok = sandbox.post("/v3/catalog/products", {"name": "Kept", "type": "physical", "weight": 1, "price": 2})
     assert ok.status_code == 200
     sandbox.get("/v3/catalog/products", params={"api_key": "hunter2", "limit": "1"})
-    key = "-----BEGIN PRIVATE KEY-----\nMII"
-    assert sandbox.put("/v3/sites/1/certificate", {"certificate": {"certificate": "PEM", "private_key": key}}).status_code == 200
+    pem, key = self_signed("sandbox.example.com")
+    assert sandbox.put("/v3/sites/1/certificate", {"certificate": {"certificate": pem, "private_key": key}}).status_code == 200
     r = requests.get(sandbox.root + "/__sandbox/log", timeout=5)
     log = r.json()
     assert r.headers["X-Sandbox-Log-Dropped"] == "0"

@@ -64,6 +64,8 @@ public final class Runtime {
         shim_pushcfunction(lua.L, shim_open_json)
         try lua.call(nargs: 0, nresults: 1)
         try lua.setGlobal("json")
+        try CertsModule.push(lua)
+        try lua.setGlobal("certs")
         try EmbeddedLua.bootstrap.load(into: lua)
         try AsyncHost.push(lua, scheduler: scheduler)
         try lua.newTable()

@@ -36,7 +36,8 @@ enum AnswerShape {
 enum BindingResults {
     /// Pushes `true, results...` on `co`: v3 envelopes give `data, meta` (a 207 or a batch also
     /// its `errors`, for the batch forms to report: bindings.lua); v2 and DigiCert the decoded
-    /// body (a v2 count its number); 204 (or no body) `true`, or an empty array for a v2 list.
+    /// body (a v2 count its number); 204 (or no body) `true`, or an empty array for a v2 list;
+    /// a body that is not JSON by its Content-Type (a PEM download) its text.
     static func push(_ response: APIResponse, shape: AnswerShape, method: String, path: String, lua: LuaState, co: OpaquePointer) throws -> Int32 {
         var body = response.body
         if response.status == 204 || body.isEmpty {
@@ -49,6 +50,13 @@ enum BindingResults {
         }
         let L = lua.L
         try lua.reserve(4)
+        if let type = response.headers.first(where: { $0.0.lowercased() == "content-type" })?.1.lowercased(), !type.contains("json") {
+            // Text the API sends as itself (DigiCert's PEM downloads): a string.
+            lua_pushboolean(co, 1)
+            try lua.push(bytes: body)
+            lua_xmove(L, co, 1)
+            return 2
+        }
         shim_pushcfunction(L, shim_json_decode)
         do { try lua.push(bytes: body) } catch { lua.pop(); throw error }
         let status = shim_pcall(L, 1, 1, 0)

@@ -1,0 +1,79 @@
+import JSON
+import StoreAPI
+
+/// What a resource family does instead of the generic behaviour of a route: an outcome, or nil
+/// to let the generic behaviour answer.
+typealias Behaviour = @Sendable (inout StoreState, SandboxRequest) throws(APIError) -> Outcome?
+/// A check (or rewrite) of a request before it is handled.
+typealias Check = @Sendable (StoreState, inout SandboxRequest) throws(APIError) -> Void
+/// A change to an outcome after it is made (the store may be read or changed too).
+typealias Decoration = @Sendable (inout StoreState, SandboxRequest, inout Outcome) throws(APIError) -> Void
+
+/// A family of resources with rules of its own (the catalog, sites, carts, DigiCert, ...): it
+/// states them by route, in one file.
+protocol ResourceFamily {
+    static func register(_ hooks: inout Hooks)
+}
+
+/// Every family's hooks by route (method and path template), so that renaming a binding cannot
+/// change what the sandbox does. Made once; every route is checked against the catalog and a
+/// route replaced twice is refused, so a typo fails at start-up, never falls through.
+struct Hooks: Sendable {
+    private(set) var checks: [Route: [Check]] = [:]
+    private(set) var replacements: [Route: Behaviour] = [:]
+    private(set) var decorations: [Route: [Decoration]] = [:]
+    /// Unfiltered deletes the real API performs (`DELETE /v3/customers/subscribers` deletes every one).
+    private(set) var unfilteredDeletes: Set<Route> = []
+    private var twice: [Route] = []
+
+    static var families: [any ResourceFamily.Type] { [
+        CatalogRules.self, MetafieldRules.self, OrderRules.self, CustomerRules.self, SubscriberRules.self,
+        SiteRules.self, ChannelRules.self, CarrierRules.self, ThemeRules.self, CartRules.self, WidgetRules.self,
+        DigiCertRules.self,
+    ] }
+
+    static let all: Hooks = {
+        var hooks = Hooks()
+        for family in families { family.register(&hooks) }
+        return hooks
+    }()
+
+    mutating func validate(_ route: Route, _ check: @escaping Check) { checks[route, default: []].append(check) }
+
+    mutating func replace(_ route: Route, _ behaviour: @escaping Behaviour) {
+        if replacements.updateValue(behaviour, forKey: route) != nil { twice.append(route) }
+    }
+
+    mutating func decorate(_ route: Route, _ decoration: @escaping Decoration) { decorations[route, default: []].append(decoration) }
+
+    mutating func allowUnfilteredDelete(_ route: Route) { unfilteredDeletes.insert(route) }
+
+    var routes: [Route] { Array(checks.keys) + Array(replacements.keys) + Array(decorations.keys) + Array(unfilteredDeletes) }
+
+    /// Stops the process when a hook names a route the catalog does not have, or two families
+    /// replace the same route.
+    static func verify() {
+        let unknown = OperationCatalog.unknown(all.routes)
+        precondition(unknown.isEmpty, "sandbox hooks for routes the catalog does not have: \(unknown)")
+        precondition(all.twice.isEmpty, "sandbox routes replaced by two families: \(all.twice)")
+    }
+}
+
+extension StoreState {
+    /// Checks, then the family's behaviour or the generic one, then decorations.
+    mutating func handle(_ request: SandboxRequest) throws(APIError) -> Outcome {
+        runDueJobs()
+        var r = request
+        let route = r.op.route
+        let hooks = Hooks.all
+        for check in hooks.checks[route] ?? [] { try check(self, &r) }
+        var outcome: Outcome
+        if let behaviour = hooks.replacements[route], let replaced = try behaviour(&self, r) {
+            outcome = replaced
+        } else {
+            outcome = try handleGenerically(r)
+        }
+        for decoration in hooks.decorations[route] ?? [] { try decoration(&self, r, &outcome) }
+        return outcome
+    }
+}

@@ -1,0 +1,60 @@
+import JSON
+import StoreAPI
+
+/// Metafields, wherever they hang (products, brands, orders, carts, channels, ...): the four
+/// fields the API requires, namespace+key unique per owner, and the owner they name
+/// (`resource_type`, `resource_id`), filled in from the path. Registered on every metafield
+/// route of the catalog.
+enum MetafieldRules: ResourceFamily {
+    static func register(_ hooks: inout Hooks) {
+        for op in OperationCatalog.all where op.path.hasSuffix("/metafields") && op.version == "v3" {
+            switch op.kind {
+            case .create: hooks.replace(op.route) { s, r throws(APIError) in try createMetafield(&s, r) }
+            case .createMany: hooks.validate(op.route) { _, r in r = owning(r) }
+            default: break
+            }
+        }
+    }
+
+    /// What a metafield hangs on: `/v3/catalog/brands/{}/metafields` → brand.
+    static func resourceType(_ template: String) -> String {
+        StoreState.singular(template.split(separator: "/").filter { $0 != "{}" }.dropLast().last.map(String.init) ?? "")
+    }
+
+    /// Each item of a store-wide batch names its resource type.
+    static func owning(_ r: SandboxRequest) -> SandboxRequest {
+        guard case .array(let items)? = r.body else { return r }
+        var request = SandboxRequest(op: r.op, params: r.params, path: r.path, query: r.query, body: .array(items.map { item in
+            guard case .object(var o) = item else { return item }
+            if o["resource_type"] == nil { o["resource_type"] = .string(resourceType(r.collectionTemplate)) }
+            if o["description"] == nil { o["description"] = "" }
+            return .object(o)
+        }), files: r.files, rejected: r.rejected)
+        request.origin = r.origin
+        return request
+    }
+
+    static func createMetafield(_ s: inout StoreState, _ r: SandboxRequest) throws(APIError) -> Outcome? {
+        let body = try s.objectBody(r)
+        var errors: [(String, String)] = []
+        for field in ["namespace", "key", "value", "permission_set"] where body[field]?.stringValue == nil {
+            errors.append((field, "\(field) is a required field"))
+        }
+        if !errors.isEmpty { throw APIError.invalid("The request payload is invalid", errors) }
+        try s.checkParents(r)
+        for existing in s.collections[r.path]?.all ?? [] where existing["namespace"] == body["namespace"] && existing["key"] == body["key"] {
+            throw APIError.conflict("A metafield with this namespace and key already exists", [
+                ("key", "namespace \(body["namespace"]!.stringValue!) and key \(body["key"]!.stringValue!) are taken"),
+            ])
+        }
+        var full = body
+        full["resource_type"] = full["resource_type"] ?? .string(resourceType(r.collectionTemplate))
+        full["description"] = full["description"] ?? ""
+        if let parent = r.op.pathParameters.last.flatMap({ r.params[$0.name] }) {
+            full["resource_id"] = Int64(parent).map { .int($0) } ?? .string(parent)
+        }
+        let created = s.create(full, in: r.path, template: r.collectionTemplate, stringIDs: false)
+        return .ok(s.envelope(r, .object(created)), status: r.op.successStatus, applied: true)
+    }
+
+}

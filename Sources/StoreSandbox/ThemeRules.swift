@@ -1,0 +1,196 @@
+import CZlib
+import JSON
+import StoreAPI
+
+/// Themes as the Themes API keeps them: an upload is a zip that a job checks as a Stencil
+/// bundle (`config.json`, `schema.json`, `templates/`) over time, QUEUED → WORKING →
+/// COMPLETED (or FAILED, with the reason); a theme has the variations its `config.json`
+/// names; one variation is active; a download is a job whose result is a URL the sandbox
+/// serves; the active theme cannot be deleted; a store holds at most 20 custom themes.
+enum ThemeRules: ResourceFamily {
+    static let themes = "/v3/themes"
+    static let jobs = "/v3/themes/jobs"
+    /// The zips, base64, by theme uuid (and by job id until the job makes the theme).
+    static let files = "/__sandbox/theme-files"
+    static let uploadLimit = 20
+
+    static func register(_ hooks: inout Hooks) {
+        hooks.replace("POST /v3/themes") { s, r throws(APIError) in try upload(&s, r) }
+        hooks.replace("POST /v3/themes/actions/activate") { s, r throws(APIError) in try activate(&s, r) }
+        hooks.replace("POST /v3/themes/{uuid}/actions/download") { s, r throws(APIError) in
+            guard s.collections[themes]?.items[(r.params["uuid"] ?? "")] != nil else { throw APIError.notFound("Theme not found") }
+            let job = queue(&s, JSONObject([("download_of", .string((r.params["uuid"] ?? ""))), ("origin", .string(r.origin))]))
+            return .ok(s.envelope(r, .object(JSONObject([("job_id", job)]))), applied: true)
+        }
+        hooks.validate("DELETE /v3/themes/{uuid}") { s, r throws(APIError) in
+            if s.collections[themes]?.items[r.itemID]?["is_active"] == .bool(true) {
+                throw APIError.conflict("The active theme cannot be deleted; activate another theme first")
+            }
+        }
+        hooks.decorate("DELETE /v3/themes/{uuid}") { s, r, outcome in
+            if outcome.applied { _ = s.collections[files]?.remove(r.itemID) }
+        }
+    }
+
+    /// A new job, QUEUED; its first step falls due after the store's theme-job time.
+    static func queue(_ s: inout StoreState, _ payload: JSONObject) -> JSON {
+        let job = s.create(JSONObject([
+            ("status", "QUEUED"), ("percent_complete", 0), ("errors", .array([])), ("warnings", .array([])),
+            ("result", .object(JSONObject())), ("time", .string(Clock.timestamp(Int(s.clock.now)))),
+        ]), in: jobs, template: jobs, stringIDs: true)
+        var step = payload
+        step["job_id"] = job["id"]
+        s.schedule(.themeStep, afterMs: s.timing.themeJobMs, step)
+        return job["id"] ?? .null
+    }
+
+    static func upload(_ s: inout StoreState, _ r: SandboxRequest) throws(APIError) -> Outcome {
+        guard let file = r.files.first(where: { $0.name == "file" }) else {
+            throw APIError.invalid("A file is required", [("file", "file is required")])
+        }
+        let custom = s.collections[themes]?.all.filter { $0["is_private"] == .bool(true) }.count ?? 0
+        if custom >= uploadLimit {
+            throw APIError.conflict("You have reached your upload limit of \(uploadLimit) custom themes; delete one first")
+        }
+        let name = r.body?["name"]?.stringValue ?? "Theme"
+        let job = queue(&s, JSONObject([("upload_name", .string(name))]))
+        s.withCollection(files, template: files) { $0.insert(StoreState.key(job), JSONObject([("zip", .string(Base64.encode(file.data)))])) }
+        return .ok(s.envelope(r, .object(JSONObject([("job_id", job)]))), status: 201, applied: true)
+    }
+
+    /// One step of a job: QUEUED → WORKING (50%), then WORKING → the end.
+    static func step(_ s: inout StoreState, _ payload: JSONObject) {
+        guard let id = payload["job_id"].map(StoreState.key), var job = s.collections[jobs]?.items[id] else { return }
+        if job["status"]?.stringValue == "QUEUED" {
+            job["status"] = "WORKING"
+            job["percent_complete"] = 50
+            s.collections[jobs]!.insert(id, job)
+            s.schedule(.themeStep, afterMs: s.timing.themeJobMs, payload)
+            return
+        }
+        let result: Result<JSONObject, ThemeFailure>
+        if let theme = payload["download_of"]?.stringValue {
+            result = download(&s, theme: theme, origin: payload["origin"]?.stringValue ?? "")
+        } else {
+            result = finishUpload(&s, jobID: id, name: payload["upload_name"]?.stringValue ?? "Theme")
+        }
+        switch result {
+        case .success(let value):
+            job["status"] = "COMPLETED"
+            job["result"] = .object(value)
+        case .failure(let failure):
+            job["status"] = "FAILED"
+            job["errors"] = .array([.object(JSONObject([("error", .string(failure.code)), ("message", .string(failure.message))]))])
+        }
+        job["percent_complete"] = 100
+        s.collections[jobs]!.insert(id, job)
+    }
+
+    struct ThemeFailure: Error {
+        let code: String
+        let message: String
+    }
+
+    /// Checks the uploaded zip as a Stencil bundle and makes the theme from its `config.json`.
+    static func finishUpload(_ s: inout StoreState, jobID: String, name: String) -> Result<JSONObject, ThemeFailure> {
+        let zip = s.collections[files]?.remove(jobID)?["zip"]?.stringValue.map(Base64.decode) ?? []
+        guard let archive = ZipArchive(zip) else {
+            return .failure(ThemeFailure(code: "invalid_zip", message: "The file is not a zip archive that can be read"))
+        }
+        // A bundle may sit in one top folder (`cornerstone/config.json`).
+        let root = archive.names.contains("config.json") ? "" : archive.names.first { $0.hasSuffix("/config.json") && $0.filter { $0 == "/" }.count == 1 }
+            .map { String($0.dropLast("config.json".count)) } ?? ""
+        var missing: [String] = []
+        for required in ["config.json", "schema.json"] where !archive.names.contains(root + required) { missing.append(required) }
+        if !archive.names.contains(where: { $0.hasPrefix(root + "templates/") }) { missing.append("templates/") }
+        if !missing.isEmpty {
+            return .failure(ThemeFailure(code: "invalid_theme", message: "The bundle is not a Stencil theme: it lacks \(missing.joined(separator: ", "))"))
+        }
+        guard let bytes = archive.read(root + "config.json"), case .object(let config)? = try? JSON.parse(bytes) else {
+            return .failure(ThemeFailure(code: "invalid_config", message: "config.json is not a JSON object"))
+        }
+        let declared = config["variations"]?.arrayValue?.compactMap(\.objectValue) ?? []
+        guard !declared.isEmpty else {
+            return .failure(ThemeFailure(code: "invalid_config", message: "config.json declares no variations"))
+        }
+        var variations: [JSON] = []
+        for v in declared {
+            variations.append(.object(JSONObject([
+                ("uuid", .string(s.uuid())), ("name", v["name"] ?? "Default"),
+                ("external_id", .string(v["id"]?.stringValue ?? "")), ("description", v["meta"]?["description"] ?? ""),
+            ])))
+        }
+        let theme = addTheme(&s, name: config["name"]?.stringValue ?? name, variations: variations, isPrivate: true)
+        s.withCollection(files, template: files) { $0.insert(StoreState.key(theme), JSONObject([("zip", .string(Base64.encode(zip)))])) }
+        return .success(JSONObject([("theme_id", theme)]))
+    }
+
+    static func addTheme(_ s: inout StoreState, name: String, variations: [JSON], isPrivate: Bool) -> JSON {
+        let uuid = s.uuid()
+        s.withCollection(themes, template: themes) { col in
+            col.insert(uuid, JSONObject([("id", .string(uuid)), ("uuid", .string(uuid)), ("name", .string(name)),
+                                         ("variations", .array(variations)), ("is_private", .bool(isPrivate)), ("is_active", false)]))
+        }
+        return .string(uuid)
+    }
+
+    /// The theme's zip at a URL the sandbox serves (a bundle made from the theme when it was not uploaded).
+    static func download(_ s: inout StoreState, theme: String, origin: String) -> Result<JSONObject, ThemeFailure> {
+        guard let t = s.collections[themes]?.items[theme] else { return .failure(ThemeFailure(code: "not_found", message: "The theme was deleted")) }
+        if s.collections[files]?.items[theme] == nil {
+            let config = JSON.object(JSONObject([("name", t["name"] ?? "Theme"), ("version", "1.0.0"),
+                                                 ("variations", .array((t["variations"]?.arrayValue ?? []).map { v in
+                                                     .object(JSONObject([("name", v["name"] ?? "Default"), ("id", v["external_id"] ?? "")]))
+                                                 }))]))
+            let zip = ZipWriter.stored([("config.json", config.serialized()), ("schema.json", Array("[]".utf8)),
+                                        ("templates/pages/home.html", Array("<h1>{{settings.store_name}}</h1>\n".utf8))])
+            s.withCollection(files, template: files) { $0.insert(theme, JSONObject([("zip", .string(Base64.encode(zip)))])) }
+        }
+        return .success(JSONObject([("download_url", .string("\(origin)/__sandbox/files/themes/\(theme).zip"))]))
+    }
+
+    static func activate(_ s: inout StoreState, _ r: SandboxRequest) throws(APIError) -> Outcome {
+        let body = try s.objectBody(r)
+        guard let variation = body["variation_id"]?.stringValue else {
+            throw APIError.invalid("variation_id is required", [("variation_id", "give the uuid of one of a theme's variations")])
+        }
+        guard let theme = s.collections[themes]?.all.first(where: { t in
+            t["variations"]?.arrayValue?.contains { $0["uuid"]?.stringValue == variation } ?? false
+        }) else {
+            throw APIError.invalid("No theme has this variation", [("variation_id", "no variation \(variation)")])
+        }
+        for t in s.collections[themes]!.all {
+            var updated = t
+            updated["is_active"] = .bool(t["uuid"] == theme["uuid"])
+            if t["uuid"] == theme["uuid"] { updated["active_variation_id"] = .string(variation) } else { updated["active_variation_id"] = nil }
+            s.collections[themes]!.insert(StoreState.key(t["id"] ?? .null), updated)
+        }
+        return .ok(nil, status: 204, applied: true)
+    }
+}
+
+/// A zip of stored (uncompressed) files: what the sandbox serves for a theme it made itself.
+enum ZipWriter {
+    static func stored(_ files: [(String, [UInt8])]) -> [UInt8] {
+        var out: [UInt8] = [], central: [UInt8] = []
+        func u16(_ v: Int, _ to: inout [UInt8]) { to += [UInt8(v & 0xFF), UInt8(v >> 8 & 0xFF)] }
+        func u32(_ v: Int, _ to: inout [UInt8]) { u16(v & 0xFFFF, &to); u16(v >> 16 & 0xFFFF, &to) }
+        for (name, data) in files {
+            let crc = Int(data.withUnsafeBufferPointer { crc32(0, $0.baseAddress, UInt32($0.count)) })
+            let offset = out.count, nameBytes = Array(name.utf8)
+            u32(0x0403_4B50, &out); u16(20, &out); u16(0, &out); u16(0, &out); u16(0, &out); u16(0x21, &out)
+            u32(crc, &out); u32(data.count, &out); u32(data.count, &out); u16(nameBytes.count, &out); u16(0, &out)
+            out += nameBytes + data
+            u32(0x0201_4B50, &central); u16(20, &central); u16(20, &central); u16(0, &central); u16(0, &central)
+            u16(0, &central); u16(0x21, &central); u32(crc, &central); u32(data.count, &central); u32(data.count, &central)
+            u16(nameBytes.count, &central); u16(0, &central); u16(0, &central); u16(0, &central); u16(0, &central)
+            u32(0, &central); u32(offset, &central)
+            central += nameBytes
+        }
+        let start = out.count
+        out += central
+        u32(0x0605_4B50, &out); u16(0, &out); u16(0, &out); u16(files.count, &out); u16(files.count, &out)
+        u32(central.count, &out); u32(start, &out); u16(0, &out)
+        return out
+    }
+}
