@@ -50,6 +50,8 @@ let package = Package(
         // The local simulator of the BigCommerce API; knows nothing of Lua or of the client.
         .target(name: "StoreSandbox", dependencies: [
             "StoreAPI", "JSON", "StoreCertificates", "CZlib", .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdCore", package: "hummingbird"), .product(name: "HummingbirdTLS", package: "hummingbird"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -65,6 +65,13 @@ public struct CertificateAuthority: Sendable {
         (self.rootPEM, self.intermediatePEM, self.rootKeyPEM, self.intermediateKeyPEM) = (rootPEM, intermediatePEM, rootKeyPEM, intermediateKeyPEM)
     }
 
+    static func ipv4(_ text: String) -> [UInt8]? {
+        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 4 else { return nil }
+        let octets = parts.compactMap { UInt8($0) }
+        return octets.count == 4 ? octets : nil
+    }
+
     /// A server certificate for the CSR's key, signed by the intermediate: `commonName` and
     /// `dnsNames` as its names, valid from `now` for `days`, the signature hashed with `hash`
     /// (sha256, sha384, sha512). Returns the certificate's PEM.
@@ -93,7 +100,10 @@ public struct CertificateAuthority: Sendable {
                     Critical(BasicConstraints.notCertificateAuthority)
                     Critical(KeyUsage(digitalSignature: true, keyEncipherment: true))
                     try ExtendedKeyUsage([.serverAuth, .clientAuth])
-                    SubjectAlternativeNames(names.map { GeneralName.dnsName($0) })
+                    SubjectAlternativeNames(names.map { name in
+                        // A dotted quad is an address (a server on 127.0.0.1), anything else a DNS name.
+                        if let octets = Self.ipv4(name) { GeneralName.ipAddress(ASN1OctetString(contentBytes: octets[...])) } else { GeneralName.dnsName(name) }
+                    })
                 },
                 issuerPrivateKey: key)
             return try certificate.serializeAsPEM().pemString + "\n"

@@ -90,7 +90,7 @@ enum CartRules: ResourceFamily {
                 continue
             }
             var variant: JSONObject?
-            if let vid = line["variant_id"], vid != .null {
+            if let vid = line["variant_id"], vid != .null, vid != .int(0) {
                 variant = s.collections["\(CatalogRules.products)/\(pid)/variants"]?.items[StoreState.key(vid)]
                 if variant == nil {
                     errors.append(("line_items.\(i).variant_id", "variant \(StoreState.key(vid)) is not a variant of product \(pid)"))

@@ -1,5 +1,6 @@
 import JSON
 import StoreAPI
+import StoreCertificates
 import Synchronization
 
 /// The sandbox store: its data, its rate limit, its faults and its request log. Thread-safe:
@@ -80,6 +81,21 @@ public final class Sandbox: Sendable {
             s.timing = timing
             s.runDueJobs()
             if let database { try database.flush(&s) } else { s.forgetPending() }
+        }
+    }
+
+    /// The sandbox's own certificate for `--tls`: its host, localhost and 127.0.0.1, issued by the
+    /// store's CA (the one that signs DigiCert orders), with the CA's root for clients to trust.
+    func serverIdentity() throws -> (certificate: String, intermediate: String, key: String, root: String) {
+        try state.withLock { s in
+            guard let ca = DigiCertRules.authority(&s) else { throw SandboxConfigurationError("the sandbox's CA could not be made") }
+            let key = try KeyPair.make(.ecdsa(curve: "P-256"))
+            let host = configuration.host
+            let csr = try SigningRequest(pem: try SigningRequest.make(keyPEM: key, subject: .init(commonName: "localhost"), dnsNames: []))
+            let pem = try ca.issue(csr: csr, commonName: "localhost", dnsNames: Array(Set(["localhost", "127.0.0.1", host])).sorted(),
+                                   organization: "storescript sandbox", now: s.clock.now - 60, days: 30, hash: "sha256")
+            if let database { try database.flush(&s) } else { s.forgetPending() }
+            return (pem, ca.intermediatePEM, key, ca.rootPEM)
         }
     }
 

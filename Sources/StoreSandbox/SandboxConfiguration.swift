@@ -14,6 +14,9 @@ public struct SandboxConfiguration: Sendable {
     public var rateLimit: RateLimit? = .standard
     public var faults = Faults()
     public var timing = Timing()
+    /// Serve HTTPS with a certificate for the host (and localhost) issued by the sandbox's own CA,
+    /// for clients that only speak https (the official Python client).
+    public var tls = false
     public var seed: UInt64 = 1
 
     public init() {}
@@ -144,7 +147,7 @@ public struct SandboxConfiguration: Sendable {
         }
 
         /// Milliseconds from `250ms`, `2s`, `1.5s` or a bare number of milliseconds.
-        static func parseDuration(_ text: String) -> Int? {
+        public static func parseDuration(_ text: String) -> Int? {
             if text.hasSuffix("ms") { return Int(text.dropLast(2)) }
             if text.hasSuffix("s"), let s = Double(text.dropLast()) { return Int((s * 1000).rounded()) }
             return Int(text)

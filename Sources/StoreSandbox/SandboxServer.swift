@@ -1,4 +1,6 @@
 import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
 import Logging
 import NIOCore
 
@@ -6,15 +8,19 @@ import NIOCore
 public final class SandboxServer: Sendable {
     public let sandbox: Sandbox
     public let port: Int
+    /// With `tls`: the PEM of the root that issued the server's certificate (for clients to trust).
+    public let rootCertificate: String?
     private let task: Task<Void, any Error>
 
+    var scheme: String { rootCertificate == nil ? "http" : "https" }
     /// `http://127.0.0.1:PORT/stores/HASH`: what the client's API URL should be.
-    public var baseURL: String { "http://\(sandbox.configuration.host):\(port)/stores/\(sandbox.configuration.storeHash)" }
-    public var rootURL: String { "http://\(sandbox.configuration.host):\(port)" }
+    public var baseURL: String { "\(rootURL)/stores/\(sandbox.configuration.storeHash)" }
+    public var rootURL: String { "\(scheme)://\(sandbox.configuration.host):\(port)" }
 
-    private init(sandbox: Sandbox, port: Int, task: Task<Void, any Error>) {
+    private init(sandbox: Sandbox, port: Int, rootCertificate: String?, task: Task<Void, any Error>) {
         self.sandbox = sandbox
         self.port = port
+        self.rootCertificate = rootCertificate
         self.task = task
     }
 
@@ -24,8 +30,19 @@ public final class SandboxServer: Sendable {
         let (ports, continuation) = AsyncStream<Int>.makeStream()
         var logger = Logger(label: "storescript.sandbox")
         logger.logLevel = .critical
+        var server = HTTPServerBuilder.http1()
+        var root: String?
+        if config.tls {
+            let identity = try sandbox.serverIdentity()
+            let tls = TLSConfiguration.makeServerConfiguration(
+                certificateChain: try [identity.certificate, identity.intermediate].map { .certificate(try NIOSSLCertificate(bytes: Array($0.utf8), format: .pem)) },
+                privateKey: .privateKey(try NIOSSLPrivateKey(bytes: Array(identity.key.utf8), format: .pem)))
+            server = try .tls(.http1(), tlsConfiguration: tls)
+            root = identity.root
+        }
         let app = Application(
             responder: SandboxResponder(sandbox: sandbox),
+            server: server,
             configuration: .init(address: .hostname(config.host, port: config.port), serverName: "storescript-sandbox"),
             onServerRunning: { channel in
                 continuation.yield(channel.localAddress?.port ?? 0)
@@ -43,7 +60,7 @@ public final class SandboxServer: Sendable {
             _ = try await task.value
             throw SandboxConfigurationError("the sandbox could not listen on \(config.host):\(config.port)")
         }
-        return SandboxServer(sandbox: sandbox, port: port, task: task)
+        return SandboxServer(sandbox: sandbox, port: port, rootCertificate: root, task: task)
     }
 
     /// Runs until the server stops (SIGINT or SIGTERM when started with signals handled).

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import ArgumentParser
 import StoreSandbox
 import StoreScript
@@ -50,6 +53,15 @@ struct SandboxCommand: ParsableCommand {
         @Option(help: "Seed for faults and demo data (the same seed repeats them).")
         var seed: UInt64 = 1
 
+        @Flag(help: "Serve HTTPS, with a certificate issued by the sandbox's own CA (for clients that only speak https).")
+        var tls = false
+
+        @Option(name: .customLong("ca-out"), help: ArgumentHelp("With --tls: write the CA's root certificate here, for clients to trust.", valueName: "PATH"))
+        var caOut: String?
+
+        @Option(name: .customLong("issuance-delay"), help: "How long a DigiCert order waits before it is issued (1s; 0: at once).")
+        var issuanceDelay = "1s"
+
         func run() async throws {
             var config = SandboxConfiguration()
             config.port = port
@@ -58,7 +70,12 @@ struct SandboxCommand: ParsableCommand {
             config.products = products
             config.seed = seed
             config.databasePath = db
+            config.tls = tls
             do {
+                guard let delay = SandboxConfiguration.Faults.parseDuration(issuanceDelay), delay >= 0 else {
+                    throw ValidationError("--issuance-delay must be a duration (250ms, 2s), got \(issuanceDelay)")
+                }
+                config.timing.issuanceMs = delay
                 config.rateLimit = try SandboxConfiguration.RateLimit.parse(rateLimit)
                 if let faults { config.faults = try SandboxConfiguration.Faults.parse(faults) }
                 if let latency { try config.faults.setLatency(latency) }
@@ -72,7 +89,13 @@ struct SandboxCommand: ParsableCommand {
                 Console.err("storescript: \(error)\n")
                 throw ExitCode(ExitStatus.usage)
             }
-            Console.out("storescript sandbox: serving \(server.baseURL)\n  X-Auth-Token: \(token)\n  control: \(server.rootURL)/__sandbox/state | /__sandbox/log | /__sandbox/faults\n")
+            if let caOut, let root = server.rootCertificate {
+                guard let f = fopen(caOut, "w"), fputs(root, f) >= 0, fclose(f) == 0 else {
+                    Console.err("storescript: cannot write --ca-out \(caOut)\n")
+                    throw ExitCode(ExitStatus.usage)
+                }
+            }
+            Console.out("storescript sandbox: serving \(server.baseURL)\n  X-Auth-Token: \(token)\n  control: \(server.rootURL)/__sandbox/state | /__sandbox/log | /__sandbox/faults | /__sandbox/time\n")
             try await server.wait()
         }
     }
