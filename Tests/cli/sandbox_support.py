@@ -13,12 +13,12 @@ class Sandbox:
         self.proc = subprocess.Popen([bin_path, "sandbox", "serve", "--port", "0", "--token", token, *args],
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         line = self.proc.stdout.readline()
-        m = re.search(r"serving (http://[\d.]+:(\d+)/stores/(\w+))", line)
+        m = re.search(r"serving (https?://[\d.]+:(\d+)/stores/(\w+))", line)
         if not m:
             self.proc.kill()
             raise RuntimeError("sandbox did not start: " + line + self.proc.stderr.read())
         self.base, self.port = m.group(1), int(m.group(2))
-        self.root = f"http://127.0.0.1:{self.port}"
+        self.root = self.base.split("/stores/")[0]
         self.session = requests.Session()
 
     def url(self, path):
