@@ -66,7 +66,7 @@ let package = Package(
         ]),
         .target(name: "StoreScript", dependencies: [
             "LuaKit", "CLuaShim", "CLua", "CLineEdit", "StoreScriptLua", "StoreSandbox", "StoreClient", "StoreAPI", "JSON", "StoreCertificates",
-            .product(name: "TOMLKit", package: "TOMLKit"),
+            .product(name: "TOMLKit", package: "TOMLKit"), .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         .executableTarget(
             name: "storescript",

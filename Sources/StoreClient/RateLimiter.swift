@@ -113,9 +113,12 @@ public final class RateLimiter: Sendable {
                 s.left = nil
             }
             if status == 429 {
+                // An API that sends no budget headers (DigiCert) is limited until its wait is over.
+                s.unlimited = false
                 s.left = 0
                 // A storm can outlast the window: the API's own wait wins over the window's reset.
-                if let secs = header("x-retry-after").flatMap({ Double($0) }) {
+                // BigCommerce says X-Retry-After; DigiCert (and HTTP) Retry-After.
+                if let secs = (header("x-retry-after") ?? header("retry-after")).flatMap({ Double($0) }) {
                     s.resetAt = max(s.resetAt, now + secs)
                 }
                 if s.resetAt <= now { s.resetAt = now + 1 } // no hint at all: back off a second

@@ -185,7 +185,7 @@ public final class StoreClient: Sendable {
                     let again = error.status == 429 || (error.retryable && (idempotent || error.kind == .notSent))
                     // A 429's X-Retry-After is how long the API asks to wait: give up now if
                     // that runs past the time retries may take.
-                    let asked = error.status == 429 ? error.header("x-retry-after").flatMap(Double.init) ?? 0 : 0
+                    let asked = error.status == 429 ? (error.header("x-retry-after") ?? error.header("retry-after")).flatMap(Double.init) ?? 0 : 0
                     guard again, number < retry.maxAttempts, RateLimiter.now() + asked - started < retry.maxTotal else {
                         var final = error
                         final.attempts = number

@@ -64,6 +64,13 @@ enum ControlEndpoints {
                             c.used = 0
                         } else { throw SandboxConfigurationError("rate_limit must be \"off\" or {quota, window_ms}") }
                     }
+                    if let limit = o["digicert_rate_limit"] {
+                        if limit.stringValue == "off" { c.digicertLimit = nil }
+                        else if let q = limit["quota"]?.intValue, let w = limit["window_ms"]?.intValue, q > 0, w > 0 {
+                            c.digicertLimit = .init(quota: Int(q), windowMs: Int(w))
+                            c.digicertUsed = 0
+                        } else { throw SandboxConfigurationError("digicert_rate_limit must be \"off\" or {quota, window_ms}") }
+                    }
                 }
             } catch {
                 return JSONResponse.make(422, ["title": .string("\(error)")])

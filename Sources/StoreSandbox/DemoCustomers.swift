@@ -110,8 +110,11 @@ extension DemoBuilder {
                 add(base + "/coupons", "/v2/orders/{}/coupons", [
                     ("coupon_id", 1), ("order_id", id), ("code", "WELCOME5"), ("amount", 5), ("type", 0), ("discount", 5.0),
                 ])
+            }
+            // Every demo order was paid for: its purchase (and, once shipped, its capture).
+            for event in order.shipped ? ["authorization", "capture"] : ["purchase"] {
                 add("/v3/orders/\(StoreState.key(id))/transactions", "/v3/orders/{}/transactions", [
-                    ("event", "purchase"), ("method", "credit_card"), ("amount", .double(total)), ("currency", "USD"),
+                    ("event", .string(event)), ("method", "credit_card"), ("amount", .double(total)), ("currency", "USD"),
                     ("gateway", "sandbox"), ("status", "ok"), ("test", true), ("order_id", .string(StoreState.key(id))),
                 ])
             }

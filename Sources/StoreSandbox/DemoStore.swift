@@ -150,9 +150,18 @@ struct DemoBuilder {
         return first
     }
 
-    /// A theme and widget templates.
+    /// A theme (Cornerstone, its Light variation active) and widget templates.
     mutating func content() {
-        add("/v3/themes", "/v3/themes", [("name", "Cornerstone"), ("is_private", false), ("is_active", true)], stringID: true)
+        var variations: [JSON] = []
+        for (name, external) in [("Light", "light"), ("Bold", "bold"), ("Warm", "warm")] {
+            variations.append(.object(JSONObject([("uuid", .string(state.uuid())), ("name", .string(name)), ("external_id", .string(external)),
+                                                  ("description", .string("Cornerstone \(name)"))])))
+        }
+        let theme = StoreState.key(ThemeRules.addTheme(&state, name: "Cornerstone", variations: variations, isPrivate: false))
+        var cornerstone = state.collections[ThemeRules.themes]!.items[theme]!
+        cornerstone["is_active"] = true
+        cornerstone["active_variation_id"] = variations[0]["uuid"]
+        state.collections[ThemeRules.themes]!.insert(theme, cornerstone)
         for (name, kind) in [("Banner", "custom"), ("Product carousel", "custom")] {
             add("/v3/content/widget-templates", "/v3/content/widget-templates", [
                 ("name", .string(name)), ("kind", .string(kind)), ("template", "<div>{{text}}</div>"), ("schema", []),

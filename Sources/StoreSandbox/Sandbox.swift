@@ -19,6 +19,10 @@ public final class Sandbox: Sendable {
         var random: SeededRandom
         var windowStart: Int64 = 0
         var used = 0
+        /// DigiCert's own limit, apart from the store's: 1,000 requests per 5 minutes.
+        var digicertLimit: SandboxConfiguration.RateLimit? = .digicert
+        var digicertWindowStart: Int64 = 0
+        var digicertUsed = 0
         var stormUntil: Int64 = 0
         var log = RequestLog()
         var sequence = 0
@@ -67,14 +71,16 @@ public final class Sandbox: Sendable {
         }
     }
 
-    /// Moves the clock forward (`advance_seconds`) and changes the timings; due work then runs.
+    /// Moves the clock (`advance_seconds`, either way) and changes the timings; due work then runs.
     func changeTime(_ o: JSONObject) throws {
         try state.withLock { s in
             var timing = s.timing
             try timing.merge(o)
             if let advance = o["advance_seconds"] {
-                guard let seconds = advance.intValue, seconds >= 0, seconds <= 100 * 365 * 86_400 else {
-                    throw SandboxConfigurationError("advance_seconds must be a whole number of seconds from 0 to 100 years")
+                // Backwards too: a test installs a certificate that has expired since by moving
+                // the clock back, installing, and moving it forward again.
+                guard let seconds = advance.intValue, abs(seconds) <= 100 * 365 * 86_400 else {
+                    throw SandboxConfigurationError("advance_seconds must be a whole number of seconds within 100 years either way")
                 }
                 s.clock.offsetMs += seconds * 1000
             }
@@ -123,14 +129,24 @@ public final class Sandbox: Sendable {
         var sequence: Int
     }
 
-    /// Takes a slot of the rate-limit window and rolls the dice for faults, for one request.
-    func decide() -> Decision {
+    /// Takes a slot of the rate-limit window (the store's, or DigiCert's for its API) and rolls
+    /// the dice for faults, for one request.
+    func decide(digicert: Bool = false) -> Decision {
         control.withLock { c in
             let now = Clock.monotonicMs()
             c.sequence += 1
             var headers: [(String, String)] = []
             var verdict = Verdict.proceed(fault: nil)
-            if let limit = c.rateLimit {
+            if digicert, let limit = c.digicertLimit {
+                if now - c.digicertWindowStart >= Int64(limit.windowMs) { (c.digicertWindowStart, c.digicertUsed) = (now, 0) }
+                if c.digicertUsed >= limit.quota {
+                    verdict = .rateLimited(emptyBody: false)
+                    let resetMs = max(Int64(limit.windowMs) - (now - c.digicertWindowStart), 0)
+                    headers.append(("Retry-After", String(max((resetMs + 999) / 1000, 1))))
+                } else {
+                    c.digicertUsed += 1
+                }
+            } else if !digicert, let limit = c.rateLimit {
                 if now - c.windowStart >= Int64(limit.windowMs) {
                     c.windowStart = now
                     c.used = 0

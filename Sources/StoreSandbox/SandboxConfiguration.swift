@@ -26,6 +26,8 @@ public struct SandboxConfiguration: Sendable {
         public var quota: Int
         public var windowMs: Int
         public static let standard = RateLimit(quota: 150, windowMs: 30_000)
+        /// DigiCert's Services API: 1,000 requests per 5 minutes.
+        public static let digicert = RateLimit(quota: 1000, windowMs: 300_000)
         public init(quota: Int, windowMs: Int) {
             self.quota = quota
             self.windowMs = windowMs
@@ -179,7 +181,7 @@ public struct SandboxConfiguration: Sendable {
                 } else if let (_, path) = times.first(where: { $0.0 == key }) {
                     guard let v = value.intValue, v >= 0 else { throw SandboxConfigurationError("\(key) must be a non-negative integer") }
                     self[keyPath: path] = Int(v)
-                } else if key != "seed" && key != "rate_limit" {
+                } else if key != "seed" && key != "rate_limit" && key != "digicert_rate_limit" {
                     throw SandboxConfigurationError("unknown fault setting \(key)")
                 }
             }

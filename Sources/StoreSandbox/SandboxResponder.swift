@@ -122,14 +122,17 @@ struct Exchange {
 
     /// The rate limit and the faults that strike before the store is touched.
     mutating func admit() async throws(Answer) {
-        let decision = sandbox.decide()
+        let decision = sandbox.decide(digicert: version == "digicert")
         self.decision = decision
         entry = RequestLog.Entry(sequence: decision.sequence, method: entry.method, path: apiPath, query: request.uri.query ?? "")
         if decision.latencyMs > 0 { try? await Task.sleep(for: .milliseconds(decision.latencyMs)) }
         switch decision.verdict {
         case .rateLimited(let emptyBody):
             entry.fault = "rate-limit"
-            throw .json(429, emptyBody ? nil : APIError(status: 429, title: "Too many requests").body(version: version), headers: headers)
+            let limited = version == "digicert"
+                ? APIError(status: 429, title: "Too many requests", errors: [("request_limit_exceeded", "Request limit exceeded; wait and retry")])
+                : APIError(status: 429, title: "Too many requests")
+            throw .json(429, emptyBody ? nil : limited.body(version: version), headers: headers)
         case .storm:
             entry.fault = "storm"
             throw error(APIError(status: 429, title: "Too many requests"))

@@ -11,6 +11,9 @@ static const char bindings[] = {
 static const char api_error[] = {
 #embed "lua/api_error.lua"
 };
+static const char state[] = {
+#embed "lua/state.lua"
+};
 
 static const struct {
     const char *name;
@@ -20,6 +23,7 @@ static const struct {
     {"bootstrap", bootstrap, sizeof bootstrap},
     {"bindings", bindings, sizeof bindings},
     {"api_error", api_error, sizeof api_error},
+    {"state", state, sizeof state},
 };
 
 const char *storescript_lua_chunk(const char *name, size_t *len) {

@@ -45,6 +45,9 @@ enum FastPath {
             case "--lock":
                 guard let v = value() else { return nil }
                 inv.lock = v
+            case "--state-dir":
+                guard let v = value() else { return nil }
+                inv.options.stateDirectory = v
             case "--log-format":
                 guard let v = value().flatMap(Runtime.LogFormat.init(rawValue:)) else { return nil }
                 inv.options.logFormat = v

@@ -20,6 +20,9 @@ struct ScriptOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Hold an exclusive lock on PATH while running; if another run holds it, exit 3 at once.", valueName: "PATH"))
     var lock: String?
 
+    @Option(name: .customLong("state-dir"), help: ArgumentHelp("Keep state.open's stores in DIR (default: ~/.local/state/storescript).", valueName: "DIR"))
+    var stateDir: String?
+
     @Flag(help: "Only warnings and errors from log.* and the runner.")
     var quiet = false
 
@@ -49,6 +52,7 @@ struct ScriptOptions: ParsableArguments {
         o.sandbox = sandbox
         o.verbose = verbose
         o.profile = selection.profile
+        o.stateDirectory = stateDir
         return o
     }
 }
@@ -165,7 +169,7 @@ func runFile(_ path: String, arguments: [String], _ script: ScriptOptions) -> In
 /// Everything after `run FILE` belongs to the script, options included, as with `lua FILE ...`:
 /// a `--` goes in after FILE so the parser takes the rest as the script's arguments.
 enum ScriptArguments {
-    static let valueOptions: Set<String> = ["-e", "--timeout", "--max-memory", "--lock", "--log-format", "--profile"]
+    static let valueOptions: Set<String> = ["-e", "--timeout", "--max-memory", "--lock", "--log-format", "--profile", "--state-dir"]
 
     static func separatingScriptArguments(_ args: [String]) -> [String] {
         guard let run = args.firstIndex(of: "run") else { return args }

@@ -92,10 +92,6 @@ SPEC_DEFECTS = {
 
 # {file: {operationId: what the generic sandbox does not do yet}}: checked for server errors only.
 SANDBOX_GAPS = {
-    "bigcommerce/carts.v3.yml": {
-        op: "line items are kept as sent; a cart's priced line_items (physical, digital, custom, gift) come with the cart rules"
-        for op in ("getCart", "createCart", "addCartLineItems", "updateCart")
-    },
     "bigcommerce-management/abandoned_cart_emails.v3.yaml": {
         op: "its 422 lists errors as plain strings, an error shape the sandbox does not write"
         for op in ("createAbandonedCartEmailTemplate", "updateAbandonedCartEmailTemplate")

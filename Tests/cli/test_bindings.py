@@ -147,6 +147,25 @@ print(digicert.orders.list().page.total)
     assert lines[4] == "1"
 
 
+def test_digicerts_own_rate_limit_is_honoured_like_bigcommerces(run):
+    code = """
+local h = io.popen("curl -s -X PUT -d '{\\"digicert_rate_limit\\": {\\"quota\\": 3, \\"window_ms\\": 1500}}' " .. sandbox.root .. "/__sandbox/faults")
+h:read("a") h:close()
+for i = 1, 7 do assert(#digicert.products.list().products > 0) end
+local log = json.decode(io.popen("curl -s " .. sandbox.root .. "/__sandbox/log"):read("a"))
+local limited = 0
+for _, e in ipairs(log) do
+  if e.fault == "rate-limit" then limited = limited + 1 end
+end
+print(limited, bc.catalog.products.count() > 0)
+"""
+    r = run("run", "--sandbox", "-e", code, timeout=60)
+    assert r.returncode == 0, r.stderr
+    limited, store = r.stdout.split()
+    # Seven calls against 3 per window: at most one 429 per window, each waited out, none fatal.
+    assert 1 <= int(limited) <= 2 and store == "true"
+
+
 def fnv1a(data):
     h = 0xcbf29ce484222325
     for b in data:

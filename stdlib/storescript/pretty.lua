@@ -53,6 +53,8 @@ function M.format(value, opts)
   local function scalar(v)
     local t = type(v)
     if v == null and v ~= nil then return paint("nil", "json.null") end
+    -- A private key is never printed, whatever holds it.
+    if t == "string" and v:find("PRIVATE KEY-----", 1, true) then return paint("other", "<private key>") end
     if t == "string" then return paint("string", quote(v)) end
     if t == "number" then
       if math.type(v) == "float" and v == math.floor(v) and v > -1e15 and v < 1e15 then

@@ -9,6 +9,8 @@ enum EmbeddedLua: String, CaseIterable {
     case bindings
     /// The metatable of API error tables.
     case apiError = "api_error"
+    /// state: stores, values as JSON, transactions.
+    case state
 
     var chunkName: String { "=[storescript.\(rawValue)]" }
 

@@ -24,6 +24,8 @@ public final class Runtime {
         public var verbose = false
         /// `--profile NAME` of config.toml (nil: STORESCRIPT_PROFILE, else the default).
         public var profile: String?
+        /// Where `state.open` keeps its stores (default: ~/.local/state/storescript).
+        public var stateDirectory: String?
         /// The resolved store settings; nil: resolved from `profile` when the runtime starts.
         public var store: StoreSettings?
         public init() {}
@@ -39,6 +41,7 @@ public final class Runtime {
     /// The in-process sandbox of `--sandbox` (started with the runtime, stopped with the process).
     public private(set) var sandbox: SandboxServer?
     private var bindings: BindingsHost?
+    private lazy var stateStores = StateStores(directory: options.stateDirectory ?? StateStores.defaultDirectory())
     /// The message of a binding that found no store or account to use (exit 2 if uncaught).
     public internal(set) var configurationFailure: String?
 
@@ -86,6 +89,11 @@ public final class Runtime {
         try lua.call(nargs: 1, nresults: 2)
         try lua.setGlobal("digicert")
         try lua.setGlobal("bc")
+        // state: the Swift half keeps the files, the Lua half the values.
+        try EmbeddedLua.state.load(into: lua)
+        try stateStores.push(lua)
+        try lua.call(nargs: 1, nresults: 1)
+        try lua.setGlobal("state")
     }
 
     /// The global `sandbox`: where the in-process sandbox answers (the bindings use it).

@@ -120,7 +120,14 @@ local function json_string(s)
   end) .. '"'
 end
 
+-- A private key never reaches a log line, whatever field carries it.
+local function masked(v)
+  if type(v) == "string" and v:find("PRIVATE KEY-----", 1, true) then return "<private key>" end
+  return v
+end
+
 local function json_value(v)
+  v = masked(v)
   local t = type(v)
   if t == "number" then
     if v ~= v or v == math.huge or v == -math.huge then return "null" end
@@ -137,7 +144,7 @@ local function sorted_keys(t)
   return keys
 end
 
-log = {}
+log = { format = as_json and "json" or "text" }
 for name, level in pairs(levels) do
   log[name] = doc(function(message, fields)
     if level < threshold then return end
@@ -147,7 +154,7 @@ for name, level in pairs(levels) do
     local time = os.date("!%Y-%m-%dT%H:%M:%SZ")
     local line
     if as_json then
-      local parts = { '"time":' .. json_string(time), '"level":' .. json_string(name), '"msg":' .. json_string(tostring(message)) }
+      local parts = { '"time":' .. json_string(time), '"level":' .. json_string(name), '"msg":' .. json_string(tostring(masked(message))) }
       if fields then
         for _, k in ipairs(sorted_keys(fields)) do
           parts[#parts + 1] = json_string(k) .. ":" .. json_value(fields[k])
@@ -155,9 +162,9 @@ for name, level in pairs(levels) do
       end
       line = "{" .. table.concat(parts, ",") .. "}"
     else
-      local parts = { time, name:upper(), tostring(message) }
+      local parts = { time, name:upper(), tostring(masked(message)) }
       if fields then
-        for _, k in ipairs(sorted_keys(fields)) do parts[#parts + 1] = k .. "=" .. tostring(fields[k]) end
+        for _, k in ipairs(sorted_keys(fields)) do parts[#parts + 1] = k .. "=" .. tostring(masked(fields[k])) end
       end
       line = table.concat(parts, " ")
     end

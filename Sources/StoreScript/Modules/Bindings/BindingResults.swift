@@ -37,7 +37,7 @@ enum BindingResults {
     /// Pushes `true, results...` on `co`: v3 envelopes give `data, meta` (a 207 or a batch also
     /// its `errors`, for the batch forms to report: bindings.lua); v2 and DigiCert the decoded
     /// body (a v2 count its number); 204 (or no body) `true`, or an empty array for a v2 list;
-    /// a body that is not JSON by its Content-Type (a PEM download) its text.
+    /// a body that is neither JSON nor HTML by its Content-Type (a PEM download) its text.
     static func push(_ response: APIResponse, shape: AnswerShape, method: String, path: String, lua: LuaState, co: OpaquePointer) throws -> Int32 {
         var body = response.body
         if response.status == 204 || body.isEmpty {
@@ -50,8 +50,10 @@ enum BindingResults {
         }
         let L = lua.L
         try lua.reserve(4)
-        if let type = response.headers.first(where: { $0.0.lowercased() == "content-type" })?.1.lowercased(), !type.contains("json") {
-            // Text the API sends as itself (DigiCert's PEM downloads): a string.
+        if let type = response.headers.first(where: { $0.0.lowercased() == "content-type" })?.1.lowercased(),
+           !type.contains("json"), !type.contains("html") {
+            // Text the API sends as itself (DigiCert's PEM downloads): a string. HTML is never
+            // an answer (a proxy's error page sent with 200): it stays an invalid answer.
             lua_pushboolean(co, 1)
             try lua.push(bytes: body)
             lua_xmove(L, co, 1)

@@ -1,0 +1,123 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import GRDB
+import LuaKit
+
+/// The Swift half of `state`: named durable stores, one SQLite file each (WAL), under the state
+/// directory. Values arrive and leave as JSON text (the Lua half, state.lua, encodes them);
+/// `begin`/`commit`/`rollback` are statements on the store's connection, so a transaction may
+/// span calls that yield (bindings) without a Swift frame waiting across them. Two processes
+/// share a store through SQLite's locks: writes take the lock at BEGIN IMMEDIATE and wait for
+/// it up to ten seconds.
+final class StateStores {
+    let directory: String
+    private var open: [String: DatabaseQueue] = [:]
+
+    init(directory: String) { self.directory = directory }
+
+    /// `$XDG_STATE_HOME/storescript`, else `~/.local/state/storescript`.
+    static func defaultDirectory() -> String {
+        if let xdg = getenv("XDG_STATE_HOME").map({ String(cString: $0) }), !xdg.isEmpty { return xdg + "/storescript" }
+        let home = getenv("HOME").map { String(cString: $0) } ?? "."
+        return home + "/.local/state/storescript"
+    }
+
+    func store(_ name: String) throws -> DatabaseQueue {
+        if let q = open[name] { return q }
+        guard !name.isEmpty, name.count <= 100, name.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) }), !name.hasPrefix(".") else {
+            throw LuaError(.argument, "state.open: argument #1 (name) must be letters, digits, '-', '_' or '.', got \(name)")
+        }
+        try makeDirectory(directory)
+        let path = "\(directory)/\(name).db"
+        // The journal of a renewal holds private keys: the files are the owner's alone.
+        let old = umask(0o077)
+        defer { umask(old) }
+        var config = Configuration()
+        config.busyMode = .timeout(10)
+        config.allowsUnsafeTransactions = true
+        config.journalMode = .wal
+        let queue: DatabaseQueue
+        do {
+            queue = try DatabaseQueue(path: path, configuration: config)
+            try queue.writeWithoutTransaction { db in
+                try db.execute(sql: "CREATE TABLE IF NOT EXISTS entries(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID")
+            }
+        } catch {
+            throw LuaError(.runtime, "state.open: \(path): \(error)")
+        }
+        open[name] = queue
+        return queue
+    }
+
+    private func makeDirectory(_ path: String) throws {
+        var parts: [Substring] = []
+        for part in path.split(separator: "/") {
+            parts.append(part)
+            let prefix = (path.hasPrefix("/") ? "/" : "") + parts.joined(separator: "/")
+            if mkdir(prefix, 0o700) != 0 && errno != EEXIST {
+                throw LuaError(.runtime, "state.open: cannot create \(prefix): \(String(cString: strerror(errno)))")
+            }
+        }
+    }
+
+    /// Pushes the host table state.lua wraps. [-0, +1]
+    func push(_ lua: LuaState) throws {
+        try lua.newTable()
+        try lua.setFunctions(-1, prefix: "state", [
+            ("open", { [self] call in
+                let name = try call.string(1, "name")
+                _ = try store(name)
+                try call.push("\(directory)/\(name).db")
+                return 1
+            }),
+            ("get", { [self] call in
+                let (q, key) = (try store(try call.string(1, "name")), try call.string(2, "key"))
+                let text = try sql(call) { try q.writeWithoutTransaction { try String.fetchOne($0, sql: "SELECT value FROM entries WHERE key = ?", arguments: [key]) } }
+                if let text { try call.push(text) } else { call.pushNil() }
+                return 1
+            }),
+            ("set", { [self] call in
+                let (q, key, value) = (try store(try call.string(1, "name")), try call.string(2, "key"), try call.string(3, "value"))
+                try sql(call) {
+                    try q.writeWithoutTransaction { db in
+                        try db.execute(sql: "INSERT INTO entries(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                                       arguments: [key, value])
+                    }
+                }
+                return 0
+            }),
+            ("delete", { [self] call in
+                let (q, key) = (try store(try call.string(1, "name")), try call.string(2, "key"))
+                try sql(call) { try q.writeWithoutTransaction { try $0.execute(sql: "DELETE FROM entries WHERE key = ?", arguments: [key]) } }
+                return 0
+            }),
+            ("keys", { [self] call in
+                let q = try store(try call.string(1, "name"))
+                let prefix = try call.optionalString(2, "prefix") ?? ""
+                let keys = try sql(call) {
+                    try q.writeWithoutTransaction { db in
+                        try String.fetchAll(db, sql: "SELECT key FROM entries WHERE substr(key, 1, ?) = ? ORDER BY key", arguments: [prefix.utf8.count, prefix])
+                    }
+                }
+                try call.push(.table(LuaTable(array: keys.map { .string(LuaString($0)) })))
+                return 1
+            }),
+            ("execute", { [self] call in
+                // begin, commit, rollback: the statements of state.lua's transaction().
+                let q = try store(try call.string(1, "name"))
+                let statement = try call.string(2, "statement")
+                let sqlText = ["begin": "BEGIN IMMEDIATE", "commit": "COMMIT", "rollback": "ROLLBACK"][statement]
+                guard let sqlText else { throw LuaError(.argument, "state: unknown statement \(statement)") }
+                try sql(call) { try q.writeWithoutTransaction { try $0.execute(sql: sqlText) } }
+                return 0
+            }),
+        ])
+    }
+
+    private func sql<T>(_ call: LuaCall, _ body: () throws -> T) throws -> T {
+        do { return try body() } catch let e as LuaError { throw e } catch {
+            throw LuaError(.runtime, "\(call.name): \(error)")
+        }
+    }
+}
