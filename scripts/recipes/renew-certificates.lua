@@ -27,6 +27,7 @@
 --   --deploy-hook CMD     run after each install, with RENEWED_SITE_ID, RENEWED_HOST,
 --                         RENEWED_NOT_AFTER and RENEWED_ORDER_ID in its environment
 --   --state NAME          the journal's store (default renewals)
+--   --log-format FORMAT   text or json for the summary (default: the run's own --log-format)
 -- Exit status: 0 when nothing was due or every renewal succeeded (or waits for issuance),
 -- 1 when any failed (each named), 2 for a bad option, 3 when --lock is held by another run.
 -- Output: one line per site on stdout; one JSON object per site with --log-format json
@@ -64,9 +65,13 @@ do
     elseif a == "--poll" then opts.poll = number("--poll")
     elseif a == "--deploy-hook" then opts.deploy_hook = value("--deploy-hook")
     elseif a == "--state" then opts.state = value("--state")
+    elseif a == "--log-format" then
+      opts.format = value("--log-format")
+      if opts.format ~= "json" and opts.format ~= "text" then usage("--log-format must be text or json") end
     elseif a == "--help" or a == "-h" then
       print("usage: storescript run [--lock PATH] renew-certificates.lua [--dry-run] [--site ID]... [--organization ID]")
       print("       [--product NAME] [--min-days N] [--key TYPE] [--wait S] [--poll S] [--deploy-hook CMD] [--state NAME]")
+      print("       [--log-format text|json]")
       os.exit(0)
     else usage("unknown option " .. a .. " (see --help)") end
     i = i + 1
@@ -211,7 +216,7 @@ end
 
 local function deploy_hook(site_id, host, not_after, order_id)
   if not opts.deploy_hook then return end
-  local env = string.format("RENEWED_SITE_ID=%d RENEWED_HOST='%s' RENEWED_NOT_AFTER='%s' RENEWED_ORDER_ID=%s ",
+  local env = string.format("export RENEWED_SITE_ID=%d RENEWED_HOST='%s' RENEWED_NOT_AFTER='%s' RENEWED_ORDER_ID=%s; ",
     site_id, host:gsub("'", ""), os.date("!%Y-%m-%dT%H:%M:%SZ", not_after), tostring(order_id))
   local ok, how, code = os.execute(env .. opts.deploy_hook)
   if not ok then error(string.format("the deploy hook failed (%s %s)", how, tostring(code)), 0) end
@@ -247,7 +252,7 @@ end
 ---------------------------------------------------------------- the run
 local function report(site, host, result)
   local not_after = result.not_after and os.date("!%Y-%m-%dT%H:%M:%SZ", result.not_after) or nil
-  if log.format == "json" then
+  if (opts.format or log.format) == "json" then
     print(json.encode{ site = site.id, host = host, action = result.action, reason = result.reason or json.null,
                        order_id = result.order_id or json.null, not_after = not_after or json.null, error = result.error or json.null })
   else
