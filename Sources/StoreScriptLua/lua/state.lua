@@ -70,6 +70,10 @@ local opened = {}
 function state.open(name)
   if type(name) ~= "string" then error("state.open: argument #1 (name) expected string, got " .. type(name), 2) end
   if opened[name] then return opened[name] end
+  -- The name becomes a file name: nothing that could leave the state directory.
+  if #name > 100 or not name:match("^[%w_%-][%w_%.%-]*$") then
+    error("state.open: argument #1 (name) must be letters, digits, '-', '_' or '.', got " .. name, 2)
+  end
   local path = host.open(name)
   local s = setmetatable({ name = name, path = path, depth = 0 }, Store)
   opened[name] = s
