@@ -57,19 +57,9 @@ enum ControlEndpoints {
                     try faults.merge(o)
                     c.faults = faults
                     if let seed = o["seed"]?.intValue { c.random = SeededRandom(seed: UInt64(bitPattern: seed)) }
-                    if let limit = o["rate_limit"] {
-                        if limit.stringValue == "off" { c.rateLimit = nil }
-                        else if let q = limit["quota"]?.intValue, let w = limit["window_ms"]?.intValue, q > 0, w > 0 {
-                            c.rateLimit = .init(quota: Int(q), windowMs: Int(w))
-                            c.used = 0
-                        } else { throw SandboxConfigurationError("rate_limit must be \"off\" or {quota, window_ms}") }
-                    }
+                    if let limit = o["rate_limit"] { (c.rateLimit, c.used) = (try rateLimit(limit, "rate_limit"), 0) }
                     if let limit = o["digicert_rate_limit"] {
-                        if limit.stringValue == "off" { c.digicertLimit = nil }
-                        else if let q = limit["quota"]?.intValue, let w = limit["window_ms"]?.intValue, q > 0, w > 0 {
-                            c.digicertLimit = .init(quota: Int(q), windowMs: Int(w))
-                            c.digicertUsed = 0
-                        } else { throw SandboxConfigurationError("digicert_rate_limit must be \"off\" or {quota, window_ms}") }
+                        (c.digicertLimit, c.digicertUsed) = (try rateLimit(limit, "digicert_rate_limit"), 0)
                     }
                 }
             } catch {
@@ -79,5 +69,14 @@ enum ControlEndpoints {
         default:
             return JSONResponse.make(404, ["title": "unknown sandbox endpoint; use /__sandbox/state, /__sandbox/log, /__sandbox/faults, /__sandbox/time"])
         }
+    }
+
+    /// `"off"` (nil) or `{quota, window_ms}`.
+    static func rateLimit(_ value: JSON, _ key: String) throws -> SandboxConfiguration.RateLimit? {
+        if value.stringValue == "off" { return nil }
+        guard let q = value["quota"]?.intValue, let w = value["window_ms"]?.intValue, q > 0, w > 0 else {
+            throw SandboxConfigurationError("\(key) must be \"off\" or {quota, window_ms}")
+        }
+        return .init(quota: Int(q), windowMs: Int(w))
     }
 }

@@ -123,7 +123,7 @@ enum WidgetRules: ResourceFamily {
             let triple = rest[open.upperBound...].hasPrefix("{")
             let start = triple ? rest.index(after: open.upperBound) : open.upperBound
             guard let close = rest[start...].firstRange(of: triple ? "}}}" : "}}") else { out += rest[open.lowerBound...]; return out }
-            let name = rest[start..<close.lowerBound].trimmingCharacters(in: " ")
+            let name = rest[start..<close.lowerBound].filter { !$0.isWhitespace }
             let value = config[String(name)].map { $0.stringValue ?? $0.text } ?? ""
             out += triple ? value : escape(value)
             rest = rest[close.upperBound...]
@@ -143,14 +143,5 @@ enum WidgetRules: ResourceFamily {
             }
         }
         return out
-    }
-}
-
-extension Substring {
-    func trimmingCharacters(in set: String) -> Substring {
-        var s = self
-        while let c = s.first, set.contains(c) { s = s.dropFirst() }
-        while let c = s.last, set.contains(c) { s = s.dropLast() }
-        return s
     }
 }

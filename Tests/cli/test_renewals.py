@@ -53,6 +53,14 @@ class Store:
         assert r.status_code == 200, r.text
         return pem
 
+    def open_journal(self):
+        """The sites the journal still has work for."""
+        r = subprocess.run([self.bin, "run", "--state-dir", self.state_dir, "-e",
+                            'for _, k in ipairs(state.open("renewals"):keys("site:")) do print(k) end'],
+                           capture_output=True, text=True, env=self.env, timeout=30)
+        assert r.returncode == 0, r.stderr
+        return r.stdout.split()
+
     def orders(self):
         return self.sb.state()["collections"].get("/services/v2/order/certificate", [])
 
@@ -155,6 +163,7 @@ def test_a_run_killed_at_any_step_is_finished_by_the_next_with_exactly_one_order
         done = store.run("--site", str(site))
         assert done.returncode == 0, (point, done.stdout, done.stderr)
         assert_renewed(store, site, host)
+    assert store.open_journal() == []
     with capsys.disabled():
         print(f"\nrenewal crash safety: {len(KILL_POINTS)} journaled kill points tried, all finished with one order each")
 
@@ -175,6 +184,7 @@ def test_runs_killed_at_random_moments_never_order_twice(bin_path, tmp_path, cap
             done = store.run("--site", str(site))
             assert done.returncode == 0, (i, done.stdout, done.stderr)
             assert_renewed(store, site, host)
+        assert store.open_journal() == []
     finally:
         store.stop()
     with capsys.disabled():

@@ -37,17 +37,24 @@ final class StateStores {
         config.busyMode = .timeout(10)
         config.allowsUnsafeTransactions = true
         config.journalMode = .wal
-        let queue: DatabaseQueue
-        do {
-            queue = try DatabaseQueue(path: path, configuration: config)
-            try queue.writeWithoutTransaction { db in
-                try db.execute(sql: "CREATE TABLE IF NOT EXISTS entries(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID")
+        // Two processes opening a new store at once: switching it to WAL is refused (busy) to the
+        // second, and SQLite's busy timeout does not cover that pragma, so the open is retried.
+        var attempt = 0
+        while true {
+            do {
+                let queue = try DatabaseQueue(path: path, configuration: config)
+                try queue.writeWithoutTransaction { db in
+                    try db.execute(sql: "CREATE TABLE IF NOT EXISTS entries(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID")
+                }
+                open[name] = queue
+                return queue
+            } catch let error as DatabaseError where (error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED) && attempt < 200 {
+                attempt += 1
+                usleep(50_000)
+            } catch {
+                throw LuaError(.runtime, "state.open: \(path): \(error)")
             }
-        } catch {
-            throw LuaError(.runtime, "state.open: \(path): \(error)")
         }
-        open[name] = queue
-        return queue
     }
 
     private func makeDirectory(_ path: String) throws {
