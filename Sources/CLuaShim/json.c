@@ -319,7 +319,33 @@ static void encode_string(lua_State *L, out_buffer *b, const char *s, size_t n) 
     out_char(L, b, '"');
 }
 
-static void encode_value(lua_State *L, out_buffer *b, int idx, int depth);
+/* How json.encode writes: compact (the default), or indented by `indent` spaces a level, and
+ * objects' keys in byte order with `sort_keys` (diffable output). */
+typedef struct {
+    int indent;
+    int sort_keys;
+} encode_options;
+
+static void encode_value(lua_State *L, out_buffer *b, int idx, int depth, const encode_options *o);
+
+static void newline(lua_State *L, out_buffer *b, int depth, const encode_options *o) {
+    if (!o->indent) return;
+    out_char(L, b, '\n');
+    for (int i = 0; i < depth * o->indent; i++) out_char(L, b, ' ');
+}
+
+typedef struct {
+    const char *s;
+    size_t n;
+    lua_Integer pos;
+} sorted_key;
+
+static int key_order(const void *a, const void *b) {
+    const sorted_key *x = a, *y = b;
+    int c = memcmp(x->s, y->s, x->n < y->n ? x->n : y->n);
+    if (c) return c;
+    return x->n < y->n ? -1 : x->n > y->n;
+}
 
 /* Whether the table at idx is an array: marked, or keys exactly 1..n (n > 0). */
 static int is_array(lua_State *L, int idx, lua_Integer *n) {
@@ -343,49 +369,99 @@ static int is_array(lua_State *L, int idx, lua_Integer *n) {
     return count == *n;
 }
 
-static void encode_table(lua_State *L, out_buffer *b, int idx, int depth) {
+/* Pushes the string form of the key at -2 (lua_next's key), leaving the key as it is. [-0, +1] */
+static const char *key_string(lua_State *L, size_t *kn) {
+    int kt = lua_type(L, -2);
+    if (kt == LUA_TSTRING) { lua_pushvalue(L, -2); return lua_tolstring(L, -1, kn); }
+    if (kt == LUA_TNUMBER && lua_isinteger(L, -2)) {
+        lua_pushvalue(L, -2); /* convert a copy: lua_next needs the key as it is */
+        return lua_tolstring(L, -1, kn);
+    }
+    luaL_error(L, "json.encode: cannot encode a table key of type %s", luaL_typename(L, -2));
+    return NULL;
+}
+
+/* An object with its keys in byte order: the keys and their strings are collected into two
+ * tables (which keep the strings alive), sorted, and written in that order. */
+static void encode_sorted_object(lua_State *L, out_buffer *b, int idx, int depth, const encode_options *o) {
+    lua_newtable(L); /* keys: pos → original key */
+    int keys = lua_gettop(L);
+    lua_newtable(L); /* strings: pos → key string */
+    int strings = lua_gettop(L);
+    lua_Integer count = 0;
+    lua_pushnil(L);
+    while (lua_next(L, idx)) {
+        size_t kn;
+        key_string(L, &kn);               /* key value keystring */
+        lua_rawseti(L, strings, ++count); /* key value */
+        lua_pop(L, 1);                    /* key */
+        lua_pushvalue(L, -1);
+        lua_rawseti(L, keys, count);
+    }
+    if (count == 0) { lua_pop(L, 2); out_add(L, b, "{}", 2); return; }
+    sorted_key *order = lua_newuserdatauv(L, sizeof(sorted_key) * (size_t)count, 0);
+    for (lua_Integer i = 1; i <= count; i++) {
+        lua_rawgeti(L, strings, i);
+        order[i - 1].s = lua_tolstring(L, -1, &order[i - 1].n);
+        order[i - 1].pos = i;
+        lua_pop(L, 1); /* the string stays alive in `strings` */
+    }
+    qsort(order, (size_t)count, sizeof(sorted_key), key_order);
+    out_char(L, b, '{');
+    for (lua_Integer i = 0; i < count; i++) {
+        if (i > 0) out_char(L, b, ',');
+        newline(L, b, depth + 1, o);
+        encode_string(L, b, order[i].s, order[i].n);
+        out_char(L, b, ':');
+        if (o->indent) out_char(L, b, ' ');
+        lua_rawgeti(L, keys, order[i].pos);
+        lua_rawget(L, idx);
+        encode_value(L, b, lua_gettop(L), depth + 1, o);
+        lua_pop(L, 1);
+    }
+    newline(L, b, depth, o);
+    out_char(L, b, '}');
+    lua_pop(L, 3); /* order strings keys */
+}
+
+static void encode_table(lua_State *L, out_buffer *b, int idx, int depth, const encode_options *o) {
     if (depth > JSON_MAX_DEPTH) luaL_error(L, "json.encode: a table is cyclic or nested deeper than %d levels", JSON_MAX_DEPTH);
-    luaL_checkstack(L, 4, "json.encode: nested too deeply");
+    luaL_checkstack(L, 6, "json.encode: nested too deeply");
     lua_Integer n;
     if (is_array(L, idx, &n)) {
         out_char(L, b, '[');
         for (lua_Integer i = 1; i <= n; i++) {
             if (i > 1) out_char(L, b, ',');
+            newline(L, b, depth + 1, o);
             lua_rawgeti(L, idx, i);
-            encode_value(L, b, lua_gettop(L), depth + 1);
+            encode_value(L, b, lua_gettop(L), depth + 1, o);
             lua_pop(L, 1);
         }
+        if (n > 0) newline(L, b, depth, o);
         out_char(L, b, ']');
         return;
     }
+    if (o->sort_keys) { encode_sorted_object(L, b, idx, depth, o); return; }
     out_char(L, b, '{');
     int first = 1;
     lua_pushnil(L);
     while (lua_next(L, idx)) {
-        int kt = lua_type(L, -2);
         size_t kn;
-        const char *k;
-        if (kt == LUA_TSTRING) {
-            k = lua_tolstring(L, -2, &kn);
-        } else if (kt == LUA_TNUMBER && lua_isinteger(L, -2)) {
-            lua_pushvalue(L, -2); /* convert a copy: lua_next needs the key as it is */
-            k = lua_tolstring(L, -1, &kn);
-            lua_insert(L, -2);    /* key value → key keystring value */
-        } else {
-            luaL_error(L, "json.encode: cannot encode a table key of type %s", luaL_typename(L, -2));
-            return;
-        }
+        const char *k = key_string(L, &kn); /* key value keystring */
         if (!first) out_char(L, b, ',');
         first = 0;
+        newline(L, b, depth + 1, o);
         encode_string(L, b, k, kn);
         out_char(L, b, ':');
-        encode_value(L, b, lua_gettop(L), depth + 1);
-        lua_pop(L, kt == LUA_TSTRING ? 1 : 2);
+        if (o->indent) out_char(L, b, ' ');
+        encode_value(L, b, lua_gettop(L) - 1, depth + 1, o);
+        lua_pop(L, 2); /* keystring value */
     }
+    if (!first) newline(L, b, depth, o);
     out_char(L, b, '}');
 }
 
-static void encode_value(lua_State *L, out_buffer *b, int idx, int depth) {
+static void encode_value(lua_State *L, out_buffer *b, int idx, int depth, const encode_options *o) {
     switch (lua_type(L, idx)) {
     case LUA_TNIL: out_add(L, b, "null", 4); return;
     case LUA_TBOOLEAN:
@@ -413,7 +489,7 @@ static void encode_value(lua_State *L, out_buffer *b, int idx, int depth) {
         encode_string(L, b, s, n);
         return;
     }
-    case LUA_TTABLE: encode_table(L, b, idx, depth); return;
+    case LUA_TTABLE: encode_table(L, b, idx, depth, o); return;
     case LUA_TLIGHTUSERDATA:
         if (lua_touserdata(L, idx) == &k_null) { out_add(L, b, "null", 4); return; }
         /* fall through */
@@ -422,8 +498,22 @@ static void encode_value(lua_State *L, out_buffer *b, int idx, int depth) {
     }
 }
 
+/* json.encode(value, options?): options.indent (spaces a level, 0 to 16), options.sort_keys. */
 int shim_json_encode(lua_State *L) {
     luaL_checkany(L, 1);
+    encode_options o = { 0, 0 };
+    if (!lua_isnoneornil(L, 2)) {
+        if (lua_type(L, 2) != LUA_TTABLE) return luaL_error(L, "json.encode: argument #2 (options) expected table, got %s", luaL_typename(L, 2));
+        lua_getfield(L, 2, "indent");
+        if (!lua_isnil(L, -1)) {
+            int isnum;
+            lua_Integer indent = lua_tointegerx(L, -1, &isnum);
+            if (!isnum || indent < 0 || indent > 16) return luaL_error(L, "json.encode: options.indent must be an integer from 0 to 16");
+            o.indent = (int)indent;
+        }
+        lua_getfield(L, 2, "sort_keys");
+        o.sort_keys = lua_toboolean(L, -1);
+    }
     lua_settop(L, 1);
     out_buffer *b = lua_newuserdatauv(L, sizeof(out_buffer), 0);
     b->data = NULL;
@@ -432,7 +522,7 @@ int shim_json_encode(lua_State *L) {
     lua_pushcfunction(L, out_gc);
     lua_setfield(L, -2, "__gc");
     lua_setmetatable(L, -2);
-    encode_value(L, b, 1, 0);
+    encode_value(L, b, 1, 0, &o);
     lua_pushlstring(L, b->data ? b->data : "", b->len);
     out_free(L, b); /* now; the userdata's __gc then finds nothing */
     return 1;

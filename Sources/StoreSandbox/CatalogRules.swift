@@ -7,6 +7,7 @@ import StoreAPI
 /// category tree and the store-wide variant list.
 enum CatalogRules: ResourceFamily {
     static let products = "/v3/catalog/products"
+    static let variants = "/v3/catalog/products/{}/variants"
 
     static func register(_ hooks: inout Hooks) {
         for (route, behaviour) in routes { hooks.replace(route, behaviour) }
@@ -49,7 +50,8 @@ enum CatalogRules: ResourceFamily {
             let created = s.create(body, in: r.path, template: r.collectionTemplate, stringIDs: false)
             return .ok(s.envelope(r, .object(created)), status: r.op.successStatus, applied: true)
         },
-        "GET /v3/catalog/variants": { s, r in s.list(r, items: s.all(template: "/v3/catalog/products/{}/variants").map(\.1)) },
+        "GET /v3/catalog/variants": { s, r in s.list(r, items: s.all(template: variants).map(\.1)) },
+        "PUT /v3/catalog/variants": { s, r throws(APIError) in try updateVariants(&s, r) },
         "GET /v3/catalog/summary": { s, r in .ok(s.envelope(r, summary(s))) },
         "GET /v3/catalog/categories/tree": { s, r in .ok(s.envelope(r, tree(s))) },
     ]
@@ -209,6 +211,32 @@ enum CatalogRules: ResourceFamily {
     }
 
     // MARK: Variants and metafields
+
+    /// The store-wide variant batch: each item names its variant by id alone (ids are store-wide).
+    static func updateVariants(_ s: inout StoreState, _ r: SandboxRequest) throws(APIError) -> Outcome {
+        let items = try s.arrayBody(r)
+        if let limit = r.op.batchLimit, items.count > limit {
+            throw APIError(status: 413, title: "The batch is limited to \(limit) variants; this one has \(items.count)")
+        }
+        var owner: [String: String] = [:]
+        for path in s.byTemplate[variants] ?? [] { for id in s.collections[path]?.order ?? [] { owner[id] = path } }
+        var updated: [JSON] = [], failures = r.rejected
+        for item in items {
+            guard let idValue = item["id"], let id = idValue.intValue.map(String.init) else {
+                failures.append(["status": 422, "title": "Each variant needs an id", "errors": ["id": "id is a required field"]])
+                continue
+            }
+            guard let path = owner[id], var variant = s.collections[path]?.items[id] else {
+                failures.append(.object(JSONObject([("id", idValue), ("status", 404), ("title", .string("A variant with id \(id) was not found"))])))
+                continue
+            }
+            for (k, v) in item where k != "id" && k != "product_id" { variant[k] = v }
+            StoreState.touch(&variant)
+            s.collections[path]!.insert(id, variant)
+            updated.append(.object(variant))
+        }
+        return s.batchOutcome(r, updated, failures)
+    }
 
     static func createVariant(_ s: inout StoreState, _ r: SandboxRequest) throws(APIError) -> Outcome? {
         let body = try s.objectBody(r)

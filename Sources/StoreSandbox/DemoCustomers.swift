@@ -37,6 +37,7 @@ extension DemoBuilder {
             add("/v3/customers/subscribers", "/v3/customers/subscribers", [
                 ("email", .string(email)), ("first_name", .string(first)), ("last_name", "Sandbox"), ("source", "storefront"),
                 ("order_id", i == 0 ? 100 : .null), ("channel_id", channel),
+                ("date_created", .string(Self.created)), ("date_modified", .string(Self.created)),
             ])
             people.append((id, first, last, email))
         }

@@ -36,10 +36,8 @@ struct DemoBuilder {
         var o = JSONObject(fields)
         if o["date_created"] == nil && template.hasPrefix("/v3/catalog") { o["date_created"] = .string(Self.created) }
         if o["date_modified"] == nil && template.hasPrefix("/v3/catalog") { o["date_modified"] = .string(Self.created) }
-        let uuid: String? = stringID ? state.uuid() : nil
+        let id: JSON = stringID ? .string(state.uuid()) : .int(state.takeID(path: path, template: template))
         return state.withCollection(path, template: template) { col -> JSON in
-            let id: JSON = uuid.map { .string($0) } ?? .int(col.nextID)
-            if uuid == nil { col.nextID += 1 }
             var item = JSONObject([("id", id)])
             for (k, v) in o { item[k] = v }
             col.insert(StoreState.key(id), item)

@@ -166,15 +166,8 @@ extension StoreState {
     /// Creates an item; `op`'s answer schema says which fields it must have.
     mutating func create(_ body: JSONObject, in path: String, template: String, stringIDs: Bool, op: Operation? = nil) -> JSONObject {
         var object = JSONObject()
-        let uuid: String? = stringIDs ? self.uuid() : nil
+        let id: JSON = stringIDs ? .string(self.uuid()) : .int(takeID(path: path, template: template))
         withCollection(path, template: template) { col in
-            let id: JSON
-            if let uuid {
-                id = .string(uuid)
-            } else {
-                id = .int(col.nextID)
-                col.nextID += 1
-            }
             object["id"] = id
             for (k, v) in body where k != "id" { object[k] = v }
             Self.touch(&object, created: true, v2: template.hasPrefix("/v2/"))

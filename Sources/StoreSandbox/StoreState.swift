@@ -70,6 +70,22 @@ struct StoreState: Sendable {
     /// How long the store's slow work takes (theme jobs, certificate issuance).
     var timing = SandboxConfiguration.Timing()
 
+    /// The collections whose ids are unique in the whole store, not only under their parent: a
+    /// variant's id names it without its product (`PUT /v3/catalog/variants` takes only ids).
+    static let storeWideIDs: Set<String> = ["/v3/catalog/products/{}/variants"]
+
+    /// The next id for an item of `path`: its collection's next, or for store-wide ids the
+    /// next of every collection of the template (each collection's next id is above its
+    /// items', so the largest is above all of them, and it is kept with the collections).
+    mutating func takeID(path: String, template: String) -> Int64 {
+        var id = collections[path]?.nextID ?? 1
+        if Self.storeWideIDs.contains(template) {
+            for other in byTemplate[template] ?? [] { id = max(id, collections[other]?.nextID ?? 1) }
+        }
+        withCollection(path, template: template) { $0.nextID = id + 1 }
+        return id
+    }
+
     /// The fields each collection template keeps unique (and so indexes).
     static let uniqueFields: [String: [String]] = [CatalogRules.products: ["name", "sku"]]
 

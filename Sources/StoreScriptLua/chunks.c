@@ -14,6 +14,18 @@ static const char api_error[] = {
 static const char state[] = {
 #embed "lua/state.lua"
 };
+static const char csv[] = {
+#embed "lua/csv.lua"
+};
+static const char time_chunk[] = {
+#embed "lua/time.lua"
+};
+static const char progress[] = {
+#embed "lua/progress.lua"
+};
+static const char call[] = {
+#embed "lua/call.lua"
+};
 
 static const struct {
     const char *name;
@@ -24,6 +36,10 @@ static const struct {
     {"bindings", bindings, sizeof bindings},
     {"api_error", api_error, sizeof api_error},
     {"state", state, sizeof state},
+    {"csv", csv, sizeof csv},
+    {"time", time_chunk, sizeof time_chunk},
+    {"progress", progress, sizeof progress},
+    {"call", call, sizeof call},
 };
 
 const char *storescript_lua_chunk(const char *name, size_t *len) {

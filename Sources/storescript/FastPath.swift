@@ -48,6 +48,9 @@ enum FastPath {
             case "--state-dir":
                 guard let v = value() else { return nil }
                 inv.options.stateDirectory = v
+            case "--log-level":
+                guard let v = value().flatMap(Runtime.LogLevel.init(rawValue:)) else { return nil }
+                inv.options.logLevel = v
             case "--log-format":
                 guard let v = value().flatMap(Runtime.LogFormat.init(rawValue:)) else { return nil }
                 inv.options.logFormat = v

@@ -29,6 +29,9 @@ struct ScriptOptions: ParsableArguments {
     @Option(name: .customLong("log-format"), help: "text or json: the format of log lines and of the runner's own messages on stderr.")
     var logFormat: String = "text"
 
+    @Option(name: .customLong("log-level"), help: "debug, info, warn or error: the least severe log.* line shown (default info; --quiet is warn).")
+    var logLevel: String = "info"
+
     @Flag(help: "Start the embedded sandbox store in this process (an ephemeral loopback port) and run against it.")
     var sandbox = false
 
@@ -41,6 +44,7 @@ struct ScriptOptions: ParsableArguments {
         if let t = timeout, !(t > 0) { throw ValidationError("--timeout must be a positive number of seconds") }
         if let m = maxMemory, m <= 0 { throw ValidationError("--max-memory must be a positive number of megabytes") }
         if Runtime.LogFormat(rawValue: logFormat) == nil { throw ValidationError("--log-format must be text or json") }
+        if Runtime.LogLevel(rawValue: logLevel) == nil { throw ValidationError("--log-level must be debug, info, warn or error") }
     }
 
     var runtimeOptions: Runtime.Options {
@@ -49,6 +53,7 @@ struct ScriptOptions: ParsableArguments {
         o.memoryLimitMB = maxMemory
         o.quiet = quiet
         o.logFormat = Runtime.LogFormat(rawValue: logFormat) ?? .text
+        o.logLevel = Runtime.LogLevel(rawValue: logLevel) ?? .info
         o.sandbox = sandbox
         o.verbose = verbose
         o.profile = selection.profile
@@ -75,7 +80,7 @@ struct Storescript: ParsableCommand {
 
             \(ExitStatus.summary)
             """,
-        subcommands: [Run.self, Repl.self, ConfigCommand.self, SandboxCommand.self, Docs.self]
+        subcommands: [Run.self, Call.self, Repl.self, ConfigCommand.self, SandboxCommand.self, Docs.self]
     )
 
     @OptionGroup var script: ScriptOptions
@@ -147,6 +152,46 @@ struct Run: ParsableCommand {
     }
 }
 
+struct Call: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Call one binding from the shell: the answer as JSON on stdout, an error as JSON on stderr (exit 1).",
+        discussion: """
+            Positional ARGS fill the binding's path parameters (an id); key=value pairs are the \
+            query of a GET or DELETE and the body of a POST or PUT (the query when --data gives \
+            the body). Values that read as JSON numbers, booleans or null are those; the rest are strings.
+
+            Examples:
+              storescript call bc.catalog.products.list limit=2 is_visible=true
+              storescript call bc.catalog.products.get 12
+              storescript call bc.catalog.brands.create name=Acme
+              storescript call bc.catalog.products.update 12 --data '{"price": 9.5}'
+              storescript call bc.catalog.products.list --all | jq -r .sku
+            """
+    )
+
+    @OptionGroup var script: ScriptOptions
+
+    @Argument(help: "The binding, as in Lua (bc.catalog.products.list, digicert.orders.get).")
+    var name: String
+
+    @Argument(help: "Path parameters, then key=value pairs.")
+    var arguments: [String] = []
+
+    @Option(help: ArgumentHelp("The JSON body (- reads it from standard input).", valueName: "JSON"))
+    var data: String?
+
+    @Flag(help: "Every item of every page of a list binding, one JSON line each.")
+    var all = false
+
+    func run() throws {
+        var args = [name] + arguments
+        if let data { args += ["--data", data] }
+        if all { args.append("--all") }
+        throw ExitCode(BatchRunner(options: script.runtimeOptions, lockPath: script.lock)
+            .run(.call, arguments: args, programName: programName))
+    }
+}
+
 struct Repl: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "The interactive Lua prompt, with history, completion and help(x).",
@@ -169,7 +214,7 @@ func runFile(_ path: String, arguments: [String], _ script: ScriptOptions) -> In
 /// Everything after `run FILE` belongs to the script, options included, as with `lua FILE ...`:
 /// a `--` goes in after FILE so the parser takes the rest as the script's arguments.
 enum ScriptArguments {
-    static let valueOptions: Set<String> = ["-e", "--timeout", "--max-memory", "--lock", "--log-format", "--profile", "--state-dir"]
+    static let valueOptions: Set<String> = ["-e", "--timeout", "--max-memory", "--lock", "--log-format", "--profile", "--state-dir", "--log-level"]
 
     static func separatingScriptArguments(_ args: [String]) -> [String] {
         guard let run = args.firstIndex(of: "run") else { return args }

@@ -12,7 +12,8 @@
 -- order per site, and never installs a certificate that does not match its key. Private keys
 -- go only to the journal (a file only its owner can read) and to BigCommerce.
 --
--- Usage (cron, with a random sleep as certbot recommends, so that stores do not all renew at once):
+-- Usage: storescript run [--lock PATH] scripts/recipes/renew-certificates.lua [options]
+-- Cron (with a random sleep as certbot recommends, so that stores do not all renew at once):
 --   17 3 * * * sleep $((RANDOM % 3600)); storescript run --profile shop --lock /tmp/renew-shop.lock \
 --              scripts/recipes/renew-certificates.lua --organization 123456 --log-format json
 -- Options (after the script's name):

@@ -30,6 +30,11 @@ public struct ScriptSource {
                             directory: path.contains("/") ? Stdlib.parent(path) : ".")
     }
 
+    /// `storescript call`: the embedded call.lua, run as a script is (`arg` holds the call).
+    public static var call: ScriptSource {
+        ScriptSource(text: .inline(EmbeddedLua.call.bytes), chunkName: EmbeddedLua.call.chunkName, argZero: "call", directory: nil)
+    }
+
     /// Code given with `-e`.
     public static func inline(_ code: String) -> ScriptSource {
         ScriptSource(text: .inline(Array(code.utf8)), chunkName: "=(command line)", argZero: "-e", directory: nil)

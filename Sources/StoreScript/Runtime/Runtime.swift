@@ -15,6 +15,7 @@ public final class Runtime {
         public var memoryLimitMB: Int?
         public var timeoutSeconds: Double?
         public var logFormat: LogFormat = .text
+        public var logLevel: LogLevel = .info
         public var quiet = false
         /// Directories searched first by `require` (the script's own directory).
         public var modulePaths: [String] = []
@@ -32,6 +33,8 @@ public final class Runtime {
     }
 
     public enum LogFormat: String, CaseIterable, Sendable { case text, json }
+    /// The least severe `log.*` line shown.
+    public enum LogLevel: String, CaseIterable, Sendable { case debug, info, warn, error }
 
     public let lua: LuaState
     public let scheduler: Scheduler
@@ -76,7 +79,7 @@ public final class Runtime {
         try lua.rawSet(-2, field: "path")
         try lua.push(options.logFormat.rawValue)
         try lua.rawSet(-2, field: "log_format")
-        try lua.push(options.quiet ? "warn" : "info")
+        try lua.push(options.quiet ? "warn" : options.logLevel.rawValue)
         try lua.rawSet(-2, field: "log_level")
         lua.push(Int64(store.concurrency.value))
         try lua.rawSet(-2, field: "concurrency")
@@ -94,6 +97,16 @@ public final class Runtime {
         try stateStores.push(lua)
         try lua.call(nargs: 1, nresults: 1)
         try lua.setGlobal("state")
+        // csv, time and progress: Lua, over two host functions.
+        try EmbeddedLua.csv.load(into: lua)
+        try lua.call(nargs: 0, nresults: 1)
+        try lua.setGlobal("csv")
+        for (chunk, name) in [(EmbeddedLua.time, "time"), (.progress, "progress")] {
+            try chunk.load(into: lua)
+            try ClockHost.push(lua, quiet: options.quiet)
+            try lua.call(nargs: 1, nresults: 1)
+            try lua.setGlobal(name)
+        }
     }
 
     /// The global `sandbox`: where the in-process sandbox answers (the bindings use it).

@@ -260,6 +260,8 @@ local namespaces = {}
 package.loaded["storescript.namespaces"] = namespaces
 function namespaces.name(t) return names[t] end
 function namespaces.children(t) return names[t] and host.children(names[t]) or nil end
+-- A binding's method and path template (`storescript call` sends key=value as its query or body).
+function namespaces.route(name) return host.route(name) end
 
 local function no_such(name)
   local guess = host.suggest(name)

@@ -30,7 +30,7 @@ function help(...)
 end
 doc(help, "help(x)\n  Prints the documentation of x (a function or a module). help() lists what has some.")
 doc(json.decode, "json.decode(text) -> value\n  JSON to Lua: integers stay integers, null is json.null, arrays keep a marker so [] stays [].")
-doc(json.encode, "json.encode(value) -> text\n  Lua to JSON; functions, userdata, NaN, infinities and cycles are refused.")
+doc(json.encode, "json.encode(value, options?) -> text\n  Lua to JSON; functions, userdata, NaN, infinities and cycles are refused.\n  options.indent = N indents by N spaces a level; options.sort_keys = true writes keys in order.")
 doc(json.array, "json.array(t) -> t\n  Marks t as an array, so an empty one encodes as [].")
 doc(json.is_array, "json.is_array(t) -> boolean\n  Whether t carries the array marker.")
 

@@ -1,0 +1,76 @@
+-- deploy-theme.lua: upload a Stencil bundle, follow its job to the end (progress on a
+-- terminal, silence under cron), activate a named variation, and, when the store is at its
+-- limit of custom themes, first delete the oldest inactive one.
+--
+-- Usage: storescript run --profile shop scripts/recipes/deploy-theme.lua theme.zip [--variation Light] [--timeout 600]
+local opts = require("storescript.args").parse(arg, {
+  name = "deploy-theme.lua",
+  summary = "Upload a theme bundle, wait for its job, activate a variation; make room when at the upload limit.",
+  positional = { { "bundle", "the Stencil theme zip" } },
+  options = {
+    { "variation", help = "the variation to activate (default: the first)" },
+    { "timeout", number = true, default = 600, help = "seconds to wait for the job" },
+    { "limit", number = true, default = 20, help = "the store's limit of custom themes" },
+    { "no-activate", flag = true, help = "upload only" },
+    { "dry-run", flag = true, help = "say what would be deleted and uploaded" },
+  },
+})
+
+local themes = bc.themes.list()
+local custom = {}
+for _, t in ipairs(themes) do if t.is_private then custom[#custom + 1] = t end end
+if #custom >= opts.limit then
+  -- The oldest inactive custom theme goes (themes list in upload order).
+  local victim
+  for _, t in ipairs(custom) do if not t.is_active then victim = t break end end
+  if not victim then
+    io.stderr:write("deploy-theme: at the limit of ", opts.limit, " custom themes and none is inactive\n")
+    os.exit(1)
+  end
+  print((opts.dry_run and "would delete" or "deleting") .. " the oldest inactive theme " .. victim.name .. " (" .. victim.uuid .. ")")
+  if not opts.dry_run then bc.themes.delete(victim.uuid) end
+end
+if opts.dry_run then
+  print("would upload " .. opts.bundle)
+  os.exit(0)
+end
+
+local job_id = bc.themes.upload{ file = opts.bundle }.job_id
+local bar = progress.new{ total = 100, label = "theme" }
+local deadline = time.now() + opts.timeout
+local job
+repeat
+  job = bc.themes.jobs.get(job_id)
+  bar:set(math.floor(job.percent_complete or 0))
+  if job.status == "COMPLETED" or job.status == "FAILED" then break end
+  if time.now() > deadline then
+    bar:done()
+    io.stderr:write("deploy-theme: the job ", job_id, " did not finish in ", opts.timeout, "s (", job.status, ")\n")
+    os.exit(1)
+  end
+  async.sleep(0.5)
+until false
+bar:done()
+if job.status == "FAILED" then
+  local why = {}
+  for _, e in ipairs(job.errors or {}) do why[#why + 1] = e.message or e.error end
+  io.stderr:write("deploy-theme: the upload failed: ", table.concat(why, "; "), "\n")
+  os.exit(1)
+end
+
+local theme = bc.themes.get(job.result.theme_id)
+print(string.format("uploaded %s (%s) with %d variations", theme.name, theme.uuid, #theme.variations))
+if opts.no_activate then os.exit(0) end
+local variation = theme.variations[1]
+if opts.variation then
+  variation = nil
+  for _, v in ipairs(theme.variations) do if v.name == opts.variation then variation = v end end
+  if not variation then
+    local names = {}
+    for _, v in ipairs(theme.variations) do names[#names + 1] = v.name end
+    io.stderr:write("deploy-theme: no variation ", opts.variation, " (it has ", table.concat(names, ", "), ")\n")
+    os.exit(1)
+  end
+end
+bc.themes.activate{ variation_id = variation.uuid, which = "original" }
+print("activated " .. theme.name .. " / " .. variation.name)
