@@ -45,6 +45,8 @@ enum FastPath {
             case "--lock":
                 guard let v = value() else { return nil }
                 inv.lock = v
+            case "--profiles":
+                return nil // many stores at once: the full parser's run
             case "--state-dir":
                 guard let v = value() else { return nil }
                 inv.options.stateDirectory = v

@@ -40,6 +40,9 @@ struct ScriptOptions: ParsableArguments {
 
     @OptionGroup var selection: ProfileOption
 
+    @Option(help: ArgumentHelp("Run once per store of these profiles (a comma list, or globs: 'shop-*'), concurrently; lines prefixed with the profile.", valueName: "LIST"))
+    var profiles: String?
+
     func validate() throws {
         if let t = timeout, !(t > 0) { throw ValidationError("--timeout must be a positive number of seconds") }
         if let m = maxMemory, m <= 0 { throw ValidationError("--max-memory must be a positive number of megabytes") }
@@ -80,6 +83,7 @@ struct Storescript: ParsableCommand {
 
             \(ExitStatus.summary)
             """,
+        version: StoreScriptVersion.text,
         subcommands: [Run.self, Call.self, Repl.self, ConfigCommand.self, SandboxCommand.self, Docs.self]
     )
 
@@ -143,6 +147,7 @@ struct Run: ParsableCommand {
     }
 
     func run() throws {
+        if let list = script.profiles { throw ExitCode(runEachStore(list, stateDir: script.stateDir)) }
         if let code = script.code {
             let args = ([file].compactMap { $0 }) + arguments
             throw ExitCode(BatchRunner(options: script.runtimeOptions, lockPath: script.lock)
@@ -207,6 +212,30 @@ struct Repl: ParsableCommand {
 
 let programName = CommandLine.arguments.first ?? "storescript"
 
+/// `run --profiles LIST ...`: this command line again for each store, with `--profile NAME` and
+/// a state directory of its own instead of the list.
+func runEachStore(_ list: String, stateDir: String?) -> Int32 {
+    let names: [String]
+    do {
+        names = try MultiStore.profiles(list)
+    } catch {
+        Console.err("storescript: \(error)\n")
+        return ExitStatus.usage
+    }
+    var rest = Array(CommandLine.arguments.dropFirst())
+    for flag in ["--profiles", "--state-dir"] {
+        if let i = rest.firstIndex(of: flag), i + 1 < rest.count { rest.removeSubrange(i...(i + 1)) }
+    }
+    let run = rest.firstIndex(of: "run") ?? -1
+    let root = stateDir ?? StateStores.defaultDirectory()
+    let exe = Stdlib.executablePath() ?? CommandLine.arguments[0]
+    return MultiStore.run(profiles: names, executable: exe) { name in
+        var args = rest
+        args.insert(contentsOf: ["--profile", name, "--state-dir", root + "/" + name], at: run + 1)
+        return args
+    }
+}
+
 func runFile(_ path: String, arguments: [String], _ script: ScriptOptions) -> Int32 {
     FastPath.runFile(path, arguments: arguments, runner: BatchRunner(options: script.runtimeOptions, lockPath: script.lock))
 }
@@ -214,7 +243,7 @@ func runFile(_ path: String, arguments: [String], _ script: ScriptOptions) -> In
 /// Everything after `run FILE` belongs to the script, options included, as with `lua FILE ...`:
 /// a `--` goes in after FILE so the parser takes the rest as the script's arguments.
 enum ScriptArguments {
-    static let valueOptions: Set<String> = ["-e", "--timeout", "--max-memory", "--lock", "--log-format", "--profile", "--state-dir", "--log-level"]
+    static let valueOptions: Set<String> = ["-e", "--timeout", "--max-memory", "--lock", "--log-format", "--profile", "--state-dir", "--log-level", "--profiles"]
 
     static func separatingScriptArguments(_ args: [String]) -> [String] {
         guard let run = args.firstIndex(of: "run") else { return args }

@@ -10,14 +10,14 @@ import LuaKit
 /// span calls that yield (bindings) without a Swift frame waiting across them. Two processes
 /// share a store through SQLite's locks: writes take the lock at BEGIN IMMEDIATE and wait for
 /// it up to ten seconds.
-final class StateStores {
+public final class StateStores {
     let directory: String
     private var open: [String: DatabaseQueue] = [:]
 
     init(directory: String) { self.directory = directory }
 
     /// `$XDG_STATE_HOME/storescript`, else `~/.local/state/storescript`.
-    static func defaultDirectory() -> String {
+    public static func defaultDirectory() -> String {
         if let xdg = getenv("XDG_STATE_HOME").map({ String(cString: $0) }), !xdg.isEmpty { return xdg + "/storescript" }
         let home = getenv("HOME").map { String(cString: $0) } ?? "."
         return home + "/.local/state/storescript"

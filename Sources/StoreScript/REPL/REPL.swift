@@ -60,7 +60,8 @@ public final class REPL {
         if let server = runtime.sandbox {
             Console.out("sandbox store at \(server.baseURL) (sandbox.url)\n")
         } else if let hash = runtime.store.storeHash {
-            Console.out("store \(hash.value)\(runtime.store.profile.map { " (profile \($0))" } ?? "")\n")
+            // A real store, marked so that nobody mistakes it for the sandbox: what runs here is real.
+            Console.out("LIVE store \(hash.value)\(runtime.store.profile.map { " (profile \($0))" } ?? "") — changes are real\n")
         }
         var buffer = ""
         while true {

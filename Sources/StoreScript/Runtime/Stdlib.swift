@@ -20,7 +20,7 @@ public enum Stdlib {
         return []
     }
 
-    static func executablePath() -> String? {
+    public static func executablePath() -> String? {
         var buf = [CChar](repeating: 0, count: 4096)
         let n = readlink("/proc/self/exe", &buf, buf.count - 1)
         guard n > 0 else { return nil }
