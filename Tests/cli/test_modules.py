@@ -101,3 +101,17 @@ def test_call_prints_one_json_document_json_lines_or_a_json_error(run):
     assert (err["status"], err["method"], err["path"]) == (404, "GET", "/v3/catalog/products/999")
     typo = run("call", "--sandbox", "bc.catalog.prodcts.list")
     assert typo.returncode == 2 and "did you mean bc.catalog.products" in json.loads(typo.stderr)["error"]["title"]
+
+
+def test_cron_lines_name_the_script_line_and_carry_what_a_log_system_needs(run, tmp_path):
+    (tmp_path / "job.lua").write_text("local x = 1\nbc.catalog.products.get(999)\n")
+    text = run("run", "--sandbox", "job.lua", cwd=tmp_path)
+    assert text.returncode == 1
+    assert text.stderr.splitlines()[0] == "storescript: job.lua:2: 404 Not Found: The requested resource was not found. (GET /v3/catalog/products/999)"
+    js = run("run", "--sandbox", "--log-format", "json", "job.lua", cwd=tmp_path)
+    line = json.loads(js.stderr.splitlines()[0])
+    assert (line["level"], line["script"], line["status"], line["method"], line["path"]) == ("error", "job.lua", 404, "GET", "/v3/catalog/products/999")
+    assert line["time"].endswith("Z") and line["msg"].startswith("job.lua:2: 404")
+    verbose = run("run", "--sandbox", "--verbose", "-e", "bc.catalog.products.get(1)")
+    first = verbose.stderr.splitlines()[0].split()
+    assert first[0].endswith("Z") and first[1:4] == ["GET", "/v3/catalog/products/1", "200"]

@@ -24,7 +24,7 @@ public struct BatchRunner {
     struct Ended: Error { let status: Int32 }
 
     public func run(_ source: ScriptSource, arguments: [String], programName: String) -> Int32 {
-        let say = Diagnostics(format: options.logFormat)
+        let say = Diagnostics(format: options.logFormat, script: source.argZero)
         do {
             let lock = try acquireLock(say)
             defer { if let lock { close(lock) } }
@@ -139,7 +139,7 @@ public struct BatchRunner {
             say.error(error.message)
             return ExitStatus.usage
         default:
-            say.error(error)
+            say.error(error, fields: runtime?.apiFields(of: error) ?? [])
             return ExitStatus.scriptError
         }
     }

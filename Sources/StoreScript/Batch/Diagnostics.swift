@@ -7,7 +7,39 @@ import LuaKit
 /// `--log-format json` (the same shape as the `log` module's).
 public struct Diagnostics: Sendable {
     public var format: Runtime.LogFormat
-    public init(format: Runtime.LogFormat) { self.format = format }
+    /// The script's name as `arg[0]` has it (JSON lines carry it).
+    public var script: String?
+    public init(format: Runtime.LogFormat, script: String? = nil) { (self.format, self.script) = (format, script) }
+
+    /// UTC, to the second, as `log` writes it.
+    public static func timestamp() -> String {
+        var t = time(nil)
+        var tm = tm()
+        gmtime_r(&t, &tm)
+        var buf = [CChar](repeating: 0, count: 32)
+        strftime(&buf, buf.count, "%Y-%m-%dT%H:%M:%SZ", &tm)
+        return String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    /// Where the script itself was when an error rose out of a binding: the first traceback
+    /// frame that is neither C nor storescript's own Lua (`recipe.lua:12`).
+    static func scriptLocation(_ traceback: String?) -> String? {
+        for raw in (traceback ?? "").split(separator: "\n") {
+            let line = raw.drop { $0 == " " || $0 == "\t" }
+            if line.hasPrefix("[C]") || line.hasPrefix("[storescript.") || line.hasPrefix("stack traceback") || line.hasPrefix("(...") {
+                continue
+            }
+            if let found = location(line) { return found }
+        }
+        return nil
+    }
+
+    /// `file:line` of a traceback line (`file:line: in ...`).
+    private static func location(_ line: Substring) -> String? {
+        let parts = line.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
+        guard parts.count >= 2, !parts[1].isEmpty, parts[1].allSatisfy(\.isNumber) else { return nil }
+        return "\(parts[0]):\(parts[1])"
+    }
 
     public func error(_ message: String, traceback: String? = nil) {
         Console.err(line(error: message, traceback: traceback))
@@ -15,24 +47,28 @@ public struct Diagnostics: Sendable {
 
     /// A script's error: in text its bytes go out as Lua had them (a Lua string may hold any
     /// bytes); JSON needs text.
-    public func error(_ error: LuaError) {
+    public func error(_ error: LuaError, fields: [(String, String)] = []) {
+        // An error a binding raised has no position of its own: the script's line goes first.
+        let located = Diagnostics.location(Substring(error.message)) == nil
+            ? Diagnostics.scriptLocation(error.traceback).map { $0 + ": " } ?? "" : ""
         guard format == .text, let bytes = error.messageBytes else {
-            return self.error(error.message, traceback: error.traceback)
+            return Console.err(line(error: located + error.message, traceback: error.traceback, fields: fields))
         }
-        var out = Array("storescript: ".utf8) + bytes + [10]
+        var out = Array("storescript: ".utf8) + Array(located.utf8) + bytes + [10]
         if let traceback = error.traceback, !traceback.isEmpty { out += Array(traceback.utf8) + [10] }
         Console.write(fd: 2, bytes: out)
     }
 
-    /// An error as one line (text, or a JSON line) ending in a newline.
-    public func line(error message: String, traceback: String? = nil) -> String {
+    /// An error as one line (text, or a JSON line with time, level, script and, for an API
+    /// failure, its status, method, path and request id) ending in a newline.
+    public func line(error message: String, traceback: String? = nil, fields: [(String, String)] = []) -> String {
         switch format {
         case .text:
             var text = "storescript: \(message)\n"
             if let traceback, !traceback.isEmpty { text += traceback + "\n" }
             return text
         case .json:
-            var line = "{\"level\":\"error\",\"msg\":\(Diagnostics.quote(message))"
+            var line = json(level: "error", message, fields)
             if let traceback, !traceback.isEmpty { line += ",\"traceback\":\(Diagnostics.quote(traceback))" }
             return line + "}\n"
         }
@@ -41,8 +77,17 @@ public struct Diagnostics: Sendable {
     public func info(_ message: String) {
         switch format {
         case .text: Console.err("storescript: \(message)\n")
-        case .json: Console.err("{\"level\":\"info\",\"msg\":\(Diagnostics.quote(message))}\n")
+        case .json: Console.err(json(level: "info", message, []) + "}\n")
         }
+    }
+
+    /// The opening of a JSON line, without its closing brace.
+    private func json(level: String, _ message: String, _ fields: [(String, String)]) -> String {
+        var line = "{\"time\":\(Diagnostics.quote(Diagnostics.timestamp())),\"level\":\"\(level)\""
+        if let script { line += ",\"script\":\(Diagnostics.quote(script))" }
+        line += ",\"msg\":\(Diagnostics.quote(message))"
+        for (k, v) in fields { line += ",\"\(k)\":\(v)" }
+        return line
     }
 
     /// A JSON string literal (also a TOML basic string: `config init` writes with it).

@@ -135,6 +135,25 @@ public final class Runtime {
         try lua.call(nargs: 1, nresults: 1)
     }
 
+    /// The fields of an API error table an uncaught error carries (status, method, path,
+    /// request_id), as JSON values, for the runner's JSON line.
+    public func apiFields(of error: LuaError) -> [(String, String)] {
+        guard case .reference? = error.value, (try? lua.push(error.value!)) != nil else { return [] }
+        defer { lua.pop() }
+        guard lua_type(lua.L, -1) == LUA_TTABLE else { return [] }
+        var out: [(String, String)] = []
+        for name in ["status", "method", "path", "request_id"] {
+            guard (try? lua.rawGet(-1, field: name)) != nil else { continue }
+            if lua_isinteger(lua.L, -1) != 0 {
+                out.append((name, String(lua_tointegerx(lua.L, -1, nil))))
+            } else if lua_type(lua.L, -1) == LUA_TSTRING, let text = lua.string(at: -1) {
+                out.append((name, Diagnostics.quote(text)))
+            }
+            lua.pop()
+        }
+        return out
+    }
+
     /// Starts the deadline of `--timeout` from now, for the hook and the watchdog.
     public func startClock() {
         guard let t = options.timeoutSeconds else { return }

@@ -55,13 +55,13 @@ extension BindingsHost {
             let status = a.status > 0 ? String(a.status) : "failed"
             switch format {
             case .text:
-                var line = "\(a.method) \(a.path) \(status) \(a.milliseconds)ms"
+                var line = "\(Diagnostics.timestamp()) \(a.method) \(a.path) \(status) \(a.milliseconds)ms"
                 if let left = a.budgetLeft { line += " left=\(left)" }
                 if a.attempt > 1 { line += " attempt=\(a.attempt)" }
                 if let f = a.failure { line += " (\(f))" }
                 Console.err(line + "\n")
             case .json:
-                var line = "{\"level\":\"debug\",\"msg\":\"request\",\"method\":\(Diagnostics.quote(a.method)),\"path\":\(Diagnostics.quote(a.path)),"
+                var line = "{\"time\":\(Diagnostics.quote(Diagnostics.timestamp())),\"level\":\"debug\",\"msg\":\"request\",\"method\":\(Diagnostics.quote(a.method)),\"path\":\(Diagnostics.quote(a.path)),"
                 line += "\"status\":\(a.status),\"ms\":\(a.milliseconds),\"attempt\":\(a.attempt)"
                 if let left = a.budgetLeft { line += ",\"left\":\(left)" }
                 if let f = a.failure { line += ",\"error\":\(Diagnostics.quote(f))" }
