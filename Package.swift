@@ -70,7 +70,7 @@ let package = Package(
         ]),
         .executableTarget(
             name: "storescript",
-            dependencies: ["StoreScript", "StoreSandbox", "StoreAPI", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["StoreScript", "StoreSandbox", "StoreAPI", "StoreClient", "JSON", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         // Bridge micro-benchmarks (scripts/bench/); not installed.
         .executableTarget(name: "storescript-bench", dependencies: ["LuaKit", "CLuaShim", "CLua"]),

@@ -1,4 +1,6 @@
 import ArgumentParser
+import JSON
+import StoreClient
 import StoreScript
 #if canImport(Glibc)
 import Glibc
@@ -14,7 +16,7 @@ struct ConfigCommand: ParsableCommand {
             is used as written; otherwise BIGCOMMERCE_STORE_HASH, BIGCOMMERCE_ACCESS_TOKEN, \
             BIGCOMMERCE_API_URL, DIGICERT_API_KEY and DIGICERT_API_URL override the default profile.
             """,
-        subcommands: [Init.self, Show.self, Path.self]
+        subcommands: [Init.self, Show.self, Test.self, Path.self]
     )
 
     struct Init: ParsableCommand {
@@ -46,6 +48,9 @@ struct ConfigCommand: ParsableCommand {
         @Option(name: .customLong("digicert-key-env"), help: ArgumentHelp("The environment variable holding the DigiCert API key.", valueName: "VAR"))
         var digiCertKeyEnv: String?
 
+        @Flag(help: "Replace the profile if it exists (a new token, say); the other profiles stay as they are.")
+        var force = false
+
         @Option(name: .customLong("api-url"), help: "The store's API base URL, if not api.bigcommerce.com (a proxy).")
         var apiURL: String?
 
@@ -58,7 +63,10 @@ struct ConfigCommand: ParsableCommand {
             let path = ConfigFile.defaultPath
             let existing = try load(path)
             if let existing, existing.profiles[profile] != nil {
-                throw failure("profile \(profile) already exists in \(path); edit the file, or choose another --profile")
+                guard force else {
+                    throw failure("profile \(profile) already exists in \(path); --force replaces it, or choose another --profile")
+                }
+                try removeProfile(profile, from: path)
             }
             let interactive = Console.stdinIsTerminal
             var hash = storeHash
@@ -104,6 +112,31 @@ struct ConfigCommand: ParsableCommand {
             if let tokenVariable, Environment[tokenVariable] == nil {
                 Console.out("note: \(tokenVariable) is not set in this shell; set it before running scripts\n")
             }
+        }
+
+        /// Takes the `[profiles.NAME]` table out of the file (up to the next table), keeping the rest.
+        private func removeProfile(_ name: String, from path: String) throws {
+            guard let f = fopen(path, "r") else { throw failure("cannot read \(path)") }
+            var text = ""
+            var buf = [CChar](repeating: 0, count: 4096)
+            while fgets(&buf, Int32(buf.count), f) != nil { text += String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) }
+            fclose(f)
+            var kept: [Substring] = [], skipping = false
+            for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+                let trimmed = line.drop { $0 == " " }
+                if trimmed.hasPrefix("[") {
+                    let header = trimmed.filter { $0 != " " && $0 != "\"" }
+                    skipping = header == "[profiles.\(name)]"
+                }
+                if !skipping { kept.append(line) }
+            }
+            var rest = kept.joined(separator: "\n")
+            while rest.hasSuffix("\n\n") { rest.removeLast() }
+            let fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC)
+            guard fd >= 0 else { throw failure("cannot write \(path): \(String(cString: strerror(errno)))") }
+            defer { close(fd) }
+            let bytes = Array(rest.utf8)
+            guard write(fd, bytes, bytes.count) == bytes.count else { throw failure("cannot write \(path)") }
         }
 
         private func load(_ path: String) throws -> ConfigFile? {
@@ -154,6 +187,39 @@ struct ConfigCommand: ParsableCommand {
                 Console.out("# profiles: \(parsed.profiles.keys.sorted().joined(separator: ", "))\n")
             }
             if !store.hasStore { Console.out("# \(store.noStoreAdvice)\n") }
+        }
+    }
+
+    struct Test: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Make one authenticated request to the store: its name, plan and rate-limit quota, or the exact failure.")
+
+        @OptionGroup var selection: ProfileOption
+
+        func run() async throws {
+            let store: StoreSettings
+            do { store = try StoreSettings.resolve(profile: selection.profile) } catch { throw failure(error.description) }
+            guard let hash = store.storeHash, let token = store.accessToken else { throw failure(store.noStoreAdvice) }
+            let client: StoreClient
+            do {
+                client = try StoreClient(endpoint: try .bigCommerce(storeHash: hash.value, token: token.value, apiURL: store.apiURL?.value),
+                                         retry: store.retryPolicy, connectTimeout: store.connectTimeout.value, caFile: store.caFile?.value)
+            } catch {
+                throw failure("\(error)")
+            }
+            do throws(StoreError) {
+                let answer = try await client.send(APIRequest(method: "GET", path: "/v2/store"))
+                let info = (try? JSON.parse(answer.body))?.objectValue ?? JSONObject()
+                let quota = answer.header("X-Rate-Limit-Requests-Quota").map { q in
+                    "\(q) requests per \(answer.header("X-Rate-Limit-Time-Window-Ms").flatMap { Int($0) }.map { "\($0 / 1000) s" } ?? "window")"
+                } ?? "not reported"
+                Console.out("ok: \(info["name"]?.stringValue ?? "?") (store \(hash.value)\(store.profile.map { ", profile \($0)" } ?? ""))\n")
+                Console.out("plan: \(info["plan_name"]?.stringValue ?? info["plan_level"]?.stringValue ?? "?")\n")
+                Console.out("rate limit: \(quota)\n")
+            } catch {
+                Console.err("storescript: config test: \(error.description)\n")
+                throw ExitCode(ExitStatus.scriptError)
+            }
         }
     }
 

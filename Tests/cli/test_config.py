@@ -251,3 +251,36 @@ def test_config_init_in_a_terminal_asks_and_does_not_echo_the_token(bin_path, tm
     assert "tok-typed-hidden-4242" not in child.before and "created" in child.before
     written = (tmp_path / "storescript" / "config.toml").read_text()
     assert 'store_hash = "abc123"' in written and 'access_token = "tok-typed-hidden-4242"' in written
+
+
+def test_config_init_force_replaces_one_profile_and_keeps_the_others(run, tmp_path):
+    env = dict(NO_STORE_ENV, XDG_CONFIG_HOME=str(tmp_path / "xdg"))
+    path = tmp_path / "xdg" / "storescript" / "config.toml"
+    assert run("config", "init", "--store-hash", "abc", "--token-stdin", input="old-token-1\n", env=env).returncode == 0
+    assert run("config", "init", "--profile", "other", "--store-hash", "oth", "--token-env", "OTHER", env=env).returncode == 0
+    r = run("config", "init", "--force", "--store-hash", "abc", "--token-stdin", input="new-token-2\n", env=env)
+    assert r.returncode == 0, r.stderr
+    text = path.read_text()
+    assert "new-token-2" in text and "old-token-1" not in text and text.count("[profiles.default]") == 1
+    assert '[profiles.other]' in text and 'store_hash = "oth"' in text
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_config_test_makes_one_request_and_says_what_it_found(run, config, served):
+    env = config(f"""
+default_profile = "main"
+[profiles.main]
+store_hash = "sandbox"
+access_token_env = "MAIN_TOKEN"
+api_url = "{served.base}"
+[profiles.wrong]
+store_hash = "sandbox"
+access_token_env = "WRONG_TOKEN"
+api_url = "{served.base}"
+""")
+    env.update(MAIN_TOKEN=served.token, WRONG_TOKEN="nope")
+    r = run("config", "test", env=env)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.splitlines()[0].startswith("ok: ") and "rate limit:" in r.stdout
+    bad = run("config", "test", "--profile", "wrong", env=env)
+    assert bad.returncode == 1 and "401" in bad.stderr and "nope" not in bad.stderr

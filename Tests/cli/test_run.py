@@ -1,4 +1,5 @@
 """`storescript run`, `-e` and stdin: what a cron job and a shell user rely on."""
+import json
 import os
 import signal
 import subprocess
@@ -195,7 +196,9 @@ def test_log_lines_text_json_and_quiet(run):
 def test_json_log_format_applies_to_uncaught_errors(run):
     r = run("--log-format", "json", "-e", "error('bad')")
     assert r.returncode == 1
-    assert r.stderr.startswith('{"level":"error","msg":"(command line):1: bad","traceback":"stack traceback:')
+    line = json.loads(r.stderr.splitlines()[0])
+    assert (line["level"], line["script"], line["msg"]) == ("error", "-e", "(command line):1: bad")
+    assert line["time"].endswith("Z") and line["traceback"].startswith("stack traceback:")
 
 
 def test_failed_task_nobody_waited_for_fails_the_run(run):

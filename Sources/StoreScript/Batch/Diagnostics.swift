@@ -48,8 +48,9 @@ public struct Diagnostics: Sendable {
     /// A script's error: in text its bytes go out as Lua had them (a Lua string may hold any
     /// bytes); JSON needs text.
     public func error(_ error: LuaError, fields: [(String, String)] = []) {
-        // An error a binding raised has no position of its own: the script's line goes first.
-        let located = Diagnostics.location(Substring(error.message)) == nil
+        // An API error a binding raised has no position of its own: the script's line goes
+        // first. (Any other error keeps Lua's own words, as `lua5.4` prints them.)
+        let located = !fields.isEmpty && Diagnostics.location(Substring(error.message)) == nil
             ? Diagnostics.scriptLocation(error.traceback).map { $0 + ": " } ?? "" : ""
         guard format == .text, let bytes = error.messageBytes else {
             return Console.err(line(error: located + error.message, traceback: error.traceback, fields: fields))
