@@ -24,8 +24,7 @@ cp -R stdlib "$prefix/share/storescript/stdlib"
 "$prefix/bin/storescript" --generate-completion-script fish > "$prefix/share/fish/vendor_completions.d/storescript.fish"
 
 # The man page, from the same command tree as --help.
-swift package plugin --allow-writing-to-package-directory generate-manual --multi-page=false >/dev/null 2>&1 \
-  || swift package plugin generate-manual >/dev/null
+swift package plugin generate-manual >/dev/null
 manual="$(find .build/plugins -name 'storescript.1' -print -quit)"
 if [ -n "$manual" ]; then install -m 0644 "$manual" "$prefix/share/man/man1/storescript.1"; fi
 

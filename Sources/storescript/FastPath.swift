@@ -22,6 +22,7 @@ enum FastPath {
         var i = 0
         if args.first == "run" { i = 1 }
         var inv = Invocation()
+        let options = Dictionary(uniqueKeysWithValues: RunOption.all.map { ($0.name, $0) })
         func value() -> String? {
             guard i + 1 < args.count else { return nil }
             i += 1
@@ -29,33 +30,17 @@ enum FastPath {
         }
         while i < args.count {
             let a = args[i]
+            if let option = options[a] {
+                switch option.effect {
+                case .flag(let path): inv.options[keyPath: path] = true
+                case .value(let apply):
+                    guard let v = value(), apply(&inv, v) else { return nil }
+                case .delegate: return nil
+                }
+                i += 1
+                continue
+            }
             switch a {
-            case "--quiet": inv.options.quiet = true
-            case "--sandbox": inv.options.sandbox = true
-            case "--verbose": inv.options.verbose = true
-            case "--timeout":
-                guard let v = value().flatMap(Double.init), v > 0 else { return nil }
-                inv.options.timeoutSeconds = v
-            case "--max-memory":
-                guard let v = value().flatMap({ Int($0) }), v > 0 else { return nil }
-                inv.options.memoryLimitMB = v
-            case "--profile":
-                guard let v = value() else { return nil }
-                inv.options.profile = v
-            case "--lock":
-                guard let v = value() else { return nil }
-                inv.lock = v
-            case "--profiles":
-                return nil // many stores at once: the full parser's run
-            case "--state-dir":
-                guard let v = value() else { return nil }
-                inv.options.stateDirectory = v
-            case "--log-level":
-                guard let v = value().flatMap(Runtime.LogLevel.init(rawValue:)) else { return nil }
-                inv.options.logLevel = v
-            case "--log-format":
-                guard let v = value().flatMap(Runtime.LogFormat.init(rawValue:)) else { return nil }
-                inv.options.logFormat = v
             case "-e":
                 guard let v = value() else { return nil }
                 inv.code = v
@@ -67,7 +52,6 @@ enum FastPath {
                 inv.arguments = Array(args[(i + 1)...])
                 return inv
             }
-            i += 1
         }
         return nil
     }

@@ -243,7 +243,7 @@ func runFile(_ path: String, arguments: [String], _ script: ScriptOptions) -> In
 /// Everything after `run FILE` belongs to the script, options included, as with `lua FILE ...`:
 /// a `--` goes in after FILE so the parser takes the rest as the script's arguments.
 enum ScriptArguments {
-    static let valueOptions: Set<String> = ["-e", "--timeout", "--max-memory", "--lock", "--log-format", "--profile", "--state-dir", "--log-level", "--profiles"]
+    static let valueOptions = RunOption.takingValues
 
     static func separatingScriptArguments(_ args: [String]) -> [String] {
         guard let run = args.firstIndex(of: "run") else { return args }

@@ -210,3 +210,12 @@ def test_failed_task_nobody_waited_for_fails_the_run(run):
 def test_main_waits_for_spawned_tasks(run):
     r = run("-e", "async.spawn(function() async.sleep(0.1) print('late') end) print('main done')")
     assert r.stdout == "main done\nlate\n"
+
+
+def test_the_run_options_are_declared_once(run):
+    """The fast path's table (RunOptions.swift) and the full parser list the same options."""
+    import re
+    text = (ROOT / "Sources" / "storescript" / "RunOptions.swift").read_text()
+    table = set(re.findall(r'RunOption\(name: "(--[a-z-]+)"', text))
+    helped = set(re.findall(r"(--[a-z][a-z-]+)", run("run", "--help").stdout)) - {"--help", "--version"}
+    assert table == helped, (table ^ helped)
