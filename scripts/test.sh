@@ -6,6 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/setup.sh
+scripts/setup-tests.sh
 swift build --build-tests
 swift test --skip-build
 STORESCRIPT_BIN="$PWD/.build/debug/storescript" python3 -m pytest -q Tests/cli
