@@ -35,48 +35,30 @@
 -- ({site, host, action, reason, order_id, not_after, error}).
 
 ---------------------------------------------------------------- options
+local opts = require("storescript.args").parse(arg, {
+  name = "renew-certificates.lua",
+  summary = "Renew the TLS certificates of a store's sites from DigiCert, crash-safe.",
+  options = {
+    { "dry-run", flag = true, help = "print the plan (which sites, why), change nothing" },
+    { "site", number = true, list = true, value = "ID", help = "only this site" },
+    { "organization", value = "ID", help = "DigiCert organization id (else DIGICERT_ORGANIZATION_ID)" },
+    { "product", default = "ssl_securesite_flex", help = "DigiCert product" },
+    { "min-days", number = true, default = 30, help = "renew with fewer days left than max(N, lifetime / 3)" },
+    { "key", default = "rsa-2048", choices = { "rsa-2048", "rsa-3072", "rsa-4096", "ecdsa-p256", "ecdsa-p384" },
+      help = "the new key's type" },
+    { "wait", number = true, default = 120, value = "SECONDS", help = "how long this run waits for issuance" },
+    { "poll", number = true, default = 5, value = "SECONDS", help = "between polls" },
+    { "deploy-hook", value = "CMD", help = "run after each install (RENEWED_SITE_ID, _HOST, _NOT_AFTER, _ORDER_ID)" },
+    { "state", value = "NAME", default = "renewals", help = "the journal's store" },
+    { "log-format", value = "FORMAT", choices = { "text", "json" }, help = "the summary's format (default: the run's)" },
+  },
+})
+opts.sites = opts.site
+opts.organization = opts.organization or os.getenv("DIGICERT_ORGANIZATION_ID")
+opts.format = opts.log_format
 local function usage(message)
-  io.stderr:write("renew-certificates: ", message, "\n")
+  io.stderr:write("renew-certificates.lua: ", message, " (see --help)\n")
   os.exit(2)
-end
-
-local opts = { sites = {}, product = "ssl_securesite_flex", min_days = 30, key = "rsa-2048", wait = 120, poll = 5,
-               state = "renewals", organization = os.getenv("DIGICERT_ORGANIZATION_ID") }
-do
-  local i = 1
-  local function value(name)
-    i = i + 1
-    if arg[i] == nil then usage(name .. " needs a value") end
-    return arg[i]
-  end
-  local function number(name)
-    local v = tonumber(value(name))
-    if not v or v < 0 then usage(name .. " must be a non-negative number") end
-    return v
-  end
-  while arg[i] do
-    local a = arg[i]
-    if a == "--dry-run" then opts.dry_run = true
-    elseif a == "--site" then opts.sites[#opts.sites + 1] = math.tointeger(number("--site")) or usage("--site must be a site id")
-    elseif a == "--organization" then opts.organization = value("--organization")
-    elseif a == "--product" then opts.product = value("--product")
-    elseif a == "--min-days" then opts.min_days = number("--min-days")
-    elseif a == "--key" then opts.key = value("--key")
-    elseif a == "--wait" then opts.wait = number("--wait")
-    elseif a == "--poll" then opts.poll = number("--poll")
-    elseif a == "--deploy-hook" then opts.deploy_hook = value("--deploy-hook")
-    elseif a == "--state" then opts.state = value("--state")
-    elseif a == "--log-format" then
-      opts.format = value("--log-format")
-      if opts.format ~= "json" and opts.format ~= "text" then usage("--log-format must be text or json") end
-    elseif a == "--help" or a == "-h" then
-      print("usage: storescript run [--lock PATH] renew-certificates.lua [--dry-run] [--site ID]... [--organization ID]")
-      print("       [--product NAME] [--min-days N] [--key TYPE] [--wait S] [--poll S] [--deploy-hook CMD] [--state NAME]")
-      print("       [--log-format text|json]")
-      os.exit(0)
-    else usage("unknown option " .. a .. " (see --help)") end
-    i = i + 1
-  end
 end
 
 local key_types = {
@@ -84,7 +66,6 @@ local key_types = {
   ["rsa-4096"] = { type = "rsa", bits = 4096 },
   ["ecdsa-p256"] = { type = "ecdsa", curve = "P-256" }, ["ecdsa-p384"] = { type = "ecdsa", curve = "P-384" },
 }
-if not key_types[opts.key] then usage("--key must be rsa-2048, rsa-3072, rsa-4096, ecdsa-p256 or ecdsa-p384") end
 local organization = opts.organization and math.tointeger(tonumber(opts.organization))
 if not opts.dry_run and not organization then usage("--organization (or DIGICERT_ORGANIZATION_ID) is required") end
 
