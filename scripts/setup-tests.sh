@@ -11,6 +11,7 @@ apt_install \
   hyperfine `# start-up benchmark` \
   wrk `# HTTP load baseline for the sandbox benchmarks` \
   curl `# Lua tests read the sandbox's log with it` \
+  jq `# the README's examples pipe storescript call into it` \
   openssl `# the TLS test makes its own CA and server certificate`
 
 # Test tools from PyPI: pytest drives the CLI tests, pexpect the REPL through a pty, requests
