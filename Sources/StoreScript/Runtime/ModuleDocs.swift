@@ -3,7 +3,7 @@ import LuaKit
 /// The documentation of the modules every script has, for `storescript docs`: read from the
 /// runtime's own docs registry (what help() shows), so it is written once, beside the code.
 public enum ModuleDocs {
-    public static let names = ["async", "json", "log"]
+    public static let names = ["async", "json", "log", "csv", "time", "progress", "state", "certs"]
 
     /// Markdown for the modules (or one), or nothing when the stdlib cannot be found.
     public static func markdown(only name: String? = nil) -> String {

@@ -31,6 +31,12 @@ end
 doc(help, "help(x)\n  Prints the documentation of x (a function or a module). help() lists what has some.")
 doc(json.decode, "json.decode(text) -> value\n  JSON to Lua: integers stay integers, null is json.null, arrays keep a marker so [] stays [].")
 doc(json.encode, "json.encode(value, options?) -> text\n  Lua to JSON; functions, userdata, NaN, infinities and cycles are refused.\n  options.indent = N indents by N spaces a level; options.sort_keys = true writes keys in order.")
+doc(certs.key, "certs.key{type = \"rsa\", bits = 2048} or {type = \"ecdsa\", curve = \"P-256\"} -> pem\n  A new private key (PEM).")
+doc(certs.csr, "certs.csr{key = pem, common_name = ..., dns_names = {...}, organization = ..., organization_units = {...}, country = ...} -> pem\n  A certificate signing request (PEM), signed by the key.")
+doc(certs.parse, "certs.parse(pem) -> facts\n  common_name, dns_names, subject, issuer, not_before, not_after, days_left, serial, sha1, sha256, key_type, signature_algorithm, is_ca.")
+doc(certs.split, "certs.split(bundle) -> {pem, ...}\n  The certificates of a PEM bundle, in order.")
+doc(certs.matches, "certs.matches(key_pem, cert_pem) -> boolean\n  Whether the certificate carries the key's public half.")
+doc(certs.covers, "certs.covers(cert_pem, hostname) -> boolean\n  Whether the certificate's names cover the host (RFC 6125 wildcards).")
 doc(json.array, "json.array(t) -> t\n  Marks t as an array, so an empty one encodes as [].")
 doc(json.is_array, "json.is_array(t) -> boolean\n  Whether t carries the array marker.")
 

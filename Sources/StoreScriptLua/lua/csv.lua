@@ -206,4 +206,13 @@ function csv.write(path, rows, opts)
   return w.count
 end
 
+-- help() and `storescript docs` read these.
+local doc = package.loaded["storescript.docs"]
+doc[csv.rows] = "csv.rows(path, options?) -> iterator\n  Rows of a CSV file, streamed (any size): tables by header name with _line, or arrays with {header = false}; options.separator."
+doc[csv.read] = "csv.read(path, options?) -> rows\n  The whole file at once (as csv.rows reads it)."
+doc[csv.decode] = "csv.decode(text, options?) -> rows\n  CSV text to rows (RFC 4180: quoted fields with separators, quotes and newlines; CRLF; a byte order mark)."
+doc[csv.writer] = "csv.writer(path or \"-\" or file, {header = {...}, separator = \",\"}) -> writer\n  w:write(row) writes a row (a table by header name, or an array); w:close(); w.count."
+doc[csv.write] = "csv.write(path, rows, options?) -> count\n  Writes every row (with options.header first)."
+doc[csv.encode] = "csv.encode(rows, options?) -> text\n  Rows to CSV text (quoted where needed, CRLF line ends)."
+
 return csv

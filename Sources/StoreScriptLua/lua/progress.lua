@@ -73,4 +73,9 @@ end
 --- progress.enabled() -> whether bars are drawn (stderr is a terminal and not --quiet).
 function progress.enabled() return host.visible() end
 
+-- help() and `storescript docs` read these.
+local doc = package.loaded["storescript.docs"]
+doc[progress.new] = "progress.new{total = n?, label = \"...\"} -> bar\n  A bar with rate and ETA on stderr when it is a terminal (nothing otherwise, or with --quiet): bar:add(n?), bar:set(n), bar:done()."
+doc[progress.enabled] = "progress.enabled() -> boolean\n  Whether bars are drawn here."
+
 return progress

@@ -80,4 +80,8 @@ function state.open(name)
   return s
 end
 
+-- help() and `storescript docs` read these.
+local doc = package.loaded["storescript.docs"]
+doc[state.open] = "state.open(name) -> store\n  A durable store (SQLite, WAL, 0600) under --state-dir: store:get(key), store:set(key, value), store:delete(key), store:keys(prefix?), store:transaction(fn)."
+
 return state

@@ -95,4 +95,13 @@ end
 --- time.since(t) -> seconds from t to now.
 function time.since(t) return host.now() - t end
 
+-- help() and `storescript docs` read these.
+local doc = package.loaded["storescript.docs"]
+doc[time.now] = "time.now() -> seconds\n  Seconds since the epoch, with milliseconds."
+doc[time.rfc3339] = "time.rfc3339(t?) -> text\n  UTC in RFC 3339 (2026-12-01T09:30:00Z; milliseconds when t has them); t defaults to now."
+doc[time.parse] = "time.parse(text) -> seconds\n  RFC 3339 (a zone or Z, fractions), a date (midnight UTC), or v2's RFC 2822."
+doc[time.duration] = "time.duration(seconds) -> text\n  The two largest units (1h 2m, 3m 5s), milliseconds below a second."
+doc[time.parse_duration] = "time.parse_duration(text) -> seconds\n  1h30m, 90s, 250ms, 2d, 1.5h."
+doc[time.since] = "time.since(t) -> seconds\n  From t to now."
+
 return time
