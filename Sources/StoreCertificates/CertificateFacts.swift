@@ -96,6 +96,11 @@ enum Names {
     }
 }
 
+/// A SHA-256 of bytes, in hex: what the sandbox keeps instead of a secret it must not store.
+public enum Digest {
+    public static func sha256(_ bytes: [UInt8]) -> String { Hex.string(SHA256.hash(data: bytes)) }
+}
+
 enum Hex {
     static func string(_ bytes: some Sequence<UInt8>) -> String {
         let digits = Array("0123456789abcdef")

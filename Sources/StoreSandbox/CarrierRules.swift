@@ -1,6 +1,6 @@
-import Crypto
 import JSON
 import StoreAPI
+import StoreCertificates
 
 /// Shipping carrier connections (v2), as the official file describes them: POST and PUT take a
 /// `carrier_id` and the carrier's own required fields and answer 204; a missing field is 400
@@ -58,18 +58,13 @@ enum CarrierRules: ResourceFamily {
         if !creating && s.collections[connections]?.items[carrier] == nil {
             throw APIError(status: 404, title: "There is no \(carrier) connection to update; create it with POST")
         }
-        let digest = SHA256.hash(data: Array(JSON.object(connection).serialized()))
         let kept = JSONObject([
             ("carrier_id", .string(carrier)),
             ("fields", .array(connection.map { .string($0.key) })),
-            ("connection_sha256", .string(digest.map { String($0, radix: 16).leftPadded(2) }.joined())),
+            ("connection_sha256", .string(Digest.sha256(JSON.object(connection).serialized()))),
             ("updated_at", .string(Clock.timestamp(Int(s.clock.now)))),
         ])
         s.withCollection(connections, template: connections) { $0.insert(carrier, kept) }
         return .ok(nil, status: 204, applied: true)
     }
-}
-
-extension String {
-    func leftPadded(_ width: Int) -> String { count >= width ? self : String(repeating: "0", count: width - count) + self }
 }

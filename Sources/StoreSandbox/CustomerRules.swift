@@ -12,26 +12,24 @@ enum CustomerRules: ResourceFamily {
 
     static func register(_ hooks: inout Hooks) {
         for (route, behaviour) in routes { hooks.replace(route, behaviour) }
+        // A batch update's form fields name their item; then the generic update applies it.
+        hooks.validate("PUT /v3/customers") { _, r in r.body = owningFormFields(r.body, as: "customer_id") }
+        hooks.validate("PUT /v3/customers/addresses") { _, r in r.body = owningFormFields(r.body, as: "address_id") }
     }
 
     static let routes: [Route: Behaviour] = [
         "POST /v3/customers": { s, r throws(APIError) in try create(&s, r) },
         "POST /v3/customers/addresses": { s, r throws(APIError) in try createAddresses(&s, r) },
-        "PUT /v3/customers": { s, r throws(APIError) in try s.updateMany(owningFormFields(r, as: "customer_id")) },
-        "PUT /v3/customers/addresses": { s, r throws(APIError) in try s.updateMany(owningFormFields(r, as: "address_id")) },
     ]
 
     /// The batch with each item's form fields naming the item (`customer_id`, `address_id`).
-    static func owningFormFields(_ r: SandboxRequest, as owner: String) -> SandboxRequest {
-        guard case .array(let items)? = r.body else { return r }
-        let owned: [JSON] = items.map { item in
+    static func owningFormFields(_ body: JSON?, as owner: String) -> JSON? {
+        guard case .array(let items)? = body else { return body }
+        return .array(items.map { item in
             guard case .object(var o) = item, let id = o["id"] else { return item }
             own(&o, as: owner, id)
             return .object(o)
-        }
-        var request = SandboxRequest(op: r.op, params: r.params, path: r.path, query: r.query, body: .array(owned), files: r.files)
-        request.rejected = r.rejected
-        return request
+        })
     }
 
     /// Each of the object's form fields names the object it belongs to (`owner` = `id`).

@@ -130,11 +130,7 @@ enum DigiCertRules: ResourceFamily {
         if let previous = body["renewal_of_order_id"], s.collections[orders]?.items[StoreState.key(previous)] == nil {
             problems.append(("invalid_renewal", "renewal_of_order_id \(StoreState.key(previous)) is not an order of this account"))
         }
-        if !problems.isEmpty {
-            var e = APIError(status: 400, title: problems[0].1, errors: problems)
-            e.detail = nil
-            throw e
-        }
+        if !problems.isEmpty { throw APIError(status: 400, title: problems[0].1, errors: problems) }
         return (cert, csr!, days)
     }
 

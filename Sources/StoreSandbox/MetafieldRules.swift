@@ -10,7 +10,7 @@ enum MetafieldRules: ResourceFamily {
         for op in OperationCatalog.all where op.path.hasSuffix("/metafields") && op.version == "v3" {
             switch op.kind {
             case .create: hooks.replace(op.route) { s, r throws(APIError) in try createMetafield(&s, r) }
-            case .createMany: hooks.validate(op.route) { _, r in r = owning(r) }
+            case .createMany: hooks.validate(op.route) { _, r in r.body = owning(r.body, template: r.collectionTemplate) }
             default: break
             }
         }
@@ -22,16 +22,14 @@ enum MetafieldRules: ResourceFamily {
     }
 
     /// Each item of a store-wide batch names its resource type.
-    static func owning(_ r: SandboxRequest) -> SandboxRequest {
-        guard case .array(let items)? = r.body else { return r }
-        var request = SandboxRequest(op: r.op, params: r.params, path: r.path, query: r.query, body: .array(items.map { item in
+    static func owning(_ body: JSON?, template: String) -> JSON? {
+        guard case .array(let items)? = body else { return body }
+        return .array(items.map { item in
             guard case .object(var o) = item else { return item }
-            if o["resource_type"] == nil { o["resource_type"] = .string(resourceType(r.collectionTemplate)) }
+            if o["resource_type"] == nil { o["resource_type"] = .string(resourceType(template)) }
             if o["description"] == nil { o["description"] = "" }
             return .object(o)
-        }), files: r.files, rejected: r.rejected)
-        request.origin = r.origin
-        return request
+        })
     }
 
     static func createMetafield(_ s: inout StoreState, _ r: SandboxRequest) throws(APIError) -> Outcome? {

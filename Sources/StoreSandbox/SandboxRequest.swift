@@ -10,7 +10,8 @@ struct SandboxRequest: Sendable {
     let path: String
     /// Decoded query pairs, in order.
     let query: [(String, String)]
-    let body: JSON?
+    /// What a family's check may rewrite before the store sees it.
+    var body: JSON?
     /// The files of a multipart/form-data upload (themes, images).
     var files: [MultipartForm.Part] = []
     /// The items of a batch the schema check refused (RequestBodyCheck): failures to report

@@ -1,4 +1,3 @@
-import CZlib
 import JSON
 import StoreAPI
 
@@ -166,31 +165,5 @@ enum ThemeRules: ResourceFamily {
             s.collections[themes]!.insert(StoreState.key(t["id"] ?? .null), updated)
         }
         return .ok(nil, status: 204, applied: true)
-    }
-}
-
-/// A zip of stored (uncompressed) files: what the sandbox serves for a theme it made itself.
-enum ZipWriter {
-    static func stored(_ files: [(String, [UInt8])]) -> [UInt8] {
-        var out: [UInt8] = [], central: [UInt8] = []
-        func u16(_ v: Int, _ to: inout [UInt8]) { to += [UInt8(v & 0xFF), UInt8(v >> 8 & 0xFF)] }
-        func u32(_ v: Int, _ to: inout [UInt8]) { u16(v & 0xFFFF, &to); u16(v >> 16 & 0xFFFF, &to) }
-        for (name, data) in files {
-            let crc = Int(data.withUnsafeBufferPointer { crc32(0, $0.baseAddress, UInt32($0.count)) })
-            let offset = out.count, nameBytes = Array(name.utf8)
-            u32(0x0403_4B50, &out); u16(20, &out); u16(0, &out); u16(0, &out); u16(0, &out); u16(0x21, &out)
-            u32(crc, &out); u32(data.count, &out); u32(data.count, &out); u16(nameBytes.count, &out); u16(0, &out)
-            out += nameBytes + data
-            u32(0x0201_4B50, &central); u16(20, &central); u16(20, &central); u16(0, &central); u16(0, &central)
-            u16(0, &central); u16(0x21, &central); u32(crc, &central); u32(data.count, &central); u32(data.count, &central)
-            u16(nameBytes.count, &central); u16(0, &central); u16(0, &central); u16(0, &central); u16(0, &central)
-            u32(0, &central); u32(offset, &central)
-            central += nameBytes
-        }
-        let start = out.count
-        out += central
-        u32(0x0605_4B50, &out); u16(0, &out); u16(0, &out); u16(files.count, &out); u16(files.count, &out)
-        u32(central.count, &out); u32(start, &out); u16(0, &out)
-        return out
     }
 }

@@ -146,7 +146,7 @@ struct ConfigCommand: ParsableCommand {
         /// Appends, creating the directory (0700) and the file (0600); the file ends up 0600.
         private func append(_ text: String, to path: String) throws {
             let dir = String(path[..<(path.lastIndex(of: "/") ?? path.startIndex)])
-            if !dir.isEmpty { try makeDirectories(dir) }
+            if !dir.isEmpty, let why = Directories.make(dir) { throw failure(why) }
             let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
             guard fd >= 0 else { throw failure("cannot write \(path): \(String(cString: strerror(errno)))") }
             defer { close(fd) }
@@ -154,16 +154,6 @@ struct ConfigCommand: ParsableCommand {
             let bytes = Array(text.utf8)
             guard write(fd, bytes, bytes.count) == bytes.count, fsync(fd) == 0 else {
                 throw failure("cannot write \(path): \(String(cString: strerror(errno)))")
-            }
-        }
-
-        private func makeDirectories(_ dir: String) throws {
-            var current = dir.hasPrefix("/") ? "" : "."
-            for part in dir.split(separator: "/") {
-                current += "/" + part
-                if mkdir(current, 0o700) != 0 && errno != EEXIST {
-                    throw failure("cannot create \(current): \(String(cString: strerror(errno)))")
-                }
             }
         }
 

@@ -11,7 +11,7 @@ public enum MultiStore {
     public static func profiles(_ list: String, configPath: String = ConfigFile.defaultPath) throws -> [String] {
         let known = (try ConfigFile.load(configPath))?.profiles.keys.sorted() ?? []
         var out: [String] = []
-        for pattern in list.split(separator: ",").map({ String($0).trimmingSpaces }) where !pattern.isEmpty {
+        for pattern in list.split(separator: ",").map({ String($0.filter { !$0.isWhitespace }) }) where !pattern.isEmpty {
             let matched = pattern.contains(where: { $0 == "*" || $0 == "?" || $0 == "[" })
                 ? known.filter { fnmatch(pattern, $0, 0) == 0 }
                 : (known.contains(pattern) ? [pattern] : [])
@@ -125,14 +125,5 @@ public enum MultiStore {
             let signal = status & 0x7F
             return signal == 0 ? (status >> 8) & 0xFF : 128 + signal
         }
-    }
-}
-
-extension String {
-    var trimmingSpaces: String {
-        var s = Substring(self)
-        while s.first == " " { s = s.dropFirst() }
-        while s.last == " " { s = s.dropLast() }
-        return String(s)
     }
 }

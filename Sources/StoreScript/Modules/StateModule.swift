@@ -16,19 +16,15 @@ public final class StateStores {
 
     init(directory: String) { self.directory = directory }
 
-    /// `$XDG_STATE_HOME/storescript`, else `~/.local/state/storescript`.
-    public static func defaultDirectory() -> String {
-        if let xdg = getenv("XDG_STATE_HOME").map({ String(cString: $0) }), !xdg.isEmpty { return xdg + "/storescript" }
-        let home = getenv("HOME").map { String(cString: $0) } ?? "."
-        return home + "/.local/state/storescript"
-    }
+    /// The state directory (`Directories.state`), or one below the working directory without HOME.
+    public static func defaultDirectory() -> String { Directories.state ?? "./.local/state/storescript" }
 
     func store(_ name: String) throws -> DatabaseQueue {
         if let q = open[name] { return q }
         guard !name.isEmpty, name.count <= 100, name.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) }), !name.hasPrefix(".") else {
             throw LuaError(.argument, "state.open: argument #1 (name) must be letters, digits, '-', '_' or '.', got \(name)")
         }
-        try makeDirectory(directory)
+        if let why = Directories.make(directory) { throw LuaError(.runtime, "state.open: \(why)") }
         let path = "\(directory)/\(name).db"
         // The journal of a renewal holds private keys: the files are the owner's alone.
         let old = umask(0o077)
@@ -53,17 +49,6 @@ public final class StateStores {
                 usleep(50_000)
             } catch {
                 throw LuaError(.runtime, "state.open: \(path): \(error)")
-            }
-        }
-    }
-
-    private func makeDirectory(_ path: String) throws {
-        var parts: [Substring] = []
-        for part in path.split(separator: "/") {
-            parts.append(part)
-            let prefix = (path.hasPrefix("/") ? "/" : "") + parts.joined(separator: "/")
-            if mkdir(prefix, 0o700) != 0 && errno != EEXIST {
-                throw LuaError(.runtime, "state.open: cannot create \(prefix): \(String(cString: strerror(errno)))")
             }
         }
     }

@@ -230,20 +230,8 @@ struct History {
     let path: String
 
     init?() {
-        let base: String
-        if let state = getenv("XDG_STATE_HOME"), state.pointee != 0 {
-            base = String(cString: state)
-        } else if let home = getenv("HOME") {
-            base = String(cString: home) + "/.local/state"
-        } else {
-            return nil
-        }
-        let dir = base + "/storescript"
-        var path = ""
-        for part in dir.split(separator: "/") {
-            path += "/" + part
-            mkdir(path, 0o700)
-        }
+        guard let dir = Directories.state else { return nil }
+        _ = Directories.make(dir)
         self.path = dir + "/history"
         let fd = open(self.path, O_WRONLY | O_CREAT | O_CLOEXEC, 0o600)
         if fd >= 0 { close(fd) }

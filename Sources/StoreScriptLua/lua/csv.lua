@@ -147,6 +147,14 @@ local function line(values, sep)
   return table.concat(parts, sep) .. "\r\n"
 end
 
+-- A row's line: by header name when there is a header, else the row is the list of values.
+local function row_line(row, header, sep)
+  if not header then return line(row, sep) end
+  local values = { n = #header }
+  for i, name in ipairs(header) do values[i] = row[name] end
+  return line(values, sep)
+end
+
 --- csv.writer(path_or_file, {header = {...}, separator = ","}) -> writer: w:write(row), w:close().
 -- Rows are tables by header name (or arrays without a header). "-" writes to stdout.
 function csv.writer(target, opts)
@@ -166,13 +174,7 @@ function csv.writer(target, opts)
   local w = { count = 0 }
   function w:write(row)
     if type(row) ~= "table" then error("writer:write: argument #1 (row) expected table, got " .. type(row), 2) end
-    if header then
-      local values = { n = #header }
-      for i, name in ipairs(header) do values[i] = row[name] end
-      f:write(line(values, sep))
-    else
-      f:write(line(row, sep))
-    end
+    f:write(row_line(row, header, sep))
     self.count = self.count + 1
   end
   function w:close()
@@ -187,15 +189,7 @@ function csv.encode(rows, opts)
   local sep = options(opts, "encode")
   local header = opts and opts.header
   if header then parts[#parts + 1] = line(header, sep) end
-  for _, row in ipairs(rows) do
-    if header then
-      local values = { n = #header }
-      for i, name in ipairs(header) do values[i] = row[name] end
-      parts[#parts + 1] = line(values, sep)
-    else
-      parts[#parts + 1] = line(row, sep)
-    end
-  end
+  for _, row in ipairs(rows) do parts[#parts + 1] = row_line(row, header, sep) end
   return table.concat(parts)
 end
 
