@@ -2,9 +2,6 @@ import JSON
 
 /// The store a sandbox starts with: deterministic for a seed, scaled by `products`.
 /// A channel and its site, categories, brands, products with variants, images and custom
-/// fields, a theme, widget templates, subscribers, an order with transactions.
-/// The store a sandbox starts with: deterministic for a seed, scaled by `products`.
-/// A channel and its site, categories, brands, products with variants, images and custom
 /// fields, a theme, widget templates, subscribers and customers, orders with their products,
 /// addresses, shipments, coupons and transactions, the store's information and a price list.
 enum DemoStore {
@@ -155,11 +152,8 @@ struct DemoBuilder {
             variations.append(.object(JSONObject([("uuid", .string(state.uuid())), ("name", .string(name)), ("external_id", .string(external)),
                                                   ("description", .string("Cornerstone \(name)"))])))
         }
-        let theme = StoreState.key(ThemeRules.addTheme(&state, name: "Cornerstone", variations: variations, isPrivate: false))
-        var cornerstone = state.collections[ThemeRules.themes]!.items[theme]!
-        cornerstone["is_active"] = true
-        cornerstone["active_variation_id"] = variations[0]["uuid"]
-        state.collections[ThemeRules.themes]!.insert(theme, cornerstone)
+        let theme = ThemeRules.addTheme(&state, name: "Cornerstone", variations: variations, isPrivate: false)
+        ThemeRules.activate(&state, theme: theme, variation: variations[0]["uuid"] ?? .null, on: ThemeRules.defaultChannel)
         for (name, kind) in [("Banner", "custom"), ("Product carousel", "custom")] {
             add("/v3/content/widget-templates", "/v3/content/widget-templates", [
                 ("name", .string(name)), ("kind", .string(kind)), ("template", "<div>{{text}}</div>"), ("schema", []),

@@ -4,13 +4,18 @@ import StoreAPI
 /// Themes as the Themes API keeps them: an upload is a zip that a job checks as a Stencil
 /// bundle (`config.json`, `schema.json`, `templates/`) over time, QUEUED → WORKING →
 /// COMPLETED (or FAILED, with the reason); a theme has the variations its `config.json`
-/// names; one variation is active; a download is a job whose result is a URL the sandbox
-/// serves; the active theme cannot be deleted; a store holds at most 20 custom themes.
+/// names; each storefront channel has one active theme and variation (`channel_id` on
+/// activate, 1 by default; the list's `is_active` speaks for channel 1, as the API's does);
+/// a download is a job whose result is a URL the sandbox serves; a theme active on any
+/// channel cannot be deleted; a store holds at most 20 custom themes.
 enum ThemeRules: ResourceFamily {
     static let themes = "/v3/themes"
     static let jobs = "/v3/themes/jobs"
     /// The zips, base64, by theme uuid (and by job id until the job makes the theme).
     static let files = "/__sandbox/theme-files"
+    /// What each channel has active, by channel id (`GET /v3/channels/{id}/active-theme`).
+    static let active = "/__sandbox/active-themes"
+    static let defaultChannel = "1"
     static let uploadLimit = 20
 
     static func register(_ hooks: inout Hooks) {
@@ -21,9 +26,17 @@ enum ThemeRules: ResourceFamily {
             let job = queue(&s, JSONObject([("download_of", .string((r.params["uuid"] ?? ""))), ("origin", .string(r.origin))]))
             return .ok(s.envelope(r, .object(JSONObject([("job_id", job)]))), applied: true)
         }
+        hooks.replace("GET /v3/channels/{channel_id}/active-theme") { s, r throws(APIError) in
+            let channel = r.params["channel_id"] ?? ""
+            guard s.collections[ChannelRules.channels]?.items[channel] != nil else { throw APIError.notFound("Channel \(channel) was not found") }
+            guard let record = s.collections[active]?.items[channel] else { throw APIError.notFound("Channel \(channel) has no active theme") }
+            let fields = ["active_theme_uuid", "active_theme_configuration_uuid", "active_theme_version_uuid", "saved_theme_configuration_uuid"]
+            return .ok(s.envelope(r, .object(JSONObject(fields.map { ($0, record[$0] ?? .null) }))))
+        }
         hooks.validate("DELETE /v3/themes/{uuid}") { s, r throws(APIError) in
-            if s.collections[themes]?.items[r.itemID]?["is_active"] == .bool(true) {
-                throw APIError.conflict("The active theme cannot be deleted; activate another theme first")
+            let on = channels(where: r.itemID, in: s)
+            if !on.isEmpty {
+                throw APIError.conflict("The theme is active on channel \(on.joined(separator: ", ")) and cannot be deleted; activate another theme there first")
             }
         }
         hooks.decorate("DELETE /v3/themes/{uuid}") { s, r, outcome in
@@ -155,15 +168,37 @@ enum ThemeRules: ResourceFamily {
         }
         guard let theme = s.collections[themes]?.all.first(where: { t in
             t["variations"]?.arrayValue?.contains { $0["uuid"]?.stringValue == variation } ?? false
-        }) else {
+        }), let uuid = theme["uuid"] else {
             throw APIError.invalid("No theme has this variation", [("variation_id", "no variation \(variation)")])
         }
+        let channel = r.query("channel_id") ?? defaultChannel
+        guard s.collections[ChannelRules.channels]?.items[channel] != nil else {
+            throw APIError.invalid("The channel does not exist", [("channel_id", "no channel \(channel)")])
+        }
+        activate(&s, theme: uuid, variation: .string(variation), on: channel)
+        return .ok(nil, status: 204, applied: true)
+    }
+
+    static func activate(_ s: inout StoreState, theme uuid: JSON, variation: JSON, on channel: String) {
+        let (configuration, version) = (JSON.string(s.uuid()), JSON.string(s.uuid()))
+        s.withCollection(active, template: active) { col in
+            col.insert(channel, JSONObject([
+                ("active_theme_uuid", uuid), ("active_variation_id", variation),
+                ("active_theme_configuration_uuid", configuration), ("saved_theme_configuration_uuid", configuration),
+                ("active_theme_version_uuid", version),
+            ]))
+        }
+        guard channel == defaultChannel else { return }
         for t in s.collections[themes]!.all {
             var updated = t
-            updated["is_active"] = .bool(t["uuid"] == theme["uuid"])
-            if t["uuid"] == theme["uuid"] { updated["active_variation_id"] = .string(variation) } else { updated["active_variation_id"] = nil }
+            updated["is_active"] = .bool(t["uuid"] == uuid)
+            updated["active_variation_id"] = t["uuid"] == uuid ? variation : nil
             s.collections[themes]!.insert(StoreState.key(t["id"] ?? .null), updated)
         }
-        return .ok(nil, status: 204, applied: true)
+    }
+
+    /// The channels a theme is active on.
+    static func channels(where uuid: String, in s: StoreState) -> [String] {
+        (s.collections[active]?.items ?? [:]).filter { $0.value["active_theme_uuid"]?.stringValue == uuid }.map(\.key).sorted()
     }
 }

@@ -83,23 +83,47 @@ def test_catalog_audit_reports_problems_and_exits_1_past_the_threshold(served):
     assert strict.returncode == 1 and f"{len(rows)} problems in" in strict.stderr
 
 
-def test_deploy_theme_uploads_follows_the_job_and_activates_the_variation(run, tmp_path):
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
-        z.writestr("config.json", json.dumps({"name": "Winter", "variations": [{"name": "Light"}, {"name": "Dark"}]}))
+def bundle(path, name, variations=("Light", "Dark")):
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("config.json", json.dumps({"name": name, "variations": [{"name": v} for v in variations]}))
         z.writestr("schema.json", "[]")
         z.writestr("templates/pages/home.html", "<h1>hi</h1>")
-    (tmp_path / "winter.zip").write_bytes(buf.getvalue())
-    script = tmp_path / "deploy.lua"
-    script.write_text(pathlib.Path(recipe("deploy-theme.lua")).read_text() + """
-local active
-for _, t in ipairs(bc.themes.list()) do if t.is_active then active = t end end
-print("active:", active.name, active.active_variation_id == active.variations[2].uuid)
-""")
-    r = run("run", "--sandbox", str(script), "winter.zip", "--variation", "Dark", timeout=60, cwd=tmp_path)
+    return path.name
+
+
+def test_deploy_theme_uploads_follows_the_job_and_activates_the_variation_on_each_channel(served):
+    second = served.sb.post("/v3/channels", {"name": "Outlet", "type": "storefront", "platform": "bigcommerce", "status": "active"})
+    assert second.status_code == 200, second.text
+    outlet = second.json()["data"]["id"]
+    r = served.run("deploy-theme.lua", bundle(served.tmp / "winter.zip", "Winter"), "--variation", "Dark", "--channels", f"1,{outlet}")
     assert r.returncode == 0, r.stderr
-    assert "uploaded Winter" in r.stdout and "activated Winter / Dark" in r.stdout and "active:\tWinter\ttrue" in r.stdout
+    assert "uploaded Winter" in r.stdout and f"activated Winter / Dark on channel {outlet}" in r.stdout, r.stdout
     assert "\r" not in r.stderr  # no progress bar without a terminal
+    winter = next(t for t in served.sb.get("/v3/themes").json()["data"] if t["name"] == "Winter")
+    assert winter["is_active"] and winter["active_variation_id"] == winter["variations"][1]["uuid"]
+    for channel in (1, outlet):
+        assert served.sb.get(f"/v3/channels/{channel}/active-theme").json()["data"]["active_theme_uuid"] == winter["uuid"]
+    activations = [e for e in served.sb.log() if e["path"] == "/v3/themes/actions/activate"]
+    assert [e["query"] for e in activations] == ["channel_id=1", f"channel_id={outlet}"], activations
+
+
+def test_deploy_theme_at_the_limit_deletes_the_oldest_theme_no_channel_uses(served):
+    outlet = served.sb.post("/v3/channels", {"name": "Outlet", "type": "storefront", "platform": "bigcommerce", "status": "active"}).json()["data"]["id"]
+    # Winter: active on the outlet only (the list's is_active speaks for channel 1); Spring: on none.
+    assert served.run("deploy-theme.lua", bundle(served.tmp / "w.zip", "Winter"), "--channels", str(outlet)).returncode == 0
+    assert served.run("deploy-theme.lua", bundle(served.tmp / "s.zip", "Spring"), "--no-activate").returncode == 0
+    dry = served.run("deploy-theme.lua", bundle(served.tmp / "u.zip", "Summer"), "--limit", "2", "--dry-run")
+    assert dry.returncode == 0 and "would delete the oldest inactive theme Spring" in dry.stdout, dry.stdout + dry.stderr
+    r = served.run("deploy-theme.lua", "u.zip", "--limit", "2")
+    assert r.returncode == 0, r.stderr
+    assert "deleting the oldest inactive theme Spring" in r.stdout and "activated Summer / Light on channel 1" in r.stdout
+    names = [t["name"] for t in served.sb.get("/v3/themes").json()["data"]]
+    assert names == ["Cornerstone", "Winter", "Summer"], names
+    full = served.run("deploy-theme.lua", bundle(served.tmp / "a.zip", "Autumn"), "--limit", "2")
+    assert full.returncode == 1 and "every one is active on a channel" in full.stderr, full.stderr
+    winter = next(t for t in served.sb.get("/v3/themes").json()["data"] if t["name"] == "Winter")
+    refused = served.sb.delete(f"/v3/themes/{winter['uuid']}")
+    assert refused.status_code == 409 and f"active on channel {outlet}" in refused.text
 
 
 def test_campaign_widget_is_idempotent_and_removable(served):

@@ -1,14 +1,16 @@
 -- deploy-theme.lua: upload a Stencil bundle, follow its job to the end (progress on a
--- terminal, silence under cron), activate a named variation, and, when the store is at its
--- limit of custom themes, first delete the oldest inactive one.
+-- terminal, silence under cron), activate a named variation on the chosen storefront
+-- channels, and, when the store is at its limit of custom themes, first delete the oldest
+-- theme that no channel has active.
 --
--- Usage: storescript run --profile shop scripts/recipes/deploy-theme.lua theme.zip [--variation Light] [--timeout 600]
+-- Usage: storescript run --profile shop scripts/recipes/deploy-theme.lua theme.zip [--variation Light] [--channels 1,2] [--timeout 600]
 local opts = require("storescript.args").parse(arg, {
   name = "deploy-theme.lua",
-  summary = "Upload a theme bundle, wait for its job, activate a variation; make room when at the upload limit.",
+  summary = "Upload a theme bundle, wait for its job, activate a variation on channels; make room when at the upload limit.",
   positional = { { "bundle", "the Stencil theme zip" } },
   options = {
     { "variation", help = "the variation to activate (default: the first)" },
+    { "channels", default = "1", help = "the channel ids to activate it on, comma-separated" },
     { "timeout", number = true, default = 600, help = "seconds to wait for the job" },
     { "limit", number = true, default = 20, help = "the store's limit of custom themes" },
     { "no-activate", flag = true, help = "upload only" },
@@ -16,15 +18,35 @@ local opts = require("storescript.args").parse(arg, {
   },
 })
 
-local themes = bc.themes.list()
+local channels = {}
+for id in opts.channels:gmatch("[^,%s]+") do
+  local n = math.tointeger(tonumber(id))
+  if not n then
+    io.stderr:write("deploy-theme: --channels takes channel ids (1,2), not ", id, "\n")
+    os.exit(2)
+  end
+  channels[#channels + 1] = n
+end
+
+-- The themes some storefront channel has active: those are never deleted.
+local in_use = {}
+for _, ch in ipairs(bc.channels.all{ type = "storefront" }) do
+  local ok, active = pcall(bc.channels.active_theme.get, ch.id)
+  if ok then
+    in_use[active.active_theme_uuid] = true
+  elseif not (type(active) == "table" and active.status == 404) then
+    error(active, 0)
+  end
+end
+
 local custom = {}
-for _, t in ipairs(themes) do if t.is_private then custom[#custom + 1] = t end end
+for _, t in ipairs(bc.themes.list()) do if t.is_private then custom[#custom + 1] = t end end
 if #custom >= opts.limit then
-  -- The oldest inactive custom theme goes (themes list in upload order).
+  -- The oldest custom theme no channel uses goes (themes list in upload order).
   local victim
-  for _, t in ipairs(custom) do if not t.is_active then victim = t break end end
+  for _, t in ipairs(custom) do if not t.is_active and not in_use[t.uuid] then victim = t break end end
   if not victim then
-    io.stderr:write("deploy-theme: at the limit of ", opts.limit, " custom themes and none is inactive\n")
+    io.stderr:write("deploy-theme: at the limit of ", opts.limit, " custom themes and every one is active on a channel\n")
     os.exit(1)
   end
   print((opts.dry_run and "would delete" or "deleting") .. " the oldest inactive theme " .. victim.name .. " (" .. victim.uuid .. ")")
@@ -72,5 +94,12 @@ if opts.variation then
     os.exit(1)
   end
 end
-bc.themes.activate{ variation_id = variation.uuid, which = "original" }
-print("activated " .. theme.name .. " / " .. variation.name)
+for _, ch in ipairs(channels) do
+  bc.themes.activate({ variation_id = variation.uuid, which = "original" }, { query = { channel_id = ch } })
+  local now = bc.channels.active_theme.get(ch)
+  if now.active_theme_uuid ~= theme.uuid then
+    io.stderr:write("deploy-theme: channel ", ch, " still shows theme ", tostring(now.active_theme_uuid), " after activation\n")
+    os.exit(1)
+  end
+  print("activated " .. theme.name .. " / " .. variation.name .. " on channel " .. ch)
+end
