@@ -147,7 +147,7 @@ struct Run: ParsableCommand {
     }
 
     func run() throws {
-        if let list = script.profiles { throw ExitCode(runEachStore(list, stateDir: script.stateDir)) }
+        if script.profiles != nil { throw ExitCode(runEachStore(script, name: file ?? "-e")) }
         if let code = script.code {
             let args = ([file].compactMap { $0 }) + arguments
             throw ExitCode(BatchRunner(options: script.runtimeOptions, lockPath: script.lock)
@@ -213,26 +213,26 @@ struct Repl: ParsableCommand {
 let programName = CommandLine.arguments.first ?? "storescript"
 
 /// `run --profiles LIST ...`: this command line again for each store, with `--profile NAME` and
-/// a state directory of its own instead of the list.
-func runEachStore(_ list: String, stateDir: String?) -> Int32 {
+/// a state directory of its own instead of the list; this process holds the `--lock`.
+func runEachStore(_ script: ScriptOptions, name: String) -> Int32 {
+    let say = Diagnostics(format: script.logFormat == "json" ? .json : .text, script: name)
     let names: [String]
     do {
-        names = try MultiStore.profiles(list)
+        names = try MultiStore.profiles(script.profiles ?? "")
     } catch {
-        Console.err("storescript: \(error)\n")
+        say.error("\(error)")
         return ExitStatus.usage
     }
-    var rest = Array(CommandLine.arguments.dropFirst())
-    for flag in ["--profiles", "--state-dir"] {
-        if let i = rest.firstIndex(of: flag), i + 1 < rest.count { rest.removeSubrange(i...(i + 1)) }
-    }
-    let run = rest.firstIndex(of: "run") ?? -1
-    let root = stateDir ?? StateStores.defaultDirectory()
+    let args = ScriptArguments.separatingScriptArguments(Array(CommandLine.arguments.dropFirst()))
+    let end = args.firstIndex(of: "--") ?? args.endIndex
+    let own = ScriptArguments.removing(["--profiles", "--state-dir", "--lock"], from: Array(args[..<end]))
+    let run = own.firstIndex(of: "run") ?? -1
+    let root = script.stateDir ?? StateStores.defaultDirectory()
     let exe = Stdlib.executablePath() ?? CommandLine.arguments[0]
-    return MultiStore.run(profiles: names, executable: exe) { name in
-        var args = rest
-        args.insert(contentsOf: ["--profile", name, "--state-dir", root + "/" + name], at: run + 1)
-        return args
+    return MultiStore.run(profiles: names, executable: exe, lock: script.lock, say: say) { name in
+        var mine = own
+        mine.insert(contentsOf: ["--profile", name, "--state-dir", root + "/" + name], at: run + 1)
+        return mine + args[end...]
     }
 }
 
@@ -244,6 +244,20 @@ func runFile(_ path: String, arguments: [String], _ script: ScriptOptions) -> In
 /// a `--` goes in after FILE so the parser takes the rest as the script's arguments.
 enum ScriptArguments {
     static let valueOptions = RunOption.takingValues
+
+    /// `args` without these options and their values (`--lock PATH` and `--lock=PATH`).
+    static func removing(_ options: Set<String>, from args: [String]) -> [String] {
+        var out: [String] = []
+        var i = 0
+        while i < args.count {
+            let a = args[i]
+            if options.contains(a) { i += 2; continue }
+            if let eq = a.firstIndex(of: "="), options.contains(String(a[..<eq])) { i += 1; continue }
+            out.append(a)
+            i += 1
+        }
+        return out
+    }
 
     static func separatingScriptArguments(_ args: [String]) -> [String] {
         guard let run = args.firstIndex(of: "run") else { return args }

@@ -183,6 +183,25 @@ def test_sigint_while_sleeping_exits_130(bin_path):
     assert p.returncode == 130
 
 
+def test_sigterm_under_cron_exits_143_with_one_json_line_and_releases_the_lock(bin_path, tmp_path):
+    lock = str(tmp_path / "cron.lock")
+    # A cron job waiting on the store (a slow sandbox answer) when the scheduler stops it.
+    code = "print('started') io.stdout:flush() while true do bc.catalog.products.list{limit = 1} end"
+    p = subprocess.Popen([bin_path, "run", "--sandbox", "--lock", lock, "--log-format", "json", "-e", code],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert p.stdout.readline() == "started\n"
+    time.sleep(0.3)
+    p.send_signal(signal.SIGTERM)
+    _, err = p.communicate(timeout=5)
+    assert p.returncode == 143
+    lines = err.splitlines()
+    assert len(lines) == 1, err
+    entry = json.loads(lines[0])
+    assert entry["level"] == "error" and entry["msg"] == "terminated" and entry["time"], entry
+    again = subprocess.run([bin_path, "run", "--lock", lock, "-e", "print('free')"], capture_output=True, text=True, timeout=10)
+    assert (again.returncode, again.stdout) == (0, "free\n")
+
+
 def test_log_lines_text_json_and_quiet(run):
     code = "log.info('hello', {n = 1}) log.warn('careful')"
     text = run("-e", code)

@@ -12,6 +12,7 @@
  * loading.c     text-only loading: load, loadfile, dofile and scripts
  * process.c     os.execute and os.exit that keep the runtime in charge
  * watchdog.c    the thread that ends the process when a stop is not honoured in time
+ * relay.c       the parent of `run --profiles` passing SIGINT and SIGTERM on to each store
  * json.c        the json module
  * shim.c        Lua's function-like macros as functions
  *
@@ -149,6 +150,16 @@ int shim_closethread(lua_State *co);
 #define SHIM_LOAD_OPEN 101
 int shim_loadscript(lua_State *L, const char *path, const char *chunkname);
 int shim_loadbuffer(lua_State *L, const char *buf, size_t len, const char *name, const char *mode);
+
+/* ---- relay.c ------------------------------------------------------------------------- */
+
+/* Installs the SIGINT and SIGTERM relay; returns the descriptor that becomes readable when
+   one arrives (-1 on failure). */
+int shim_relay_start(void);
+/* Passes later signals on to pid too; 0 when the table is full. */
+int shim_relay_add(pid_t pid);
+/* The last signal received (0: none), after draining the descriptor. */
+int shim_relay_received(void);
 
 /* ---- watchdog.c ---------------------------------------------------------------------- */
 

@@ -1,11 +1,14 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CLuaShim
 
 /// `run --profiles a,b` (or a glob, `shop-*`): the run once per store, concurrently, each in a
 /// process of its own — its own rate limiter, connections, state directory and failure — with
 /// every output line prefixed by its profile. Exit 0 when every store's run did, else 1 after
-/// a line naming each store that failed and how.
+/// a line naming each store that failed and how. The parent holds `--lock` for all of them,
+/// and passes SIGINT and SIGTERM on: each store stops in order, then the parent exits 130 or
+/// 143 with one line naming the stores it stopped.
 public enum MultiStore {
     /// The profiles of config.toml that the comma list names (exactly, or by `*`/`?` glob), in order.
     public static func profiles(_ list: String, configPath: String = ConfigFile.defaultPath) throws -> [String] {
@@ -23,20 +26,39 @@ public enum MultiStore {
         return out
     }
 
-    /// Runs `executable` with `arguments(profile)` for each profile at once; returns the exit status.
-    public static func run(profiles: [String], executable: String, arguments: (String) -> [String]) -> Int32 {
+    /// Runs `executable` with `arguments(profile)` for each profile at once, holding `lock`
+    /// (as `--lock` does) while any runs; returns the exit status.
+    public static func run(profiles: [String], executable: String, lock lockPath: String?, say: Diagnostics,
+                           arguments: (String) -> [String]) -> Int32 {
+        var lock: Int32?
+        if let lockPath {
+            switch Lock.acquire(lockPath) {
+            case .acquired(let fd): lock = fd
+            case .held:
+                say.error("another run holds the lock \(lockPath); nothing was done")
+                return ExitStatus.lockHeld
+            case .failed(let why):
+                say.error("cannot use lock file \(lockPath): \(why)")
+                return ExitStatus.usage
+            }
+        }
+        defer { if let lock { close(lock) } }
+        let signals = shim_relay_start()
         var children: [Child] = []
-        for name in profiles {
+        for name in profiles where shim_relay_received() == 0 {
             do {
-                children.append(try Child(profile: name, argv: [executable] + arguments(name)))
+                let child = try Child(profile: name, argv: [executable] + arguments(name))
+                shim_relay_add(child.pid)
+                children.append(child)
             } catch {
-                Console.err("storescript: [\(name)] could not start: \(error)\n")
+                say.error("[\(name)] could not start: \(error)")
             }
         }
         let width = profiles.map(\.count).max() ?? 0
         // Read every pipe until all close, a line at a time, prefixed.
         while children.contains(where: { !$0.closed }) {
             var fds = children.flatMap { c in c.pipes.filter(\.open).map { pollfd(fd: $0.fd, events: Int16(POLLIN), revents: 0) } }
+            if signals >= 0 { fds.append(pollfd(fd: signals, events: Int16(POLLIN), revents: 0)) }
             guard poll(&fds, nfds_t(fds.count), -1) >= 0 || errno == EINTR else { break }
             for i in children.indices { children[i].drain(width: width) }
         }
@@ -45,9 +67,15 @@ public enum MultiStore {
             let status = children[i].wait()
             if status != 0 { failed.append("\(children[i].profile) (exit \(status))") }
         }
+        let stopped = shim_relay_received()
+        if stopped != 0 {
+            let names = children.map(\.profile).joined(separator: ", ")
+            say.error("\(stopped == SIGINT ? "interrupted" : "terminated"); stopped \(names.isEmpty ? "no store" : names)")
+            return 128 + stopped
+        }
         failed += profiles.filter { p in !children.contains { $0.profile == p } }.map { "\($0) (not started)" }
         if !failed.isEmpty {
-            Console.err("storescript: \(failed.count) of \(profiles.count) stores failed: \(failed.joined(separator: ", "))\n")
+            say.error("\(failed.count) of \(profiles.count) stores failed: \(failed.joined(separator: ", "))")
             return 1
         }
         return 0

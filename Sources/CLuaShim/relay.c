@@ -1,0 +1,59 @@
+/*
+ * The parent of `run --profiles`: it runs nothing itself, so a SIGINT or SIGTERM aimed at
+ * it alone (cron's kill, a Kubernetes stop) is passed on to every store's process and
+ * reported through a pipe its poll loop watches. A signal the terminal sent (Ctrl-C) went to
+ * the whole process group already and is not sent twice: a second SIGINT would end a store's
+ * run at once instead of in order.
+ */
+#define _GNU_SOURCE
+#include "internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+
+#define RELAY_MAX 4096
+
+static pid_t g_children[RELAY_MAX];
+static volatile sig_atomic_t g_count;
+static volatile sig_atomic_t g_received;
+static int g_pipe[2] = {-1, -1};
+
+static void on_relayed(int sig, siginfo_t *info, void *context) {
+    (void)context;
+    int saved = errno;
+    if (info == NULL || info->si_code != SI_KERNEL) {
+        for (sig_atomic_t i = 0; i < g_count; i++) kill(g_children[i], sig);
+    }
+    g_received = sig;
+    char c = (char)sig;
+    if (g_pipe[1] >= 0) (void)!write(g_pipe[1], &c, 1);
+    errno = saved;
+}
+
+int shim_relay_start(void) {
+    if (g_pipe[0] < 0 && pipe2(g_pipe, O_CLOEXEC | O_NONBLOCK) != 0) return -1;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = on_relayed;
+    sa.sa_flags = SA_RESTART | SA_SIGINFO;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    return g_pipe[0];
+}
+
+int shim_relay_add(pid_t pid) {
+    if (g_count >= RELAY_MAX) return 0;
+    g_children[g_count] = pid;
+    g_count = g_count + 1;
+    return 1;
+}
+
+int shim_relay_received(void) {
+    char buf[64];
+    while (read(g_pipe[0], buf, sizeof buf) > 0) {}
+    return g_received;
+}
