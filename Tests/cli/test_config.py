@@ -284,3 +284,14 @@ api_url = "{served.base}"
     assert r.stdout.splitlines()[0].startswith("ok: ") and "rate limit:" in r.stdout
     bad = run("config", "test", "--profile", "wrong", env=env)
     assert bad.returncode == 1 and "401" in bad.stderr and "nope" not in bad.stderr
+
+
+def test_the_readme_configuration_reference_names_every_key_a_profile_takes(run, config):
+    import re
+    from conftest import ROOT
+    text = (ROOT / "README.md").read_text()
+    table = text[text.index("Keys of a profile"):text.index("Environment:", text.index("Keys of a profile"))]
+    documented = re.findall(r"^\| `([a-z_]+)` \|", table, re.M)
+    r = run("--profile", "main", "-e", "print(1)", env=config('[profiles.main]\nno_such_key = 1\n'))
+    known = re.search(r"known: ([a-z_, ]+)\)", r.stderr).group(1).split(", ")
+    assert documented == known

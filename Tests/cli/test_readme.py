@@ -13,7 +13,7 @@ import pytest
 from conftest import ROOT
 from sandbox_support import Sandbox
 
-SKIP = re.compile(r"^(\d+|\*)[\s/]|^scripts/(install|test)\.sh|^swift build|storescript\s*(#.*)?$")
+SKIP = re.compile(r"^(\d+|\*)[\s/]|^scripts/(install|test)\.sh|^swift build|storescript\s*(repl\b.*)?$")
 
 
 def blocks():

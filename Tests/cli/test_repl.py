@@ -240,3 +240,36 @@ def test_completion_printing_and_help_know_the_bindings_from_the_catalog(repl):
     repl.sendline("bc.catalog.prodcts.list()")
     repl.expect("bc.catalog.prodcts: no such namespace; did you mean bc.catalog.products\\?")
     repl.expect("> ")
+
+
+def readme_tour():
+    """The `> ` lines of the README's REPL tour: (input, what its comment says it raises or None)."""
+    import re
+    from conftest import ROOT
+    text = (ROOT / "README.md").read_text()
+    block = re.search(r"A first tour.*?```lua\n(.*?)```", text, re.S).group(1)
+    lines = []
+    for raw in block.splitlines():
+        code, _, comment = raw[2:].partition("  --")
+        raises = comment.split("raises:", 1)[1].strip() if "raises:" in comment else None
+        lines.append((code.strip(), raises))
+    return lines
+
+
+def test_the_readme_repl_tour_runs_as_shown(bin_path, tmp_path):
+    env = dict(os.environ, HOME=str(tmp_path), TERM="xterm", NO_COLOR="1")
+    child = pexpect.spawn(bin_path, ["repl", "--sandbox"], env=env, encoding="utf-8", timeout=20, dimensions=(40, 200))
+    child.expect("sandbox")
+    child.expect("> ")
+    tour = readme_tour()
+    assert len(tour) >= 10
+    for code, raises in tour:
+        child.sendline(code)
+        child.expect(PROMPT)
+        shown = child.before
+        if raises:
+            assert raises in shown, (code, shown)
+        else:
+            assert "stack traceback" not in shown and "error" not in shown.lower(), (code, shown)
+    child.sendline("os.exit(0)")
+    child.expect(pexpect.EOF)
