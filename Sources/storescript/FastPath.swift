@@ -13,6 +13,8 @@ enum FastPath {
     struct Invocation {
         var options = Runtime.Options()
         var lock: String?
+        /// `--profiles`: many stores at once, which the full parser's command runs.
+        var profiles: String?
         var code: String?
         var file: String?
         var arguments: [String] = []
@@ -31,12 +33,12 @@ enum FastPath {
         while i < args.count {
             let a = args[i]
             if let option = options[a] {
-                switch option.effect {
-                case .flag(let path): inv.options[keyPath: path] = true
-                case .value(let apply):
-                    guard let v = value(), apply(&inv, v) else { return nil }
-                case .delegate: return nil
+                if case .value = option.kind {
+                    guard let v = value(), (try? option.apply(v, to: &inv)) != nil else { return nil }
+                } else {
+                    try? option.apply("", to: &inv)
                 }
+                guard inv.profiles == nil else { return nil }
                 i += 1
                 continue
             }

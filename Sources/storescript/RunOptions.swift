@@ -1,56 +1,117 @@
+import ArgumentParser
 import StoreScript
 
-/// The run options, declared once for the fast path: `FastPath` parses plain runs with this
-/// table, and the full parser's `--` insertion reads from it which options take a value.
-/// `ScriptOptions` declares the same options for ArgumentParser (help, errors); a test
-/// (`test_the_run_options_are_declared_once`) checks that `run --help` lists exactly these.
+/// The run options, declared once: each option's name, help and what its value does to an
+/// `Invocation`, with the message for a value it refuses. `FastPath` parses plain runs with
+/// this table; ArgumentParser's `ScriptOptions` takes every name and help text from it (for
+/// `--help`, completion and the man page) and hands every value back to it, so both parsers
+/// accept, refuse and apply the same way.
 struct RunOption {
-    enum Effect {
+    enum Kind {
         /// Sets a flag of the runtime's options.
         case flag(WritableKeyPath<Runtime.Options, Bool>)
-        /// Reads a value; false when the value is not valid (the full parser then says why).
-        case value((inout FastPath.Invocation, String) -> Bool)
-        /// Needs the full parser (many stores at once).
-        case delegate
+        /// Reads a value; returns what is wrong with it, or nil once applied.
+        case value(name: String, (inout FastPath.Invocation, String) -> String?)
     }
 
     let name: String
-    let effect: Effect
+    let help: String
+    let kind: Kind
+
+    var long: NameSpecification { .customLong(String(name.dropFirst(2))) }
+
+    var argumentHelp: ArgumentHelp {
+        if case .value(let valueName, _) = kind { return ArgumentHelp(help, valueName: valueName) }
+        return ArgumentHelp(help)
+    }
+
+    /// Applies what the command line gave (nil: not given; a flag: any value); throws the
+    /// option's own complaint.
+    func apply(_ given: String?, to inv: inout FastPath.Invocation) throws(ValidationError) {
+        guard let given else { return }
+        switch kind {
+        case .flag(let path): inv.options[keyPath: path] = true
+        case .value(_, let apply):
+            if let problem = apply(&inv, given) { throw ValidationError("\(name) \(problem)") }
+        }
+    }
+
+    static var timeout: RunOption {
+        RunOption(name: "--timeout", help: "End the run SECONDS after it starts, whatever the script is doing (exit 4).",
+                  kind: .value(name: "SECONDS") { inv, v in
+                      guard let d = Double(v), d > 0 else { return "must be a positive number of seconds" }
+                      inv.options.timeoutSeconds = d
+                      return nil
+                  })
+    }
+
+    static var maxMemory: RunOption {
+        RunOption(name: "--max-memory", help: "Let Lua hold at most MB megabytes (an uncaught out-of-memory error: exit 4).",
+                  kind: .value(name: "MB") { inv, v in
+                      guard let mb = Int(v), mb > 0 else { return "must be a positive number of megabytes" }
+                      inv.options.memoryLimitMB = mb
+                      return nil
+                  })
+    }
+
+    static var lock: RunOption {
+        RunOption(name: "--lock", help: "Hold an exclusive lock on PATH while running; if another run holds it, exit 3 at once.",
+                  kind: .value(name: "PATH") { inv, v in inv.lock = v; return nil })
+    }
+
+    static var stateDir: RunOption {
+        RunOption(name: "--state-dir", help: "Keep state.open's stores in DIR (default: ~/.local/state/storescript).",
+                  kind: .value(name: "DIR") { inv, v in inv.options.stateDirectory = v; return nil })
+    }
+
+    static var quiet: RunOption {
+        RunOption(name: "--quiet", help: "Only warnings and errors from log.* and the runner.", kind: .flag(\.quiet))
+    }
+
+    static var logFormat: RunOption {
+        RunOption(name: "--log-format", help: "text or json: the format of log lines and of the runner's own messages on stderr.",
+                  kind: .value(name: "FORMAT") { inv, v in
+                      guard let format = Runtime.LogFormat(rawValue: v) else { return "must be text or json" }
+                      inv.options.logFormat = format
+                      return nil
+                  })
+    }
+
+    static var logLevel: RunOption {
+        RunOption(name: "--log-level", help: "debug, info, warn or error: the least severe log.* line shown (default info; --quiet is warn).",
+                  kind: .value(name: "LEVEL") { inv, v in
+                      guard let level = Runtime.LogLevel(rawValue: v) else { return "must be debug, info, warn or error" }
+                      inv.options.logLevel = level
+                      return nil
+                  })
+    }
+
+    static var sandbox: RunOption {
+        RunOption(name: "--sandbox", help: "Start the embedded sandbox store in this process (an ephemeral loopback port) and run against it.",
+                  kind: .flag(\.sandbox))
+    }
+
+    static var verbose: RunOption {
+        RunOption(name: "--verbose", help: "Log each API request on stderr: method, path, status, duration, rate-limit budget left.",
+                  kind: .flag(\.verbose))
+    }
+
+    static var profile: RunOption {
+        RunOption(name: "--profile", help: "Use the profile NAME of config.toml (default: STORESCRIPT_PROFILE, else the file's default_profile).",
+                  kind: .value(name: "NAME") { inv, v in inv.options.profile = v; return nil })
+    }
+
+    static var profiles: RunOption {
+        RunOption(name: "--profiles", help: "Run once per store of these profiles (a comma list, or globs: 'shop-*'), concurrently; lines prefixed with the profile.",
+                  kind: .value(name: "LIST") { inv, v in inv.profiles = v; return nil })
+    }
 
     static var all: [RunOption] {
-        [
-            RunOption(name: "--quiet", effect: .flag(\.quiet)),
-            RunOption(name: "--sandbox", effect: .flag(\.sandbox)),
-            RunOption(name: "--verbose", effect: .flag(\.verbose)),
-            RunOption(name: "--timeout", effect: .value { inv, v in
-                guard let d = Double(v), d > 0 else { return false }
-                inv.options.timeoutSeconds = d
-                return true
-            }),
-            RunOption(name: "--max-memory", effect: .value { inv, v in
-                guard let mb = Int(v), mb > 0 else { return false }
-                inv.options.memoryLimitMB = mb
-                return true
-            }),
-            RunOption(name: "--profile", effect: .value { inv, v in inv.options.profile = v; return true }),
-            RunOption(name: "--lock", effect: .value { inv, v in inv.lock = v; return true }),
-            RunOption(name: "--state-dir", effect: .value { inv, v in inv.options.stateDirectory = v; return true }),
-            RunOption(name: "--log-level", effect: .value { inv, v in
-                guard let level = Runtime.LogLevel(rawValue: v) else { return false }
-                inv.options.logLevel = level
-                return true
-            }),
-            RunOption(name: "--log-format", effect: .value { inv, v in
-                guard let format = Runtime.LogFormat(rawValue: v) else { return false }
-                inv.options.logFormat = format
-                return true
-            }),
-            RunOption(name: "--profiles", effect: .delegate),
-        ]
+        [timeout, maxMemory, lock, stateDir, quiet, logFormat, logLevel, sandbox, verbose, profile, profiles]
     }
 
     /// The options followed by a value (`-e` too), for telling a script's own arguments apart.
     static var takingValues: Set<String> {
-        Set(all.compactMap { o in if case .flag = o.effect { nil } else { o.name } } + ["-e"])
+        Set(all.compactMap { o in if case .flag = o.kind { nil } else { o.name } } + ["-e"])
     }
 }

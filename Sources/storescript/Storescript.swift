@@ -6,70 +6,47 @@ import StoreScript
 import Glibc
 #endif
 
-/// Options every way of running Lua shares.
+/// Options every way of running Lua shares: names, help and meaning from `RunOption`.
 struct ScriptOptions: ParsableArguments {
     @Option(name: [.customShort("e")], help: ArgumentHelp("Run CODE instead of a script file.", valueName: "CODE"))
     var code: String?
 
-    @Option(help: ArgumentHelp("End the run SECONDS after it starts, whatever the script is doing (exit 4).", valueName: "SECONDS"))
-    var timeout: Double?
-
-    @Option(name: .customLong("max-memory"), help: ArgumentHelp("Let Lua hold at most MB megabytes (an uncaught out-of-memory error: exit 4).", valueName: "MB"))
-    var maxMemory: Int?
-
-    @Option(help: ArgumentHelp("Hold an exclusive lock on PATH while running; if another run holds it, exit 3 at once.", valueName: "PATH"))
-    var lock: String?
-
-    @Option(name: .customLong("state-dir"), help: ArgumentHelp("Keep state.open's stores in DIR (default: ~/.local/state/storescript).", valueName: "DIR"))
-    var stateDir: String?
-
-    @Flag(help: "Only warnings and errors from log.* and the runner.")
-    var quiet = false
-
-    @Option(name: .customLong("log-format"), help: "text or json: the format of log lines and of the runner's own messages on stderr.")
-    var logFormat: String = "text"
-
-    @Option(name: .customLong("log-level"), help: "debug, info, warn or error: the least severe log.* line shown (default info; --quiet is warn).")
-    var logLevel: String = "info"
-
-    @Flag(help: "Start the embedded sandbox store in this process (an ephemeral loopback port) and run against it.")
-    var sandbox = false
-
-    @Flag(help: "Log each API request on stderr: method, path, status, duration, rate-limit budget left.")
-    var verbose = false
-
+    @Option(name: RunOption.timeout.long, help: RunOption.timeout.argumentHelp) var timeout: String?
+    @Option(name: RunOption.maxMemory.long, help: RunOption.maxMemory.argumentHelp) var maxMemory: String?
+    @Option(name: RunOption.lock.long, help: RunOption.lock.argumentHelp) var lock: String?
+    @Option(name: RunOption.stateDir.long, help: RunOption.stateDir.argumentHelp) var stateDir: String?
+    @Flag(name: RunOption.quiet.long, help: RunOption.quiet.argumentHelp) var quiet = false
+    @Option(name: RunOption.logFormat.long, help: RunOption.logFormat.argumentHelp) var logFormat: String?
+    @Option(name: RunOption.logLevel.long, help: RunOption.logLevel.argumentHelp) var logLevel: String?
+    @Flag(name: RunOption.sandbox.long, help: RunOption.sandbox.argumentHelp) var sandbox = false
+    @Flag(name: RunOption.verbose.long, help: RunOption.verbose.argumentHelp) var verbose = false
     @OptionGroup var selection: ProfileOption
+    @Option(name: RunOption.profiles.long, help: RunOption.profiles.argumentHelp) var profiles: String?
 
-    @Option(help: ArgumentHelp("Run once per store of these profiles (a comma list, or globs: 'shop-*'), concurrently; lines prefixed with the profile.", valueName: "LIST"))
-    var profiles: String?
-
-    func validate() throws {
-        if let t = timeout, !(t > 0) { throw ValidationError("--timeout must be a positive number of seconds") }
-        if let m = maxMemory, m <= 0 { throw ValidationError("--max-memory must be a positive number of megabytes") }
-        if Runtime.LogFormat(rawValue: logFormat) == nil { throw ValidationError("--log-format must be text or json") }
-        if Runtime.LogLevel(rawValue: logLevel) == nil { throw ValidationError("--log-level must be debug, info, warn or error") }
+    /// What the command line gave, option by option.
+    private var given: [(RunOption, String?)] {
+        [(.timeout, timeout), (.maxMemory, maxMemory), (.lock, lock), (.stateDir, stateDir), (.quiet, quiet ? "" : nil),
+         (.logFormat, logFormat), (.logLevel, logLevel), (.sandbox, sandbox ? "" : nil), (.verbose, verbose ? "" : nil),
+         (.profile, selection.profile), (.profiles, profiles)]
     }
 
-    var runtimeOptions: Runtime.Options {
-        var o = Runtime.Options()
-        o.timeoutSeconds = timeout
-        o.memoryLimitMB = maxMemory
-        o.quiet = quiet
-        o.logFormat = Runtime.LogFormat(rawValue: logFormat) ?? .text
-        o.logLevel = Runtime.LogLevel(rawValue: logLevel) ?? .info
-        o.sandbox = sandbox
-        o.verbose = verbose
-        o.profile = selection.profile
-        o.stateDirectory = stateDir
-        return o
+    /// The run these options ask for, through the table the fast path reads.
+    func invocation() throws(ValidationError) -> FastPath.Invocation {
+        var inv = FastPath.Invocation()
+        for (option, value) in given { try option.apply(value, to: &inv) }
+        return inv
     }
+
+    func validate() throws { _ = try invocation() }
+
+    /// (validate() has refused a bad value before any command runs.)
+    var runtimeOptions: Runtime.Options { (try? invocation())?.options ?? Runtime.Options() }
 }
 
 /// `--profile NAME`: one type wherever it appears, so that ArgumentParser fills every copy
 /// (a differently declared `--profile` in a subcommand would be taken by the root's).
 struct ProfileOption: ParsableArguments {
-    @Option(help: ArgumentHelp("Use the profile NAME of config.toml (default: STORESCRIPT_PROFILE, else the file's default_profile).", valueName: "NAME"))
-    var profile: String?
+    @Option(name: RunOption.profile.long, help: RunOption.profile.argumentHelp) var profile: String?
 }
 
 @main
@@ -215,7 +192,7 @@ let programName = CommandLine.arguments.first ?? "storescript"
 /// `run --profiles LIST ...`: this command line again for each store, with `--profile NAME` and
 /// a state directory of its own instead of the list; this process holds the `--lock`.
 func runEachStore(_ script: ScriptOptions, name: String) -> Int32 {
-    let say = Diagnostics(format: script.logFormat == "json" ? .json : .text, script: name)
+    let say = Diagnostics(format: script.runtimeOptions.logFormat, script: name)
     let names: [String]
     do {
         names = try MultiStore.profiles(script.profiles ?? "")

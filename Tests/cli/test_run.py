@@ -238,3 +238,13 @@ def test_the_run_options_are_declared_once(run):
     table = set(re.findall(r'RunOption\(name: "(--[a-z-]+)"', text))
     helped = set(re.findall(r"(--[a-z][a-z-]+)", run("run", "--help").stdout)) - {"--help", "--version"}
     assert table == helped, (table ^ helped)
+
+
+def test_the_readme_and_help_list_the_same_exit_codes(run):
+    import re
+    text = (ROOT / "README.md").read_text()
+    table = text[text.index("Exit codes:"):]
+    table = table[:table.index("\n\n", table.index("| code |"))]
+    readme = re.findall(r"^\| (\d+|n) \|", table, re.M)
+    helped = re.findall(r"^  (\d+|n)\s{2,}", run("run", "--help").stdout, re.M)
+    assert readme == helped and len(readme) >= 8, (readme, helped)

@@ -17,8 +17,8 @@ public enum ExitStatus {
     public static let summary = """
         Exit codes:
           0    success
-          1    uncaught script error (message with file:line and a traceback on stderr)
-          2    usage or configuration error (bad option, missing file, directory, binary chunk)
+          1    uncaught script error (file:line and a traceback on stderr); with --profiles, a store failed
+          2    usage or configuration error (bad option, missing file, binary chunk, bad config.toml, no store)
           3    --lock is held by another run (nothing was done)
           4    --timeout stopped the script, or it ran out of memory under --max-memory
           130  interrupted (Ctrl-C, SIGINT)
