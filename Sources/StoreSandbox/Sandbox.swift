@@ -130,8 +130,8 @@ public final class Sandbox: Sendable {
     }
 
     /// Takes a slot of the rate-limit window (the store's, or DigiCert's for its API) and rolls
-    /// the dice for faults, for one request.
-    func decide(digicert: Bool = false) -> Decision {
+    /// the dice for faults, for one request to `path`.
+    func decide(digicert: Bool = false, path: String = "") -> Decision {
         control.withLock { c in
             let now = Clock.monotonicMs()
             c.sequence += 1
@@ -170,7 +170,7 @@ public final class Sandbox: Sendable {
             var latency = f.latencyMs
             if f.latencyMaxMs > f.latencyMs { latency += Int(c.random.next() % UInt64(f.latencyMaxMs - f.latencyMs + 1)) }
             var errorStatus = 500
-            if case .proceed = verdict {
+            if case .proceed = verdict, f.applies(to: path) {
                 if now < c.stormUntil {
                     verdict = .storm
                 } else if f.stormRate > 0 && c.random.unit() < f.stormRate {

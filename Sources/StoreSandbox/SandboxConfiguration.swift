@@ -99,6 +99,11 @@ public struct SandboxConfiguration: Sendable {
         public var slowMs = 30_000
         /// The body is cut off halfway and the connection closed.
         public var truncateRate = 0.0
+        /// When not empty, the rates apply only to requests whose API path starts with one of
+        /// these (`/v3/carts`): a test can break one resource and keep the rest working.
+        public var paths: [String] = []
+
+        func applies(to path: String) -> Bool { paths.isEmpty || paths.contains { path.hasPrefix($0) } }
 
         public init() {}
 
@@ -161,7 +166,7 @@ public struct SandboxConfiguration: Sendable {
                 ("error_rate", .double(errorRate)), ("drop_before_rate", .double(dropBeforeRate)),
                 ("drop_after_rate", .double(dropAfterRate)), ("storm_rate", .double(stormRate)),
                 ("storm_ms", .int(Int64(stormMs))), ("slow_rate", .double(slowRate)), ("slow_ms", .int(Int64(slowMs))),
-                ("truncate_rate", .double(truncateRate)),
+                ("truncate_rate", .double(truncateRate)), ("paths", .array(paths.map { .string($0) })),
             ]))
         }
 
@@ -181,6 +186,11 @@ public struct SandboxConfiguration: Sendable {
                 } else if let (_, path) = times.first(where: { $0.0 == key }) {
                     guard let v = value.intValue, v >= 0 else { throw SandboxConfigurationError("\(key) must be a non-negative integer") }
                     self[keyPath: path] = Int(v)
+                } else if key == "paths" {
+                    guard let list = value.arrayValue?.compactMap(\.stringValue), list.count == value.arrayValue?.count else {
+                        throw SandboxConfigurationError("paths must be an array of API path prefixes (\"/v3/carts\")")
+                    }
+                    paths = list
                 } else if key != "seed" && key != "rate_limit" && key != "digicert_rate_limit" {
                     throw SandboxConfigurationError("unknown fault setting \(key)")
                 }

@@ -122,7 +122,7 @@ struct Exchange {
 
     /// The rate limit and the faults that strike before the store is touched.
     mutating func admit() async throws(Answer) {
-        let decision = sandbox.decide(digicert: version == "digicert")
+        let decision = sandbox.decide(digicert: version == "digicert", path: apiPath)
         self.decision = decision
         entry = RequestLog.Entry(sequence: decision.sequence, method: entry.method, path: apiPath, query: request.uri.query ?? "")
         if decision.latencyMs > 0 { try? await Task.sleep(for: .milliseconds(decision.latencyMs)) }

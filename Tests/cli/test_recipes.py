@@ -173,6 +173,26 @@ def test_checkout_domain_sets_verifies_and_refuses_a_foreign_domain(served):
     assert reset.returncode == 0 and not [u for u in served.sb.get("/v3/channels/1/site").json()["data"]["urls"] if u["type"] == "checkout"]
 
 
+def checkout_urls(sb):
+    return [u["url"] for u in sb.get("/v3/channels/1/site").json()["data"]["urls"] if u["type"] == "checkout"]
+
+
+def test_checkout_domain_rolls_back_when_the_checkout_cannot_be_verified(served):
+    assert served.run("checkout-domain.lua", "https://checkout.sandbox.example.com").returncode == 0
+    # Carts break after the change: the new domain is set, then taken back.
+    served.sb.faults(error_rate=1.0, paths=["/v3/carts"])
+    r = served.run("checkout-domain.lua", "https://pay.sandbox.example.com")
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert "could not be verified" in r.stderr and "rolled back to https://checkout.sandbox.example.com" in r.stdout
+    assert checkout_urls(served.sb) == ["https://checkout.sandbox.example.com"]
+    changes = [e["body"]["url"] for e in served.sb.log() if e["method"] == "PUT" and e["path"].endswith("/checkout-url")]
+    assert changes == ["https://checkout.sandbox.example.com", "https://pay.sandbox.example.com", "https://checkout.sandbox.example.com"]
+    # From the shared checkout, a rollback deletes the custom one.
+    assert served.run("checkout-domain.lua", "--reset").returncode == 0
+    assert served.run("checkout-domain.lua", "https://pay.sandbox.example.com").returncode == 1
+    assert checkout_urls(served.sb) == []
+
+
 def test_rotate_carrier_takes_credentials_from_the_environment_only(served):
     missing = served.run("rotate-carrier.lua", "endicia", "--create")
     assert missing.returncode == 2 and "CARRIER_ACCOUNT_ID, CARRIER_PASS_PHRASE" in missing.stderr

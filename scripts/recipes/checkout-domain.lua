@@ -52,14 +52,20 @@ if not ok then
   os.exit(1)
 end
 local wanted = opts.url:gsub("^http://", "https://"):gsub("/$", "")
-local now = checkout_of(bc.channels.site.get(channel))
-if not now or now:gsub("/$", "") ~= wanted then rollback("the site shows " .. tostring(now) .. ", not " .. wanted) end
--- A cart's checkout link must use it too.
-local product = bc.catalog.products.list{ limit = 1 }[1]
-if product then
+
+-- Verified when the site shows it and a new cart's checkout link uses it; any failure on the
+-- way (a cart the store cannot make now is a broken checkout) puts the old URL back.
+local function verify()
+  local now = checkout_of(bc.channels.site.get(channel))
+  if not now or now:gsub("/$", "") ~= wanted then return "the site shows " .. tostring(now) .. ", not " .. wanted end
+  local product = bc.catalog.products.list{ limit = 1, is_visible = true }[1]
+  if not product then return nil end
   local cart = bc.carts.create{ channel_id = channel, line_items = { { product_id = product.id, quantity = 1 } } }
   local urls = bc.carts.redirect_urls.create(cart.id)
   bc.carts.delete(cart.id)
-  if not urls.checkout_url:find(wanted, 1, true) then rollback("a cart's checkout URL is " .. urls.checkout_url) end
+  if not urls.checkout_url:find(wanted, 1, true) then return "a cart's checkout URL is " .. urls.checkout_url end
 end
+local ok, problem = pcall(verify)
+if not ok then rollback("the checkout could not be verified: " .. tostring(problem)) end
+if problem then rollback(problem) end
 print("checkout URL set and verified: " .. wanted)
