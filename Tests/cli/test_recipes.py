@@ -229,3 +229,11 @@ def test_cart_smoke_test_passes_and_names_the_failing_step(run):
     assert r.stdout.startswith("ok: 6 steps in")
     bad = run("run", "--sandbox", recipe("cart-smoke-test.lua"), "--product", "999999", timeout=60)
     assert bad.returncode == 1 and bad.stdout.startswith("FAIL find a product:")
+
+
+def test_cart_smoke_test_names_the_step_where_the_checkout_breaks(served):
+    # The catalog answers, the carts API does not: what a checkout monitor is for.
+    served.sb.faults(error_rate=1.0, paths=["/v3/carts"])
+    r = served.run("cart-smoke-test.lua")
+    assert r.returncode == 1 and r.stdout.startswith("FAIL create the cart: 50"), r.stdout + r.stderr
+    assert "(POST /v3/carts)" in r.stdout
