@@ -6,6 +6,8 @@
 --
 -- Usage: storescript run --profile shop scripts/recipes/ship-orders.lua export --out awaiting.csv
 --        storescript run --profile shop scripts/recipes/ship-orders.lua ship shipped.csv [--dry-run]
+-- Cron (the warehouse rewrites shipped.csv; shipping it again is harmless):
+--   */30 * * * * storescript run --profile shop --lock /tmp/ship.lock scripts/recipes/ship-orders.lua ship /srv/warehouse/shipped.csv
 local opts = require("storescript.args").parse(arg, {
   name = "ship-orders.lua",
   summary = "Export orders awaiting fulfilment; create shipments from a CSV of order_id,tracking_number,carrier.",

@@ -4,6 +4,7 @@
 -- a terminal; a summary ends the run. --dry-run prints what would change.
 --
 -- Usage: storescript run --profile shop scripts/recipes/update-prices.lua prices.csv [--dry-run]
+-- Cron:  */15 * * * * storescript run --profile shop --lock /tmp/prices.lock --quiet scripts/recipes/update-prices.lua /srv/erp/prices.csv
 -- The CSV: a header row naming sku and price (sale_price optional; an empty one is left as it is).
 local opts = require("storescript.args").parse(arg, {
   name = "update-prices.lua",
