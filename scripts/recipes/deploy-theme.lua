@@ -28,20 +28,19 @@ for id in opts.channels:gmatch("[^,%s]+") do
   channels[#channels + 1] = n
 end
 
--- The themes some storefront channel has active: those are never deleted.
-local in_use = {}
-for _, ch in ipairs(bc.channels.all{ type = "storefront" }) do
-  local ok, active = pcall(bc.channels.active_theme.get, ch.id)
-  if ok then
-    in_use[active.active_theme_uuid] = true
-  elseif not (type(active) == "table" and active.status == 404) then
-    error(active, 0)
-  end
-end
-
 local custom = {}
 for _, t in ipairs(bc.themes.list()) do if t.is_private then custom[#custom + 1] = t end end
 if #custom >= opts.limit then
+  -- The themes some storefront channel has active: those are never deleted.
+  local in_use = {}
+  for _, ch in ipairs(bc.channels.all{ ["type:in"] = "storefront" }) do
+    local ok, active = pcall(bc.channels.active_theme.get, ch.id)
+    if ok then
+      in_use[active.active_theme_uuid] = true
+    elseif not (type(active) == "table" and active.status == 404) then
+      error(active, 0)
+    end
+  end
   -- The oldest custom theme no channel uses goes (themes list in upload order).
   local victim
   for _, t in ipairs(custom) do if not t.is_active and not in_use[t.uuid] then victim = t break end end
