@@ -75,26 +75,9 @@ def test_a_recipe_runs_once_per_store_concurrently_and_a_failing_store_is_named(
     a = Sandbox(bin_path, "--rate-limit", "off", "--products", "7", token="token-a")
     b = Sandbox(bin_path, "--rate-limit", "off", "--products", "9", token="token-b")
     try:
-        path = tmp_path / "config.toml"
-        path.write_text(f"""
-[profiles.shop-a]
-store_hash = "sandbox"
-access_token_env = "TOKEN_A"
-api_url = "{a.root}"
-[profiles.shop-b]
-store_hash = "sandbox"
-access_token_env = "TOKEN_B"
-api_url = "{b.root}"
-[profiles.shop-broken]
-store_hash = "sandbox"
-access_token_env = "TOKEN_A"
-api_url = "{b.root}"
-[profiles.other]
-store_hash = "sandbox"
-access_token_env = "TOKEN_A"
-api_url = "{a.root}"
-""")
-        os.chmod(path, 0o600)
+        # shop-broken sends shop-a's token to shop-b's store: a 401 there, nowhere else.
+        path = write_config(tmp_path, [("shop-a", "TOKEN_A", a), ("shop-b", "TOKEN_B", b),
+                                       ("shop-broken", "TOKEN_A", b), ("other", "TOKEN_A", a)])
         (tmp_path / "count.lua").write_text(
             'local s = state.open("seen") s:set("n", (s:get("n") or 0) + 1)\n'
             'print("products", bc.catalog.products.count(), "runs", s:get("n"))\n')
