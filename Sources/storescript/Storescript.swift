@@ -82,9 +82,24 @@ struct Storescript: ParsableCommand {
             Glibc.exit(code.rawValue)
         } catch {
             if exitCode(for: error).isSuccess { exit(withError: error) }
-            Console.err(fullMessage(for: error) + "\n")
+            Console.err(usageError(error, arguments: Array(CommandLine.arguments.dropFirst())) + "\n")
             Glibc.exit(ExitStatus.usage)
         }
+    }
+
+    /// ArgumentParser reports a value the root's copy of the shared options refused with the
+    /// root's usage, though the user typed a subcommand (`storescript run --timeout x`): that
+    /// subcommand's usage is the one to show.
+    static func usageError(_ error: Error, arguments: [String]) -> String {
+        let full = fullMessage(for: error)
+        guard let name = arguments.first,
+              let sub = configuration.subcommands.first(where: { $0._commandName == name }) else { return full }
+        let rootUsage = "Usage: " + usageString()
+        return full.split(separator: "\n", omittingEmptySubsequences: false).map { line in
+            if line == rootUsage { return "Usage: " + usageString(for: sub) }
+            if line == "  See 'storescript --help' for more information." { return "  See 'storescript \(name) --help' for more information." }
+            return String(line)
+        }.joined(separator: "\n")
     }
 
     func run() throws {

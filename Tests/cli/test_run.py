@@ -248,3 +248,13 @@ def test_the_readme_and_help_list_the_same_exit_codes(run):
     readme = re.findall(r"^\| (\d+|n) \|", table, re.M)
     helped = re.findall(r"^  (\d+|n)\s{2,}", run("run", "--help").stdout, re.M)
     assert readme == helped and len(readme) >= 8, (readme, helped)
+
+
+def test_a_bad_run_option_value_shows_the_usage_of_the_command_typed(run):
+    r = run("run", "--timeout", "soon", "-e", "print(1)")
+    assert r.returncode == 2
+    assert r.stderr.splitlines() == [
+        "Error: --timeout must be a positive number of seconds",
+        "Usage: storescript run [<options>] [<file>] -- [<arguments> ...]",
+        "  See 'storescript run --help' for more information.",
+    ]
