@@ -46,14 +46,9 @@ public struct BatchRunner {
 
     private func acquireLock(_ say: Diagnostics) throws -> Int32? {
         guard let lockPath else { return nil }
-        switch Lock.acquire(lockPath) {
-        case .acquired(let fd): return fd
-        case .held:
-            say.error("another run holds the lock \(lockPath); nothing was done")
-            throw Ended(status: ExitStatus.lockHeld)
-        case .failed(let why):
-            say.error("cannot use lock file \(lockPath): \(why)")
-            throw Ended(status: ExitStatus.usage)
+        switch Lock.take(lockPath, say) {
+        case .success(let fd): return fd
+        case .failure(let refused): throw Ended(status: refused.status)
         }
     }
 
@@ -166,5 +161,20 @@ enum Lock {
             return e == EWOULDBLOCK ? .held : .failed(String(cString: strerror(e)))
         }
         return .acquired(fd)
+    }
+
+    struct Refused: Error { let status: Int32 }
+
+    /// The lock, or the exit status after saying why not (held: 3, nothing done; unusable: 2).
+    static func take(_ path: String, _ say: Diagnostics) -> Result<Int32, Refused> {
+        switch acquire(path) {
+        case .acquired(let fd): return .success(fd)
+        case .held:
+            say.error("another run holds the lock \(path); nothing was done")
+            return .failure(Refused(status: ExitStatus.lockHeld))
+        case .failed(let why):
+            say.error("cannot use lock file \(path): \(why)")
+            return .failure(Refused(status: ExitStatus.usage))
+        }
     }
 }

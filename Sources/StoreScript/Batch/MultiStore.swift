@@ -32,14 +32,9 @@ public enum MultiStore {
                            arguments: (String) -> [String]) -> Int32 {
         var lock: Int32?
         if let lockPath {
-            switch Lock.acquire(lockPath) {
-            case .acquired(let fd): lock = fd
-            case .held:
-                say.error("another run holds the lock \(lockPath); nothing was done")
-                return ExitStatus.lockHeld
-            case .failed(let why):
-                say.error("cannot use lock file \(lockPath): \(why)")
-                return ExitStatus.usage
+            switch Lock.take(lockPath, say) {
+            case .success(let fd): lock = fd
+            case .failure(let refused): return refused.status
             }
         }
         defer { if let lock { close(lock) } }
