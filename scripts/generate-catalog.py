@@ -590,7 +590,11 @@ extension BodySchemaTable {{
 
 MANAGEMENT = SHARED / "specs" / "bigcommerce-management"
 ALL_OPERATIONS = SHARED / "api" / "all-operations.md"
-NAMED_1B = {("GET", "/v3/pricelists/{price_list_id}/records/{variant_id}"): "bc.pricelists.records.list_variant"}
+NAMED_1B = {
+    ("GET", "/v3/pricelists/{price_list_id}/records/{variant_id}"): "bc.pricelists.records.list_variant",
+    # getPrices reads prices and creates nothing.
+    ("POST", "/v3/pricing/products"): "bc.pricing.products.query",
+}
 
 
 def answer_shape(doc, schema, envelope):

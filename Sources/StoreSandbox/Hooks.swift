@@ -29,7 +29,7 @@ struct Hooks: Sendable {
     static var families: [any ResourceFamily.Type] { [
         CatalogRules.self, MetafieldRules.self, OrderRules.self, CustomerRules.self, SubscriberRules.self,
         SiteRules.self, ChannelRules.self, CarrierRules.self, ThemeRules.self, CartRules.self, WidgetRules.self,
-        DigiCertRules.self,
+        PricingRules.self, DigiCertRules.self,
     ] }
 
     static let all: Hooks = {

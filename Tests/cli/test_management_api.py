@@ -133,3 +133,29 @@ print(ok, e.status, tostring(e))
 """)
     assert out.startswith("false\t400\t400 ")
     assert "products" in out and "(POST /v2/orders)" in out
+
+
+def test_prices_for_a_customer_group_come_from_its_assigned_price_list(run):
+    # The Pricing API reads prices (POST, but nothing is created): the catalog's by default,
+    # the price list assigned to the customer group on the channel when there is one.
+    out = lua(run, """
+local v = bc.catalog.variants.list()[1]
+local function price(group)
+  local d = bc.pricing.products.query{channel_id = 1, currency_code = "USD", customer_group_id = group,
+                                      items = {{product_id = v.product_id, variant_id = v.id}}}
+  return d[1].calculated_price.as_entered, d[1].reference_request.variant_id == v.id
+end
+local group = bc.customer_groups.create{name = "Trade"}
+bc.pricelists.assignments.create_many{{price_list_id = 1, customer_group_id = group.id, channel_id = 1}}
+bc.pricelists.records.create(1, {{variant_id = v.id, currency = "usd", price = 1.25}})
+print(price(0))
+print(price(group.id))
+local ok, e = pcall(bc.pricing.products.query, {channel_id = 1, currency_code = "XTS", items = {{product_id = 999999}}})
+print(ok, e.status, e.errors["items.0.product_id"], e.errors.currency_code ~= nil)
+print(bc.catalog.variants.list()[1].price == v.price)
+""")
+    rows = out.splitlines()
+    assert rows[0].split("\t") == [str(rows[0].split("\t")[0]), "true"] and rows[0].split("\t")[0] != "1.25"
+    assert rows[1] == "1.25\ttrue"
+    assert rows[2] == "false\t422\tproduct 999999 does not exist\ttrue"
+    assert rows[3] == "true"
