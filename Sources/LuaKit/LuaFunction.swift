@@ -165,6 +165,28 @@ public struct LuaCall {
         lua_xmove(s.L, L, 1)
     }
 
+    /// `file:line: ` of the code that called the function raising, as luaL_where(L, 1) gives it,
+    /// but past the runtime's own Lua (chunks named `[storescript.*]`, and the C functions they
+    /// call through): an error names the script's line, never the runtime's. Nil where Lua
+    /// would give no position (a C caller, the runtime with no script above it).
+    static func userPosition(_ L: OpaquePointer) -> String? {
+        var ar = lua_Debug()
+        var level: Int32 = 1
+        var insideRuntime = false
+        while lua_getstack(L, level, &ar) != 0, lua_getinfo(L, "Sl", &ar) != 0 {
+            let src = withUnsafeBytes(of: ar.short_src) { String(decoding: $0.prefix(while: { $0 != 0 }), as: UTF8.self) }
+            if src.hasPrefix("[storescript.") {
+                insideRuntime = true
+            } else if ar.currentline > 0 {
+                return "\(src):\(ar.currentline): "
+            } else if !insideRuntime {
+                return nil
+            }
+            level += 1
+        }
+        return nil
+    }
+
     /// Pushes an error value for the trampoline to raise. [-0, +1]
     static func pushError(_ L: OpaquePointer, _ error: LuaError, function: String) {
         if let value = error.value {
@@ -183,11 +205,7 @@ public struct LuaCall {
             return
         }
         // Like luaL_error: the caller's position first, so the user sees their line.
-        var ar = lua_Debug()
-        if lua_getstack(L, 1, &ar) != 0, lua_getinfo(L, "Sl", &ar) != 0, ar.currentline > 0 {
-            let src = withUnsafeBytes(of: ar.short_src) { String(decoding: $0.prefix(while: { $0 != 0 }), as: UTF8.self) }
-            message = "\(src):\(ar.currentline): " + message
-        }
+        if let position = userPosition(L) { message = position + message }
         let length = message.utf8.count
         message.withCString { shim_pushstring_reserved(L, $0, length) }
     }

@@ -204,8 +204,9 @@ struct Repl: ParsableCommand {
 
 let programName = CommandLine.arguments.first ?? "storescript"
 
-/// `run --profiles LIST ...`: this command line again for each store, with `--profile NAME` and
-/// a state directory of its own instead of the list; this process holds the `--lock`.
+/// `run --profiles LIST ...`: this command line again for each store, with `--profile NAME`
+/// instead of the list (and `--state-dir DIR/NAME` when a directory was given); the script and
+/// its arguments exactly as typed. This process holds the `--lock`.
 func runEachStore(_ script: ScriptOptions, name: String) -> Int32 {
     let say = Diagnostics(format: script.runtimeOptions.logFormat, script: name)
     let names: [String]
@@ -215,16 +216,15 @@ func runEachStore(_ script: ScriptOptions, name: String) -> Int32 {
         say.error("\(error)")
         return ExitStatus.usage
     }
-    let args = ScriptArguments.separatingScriptArguments(Array(CommandLine.arguments.dropFirst()))
-    let end = args.firstIndex(of: "--") ?? args.endIndex
-    let own = ScriptArguments.removing(["--profiles", "--state-dir", "--lock"], from: Array(args[..<end]))
+    let args = Array(CommandLine.arguments.dropFirst())
+    let start = ScriptArguments.scriptStart(args)?.index ?? args.endIndex
+    let own = ScriptArguments.removing(["--profiles", "--state-dir", "--lock", "--jobs"], from: Array(args[..<start]))
     let run = own.firstIndex(of: "run") ?? -1
-    let root = script.stateDir ?? StateStores.defaultDirectory()
     let exe = Stdlib.executablePath() ?? CommandLine.arguments[0]
     return MultiStore.run(profiles: names, executable: exe, lock: script.lock, say: say) { name in
         var mine = own
-        mine.insert(contentsOf: ["--profile", name, "--state-dir", root + "/" + name], at: run + 1)
-        return mine + args[end...]
+        mine.insert(contentsOf: ["--profile", name] + (script.stateDir.map { ["--state-dir", $0 + "/" + name] } ?? []), at: run + 1)
+        return mine + args[start...]
     }
 }
 
@@ -251,21 +251,31 @@ enum ScriptArguments {
         return out
     }
 
-    static func separatingScriptArguments(_ args: [String]) -> [String] {
-        guard let run = args.firstIndex(of: "run") else { return args }
+    /// Where the script's own arguments begin in a `run` command line: after FILE (or after
+    /// `-e CODE` and its first argument), or at a `--` the user typed before them
+    /// (`terminated`); nil when there is nothing to tell apart.
+    static func scriptStart(_ args: [String]) -> (index: Int, terminated: Bool)? {
+        guard let run = args.firstIndex(of: "run") else { return nil }
         var i = run + 1
         while i < args.count {
             let a = args[i]
-            if a == "--" { return args }
+            if a == "--" { return (i, true) }
             if a.hasPrefix("-") && a != "-" {
                 i += valueOptions.contains(a) ? 2 : 1
                 continue
             }
-            var out = args
-            out.insert("--", at: i + 1)
-            return out
+            return (i + 1, false)
         }
-        return args
+        return nil
+    }
+
+    /// The command line with a `--` after FILE, so that ArgumentParser takes the rest as the
+    /// script's arguments, options included (as `lua FILE ...` does).
+    static func separatingScriptArguments(_ args: [String]) -> [String] {
+        guard let start = scriptStart(args), !start.terminated else { return args }
+        var out = args
+        out.insert("--", at: start.index)
+        return out
     }
 }
 

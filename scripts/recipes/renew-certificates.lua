@@ -7,8 +7,8 @@
 -- for issuance (an order still pending is picked up by the next run), download the chain,
 -- check that it matches the key and covers the host, install it, read it back, verify it.
 --
--- Every step is journaled in `state` (store "renewals", or --state) before and after its side
--- effect, so a run killed anywhere and run again finishes the work with exactly one DigiCert
+-- Every step is journaled in `state` (store "renewals", or --state; kept per store, and each
+-- entry names its store) before and after its side effect, so a run killed anywhere and run again finishes the work with exactly one DigiCert
 -- order per site, and never installs a certificate that does not match its key. Private keys
 -- go only to the journal (a file only its owner can read) and to BigCommerce.
 --
@@ -84,6 +84,18 @@ end
 
 local function record(site_id, entry)
   journal:set("site:" .. site_id, entry)
+end
+
+-- Site ids repeat from store to store, so every entry names the store it belongs to, and an
+-- entry of another store (a --state-dir two stores share) is refused, never resumed: its key,
+-- certificate and DigiCert order are that store's.
+local function entry_of(key)
+  local entry = journal:get(key)
+  if entry and entry.store ~= nil and entry.store ~= state.owner then
+    error(string.format("the journal's %s belongs to store %s, not to this one (%s); give each store its own state "
+      .. "directory (the default; or --state-dir per store)", key, entry.store, tostring(state.owner)), 0)
+  end
+  return entry
 end
 
 ---------------------------------------------------------------- what is due
@@ -189,7 +201,7 @@ local function install(site_id, entry)
   end
   local not_after = certs.parse(entry.certificate).not_after
   journal:transaction(function(j)
-    j:set("last:" .. site_id, { order_id = entry.order_id, not_after = not_after, host = entry.host })
+    j:set("last:" .. site_id, { store = state.owner, order_id = entry.order_id, not_after = not_after, host = entry.host })
     j:delete("site:" .. site_id)
   end)
   checkpoint("after-verify")
@@ -207,11 +219,13 @@ end
 -- Takes one site from wherever its journal says it is to the end (or to "pending").
 local function renew(site, reason, host)
   local key = "site:" .. site.id
-  local entry = journal:get(key)
+  local entry = entry_of(key)
   if not entry then
-    local last = journal:get("last:" .. site.id)
+    -- A renewal continues this store's own last order only: DigiCert's orders are the
+    -- account's, which several stores may share.
+    local last = entry_of("last:" .. site.id)
     local pem = certs.key(key_types[opts.key])
-    entry = { phase = "keyed", host = host, reason = reason, key = pem, started = os.time(),
+    entry = { store = state.owner, phase = "keyed", host = host, reason = reason, key = pem, started = os.time(),
               csr = certs.csr{ key = pem, common_name = host, dns_names = { host } },
               previous_order_id = last and last.order_id }
     record(site.id, entry)
@@ -255,7 +269,7 @@ for _, site in ipairs(bc.sites.all()) do
   if #opts.sites == 0 or wanted[site.id] then
     local ok, result = pcall(function()
       local reason, host, cert = due(site)
-      local open = journal:get("site:" .. site.id)
+      local open = entry_of("site:" .. site.id)
       if open then reason = open.reason or reason end
       if not reason then
         return { action = "ok", not_after = cert and cert.not_after }, host

@@ -10,22 +10,48 @@ import LuaKit
 /// span calls that yield (bindings) without a Swift frame waiting across them. Two processes
 /// share a store through SQLite's locks: writes take the lock at BEGIN IMMEDIATE and wait for
 /// it up to ten seconds.
+///
+/// Stores belong to a store: by default they live in `ROOT/stores/IDENTITY/` (ROOT the state
+/// root, IDENTITY the store's hash and API origin), so runs for different stores never share
+/// one; `--state-dir` names the directory instead.
 public final class StateStores {
     let directory: String
+    /// The store whose stores these are (nil: no store configured), for `state.owner`.
+    let owner: StoreIdentity?
+    /// Where storescript 0.5 kept what now lives in `directory` (one directory for every store,
+    /// or a profile's under `--profiles`): a store found there is refused, never silently shared.
+    let earlier: [String]
     private var open: [String: DatabaseQueue] = [:]
 
-    init(directory: String) { self.directory = directory }
+    init(directory: String, owner: StoreIdentity?, earlier: [String] = []) {
+        self.directory = directory
+        self.owner = owner
+        self.earlier = earlier
+    }
 
-    /// The state directory (`Directories.state`), or one below the working directory without HOME.
-    public static func defaultDirectory() -> String { Directories.state ?? "./.local/state/storescript" }
+    /// The stores of `owner`: `explicit` (`--state-dir`) as given, else the owner's directory
+    /// under the state root (`local` for runs that name no store).
+    convenience init(explicit: String?, owner: StoreIdentity?, profile: String?) {
+        if let explicit {
+            self.init(directory: explicit, owner: owner)
+            return
+        }
+        let root = StateStores.root()
+        self.init(directory: "\(root)/" + (owner.map { "stores/\($0.name)" } ?? "local"), owner: owner,
+                  earlier: [root] + (profile.map { ["\(root)/\($0)"] } ?? []))
+    }
+
+    /// The state root (`Directories.state`), or one below the working directory without HOME.
+    public static func root() -> String { Directories.state ?? "./.local/state/storescript" }
 
     func store(_ name: String) throws -> DatabaseQueue {
         if let q = open[name] { return q }
         guard !name.isEmpty, name.count <= 100, name.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) }), !name.hasPrefix(".") else {
             throw LuaError(.argument, "state.open: argument #1 (name) must be letters, digits, '-', '_' or '.', got \(name)")
         }
-        if let why = Directories.make(directory) { throw LuaError(.runtime, "state.open: \(why)") }
         let path = "\(directory)/\(name).db"
+        try refuseEarlier(name, path)
+        if let why = Directories.make(directory) { throw LuaError(.runtime, "state.open: \(why)") }
         // The journal of a renewal holds private keys: the files are the owner's alone.
         let old = umask(0o077)
         defer { umask(old) }
@@ -53,9 +79,28 @@ public final class StateStores {
         }
     }
 
+    /// A store this run would make anew while an earlier version's file of that name waits
+    /// in a directory every store shared: refused with what was found and how to move it.
+    private func refuseEarlier(_ name: String, _ path: String) throws {
+        guard access(path, F_OK) != 0,
+              let found = earlier.map({ "\($0)/\(name).db" }).first(where: { (file: String) in access(file, F_OK) == 0 }) else { return }
+        let whose = owner.map { "store \($0.name)" } ?? "runs that name no store"
+        throw LuaError(.runtime, """
+            state.open: found \(found), kept by an earlier storescript where every store's runs shared it; \
+            it is not used, so that no store reads another's journal. The state of \(whose) lives in \
+            \(directory): if the file is this store's, move it there (mkdir -p '\(directory)' && mv '\(found)'* \
+            '\(directory)/'); if it is another store's, move it to that store's directory (a run for that \
+            store prints it: storescript run --profile NAME -e 'print(state.open("\(name)").path)').
+            """)
+    }
+
     /// Pushes the host table state.lua wraps. [-0, +1]
     func push(_ lua: LuaState) throws {
         try lua.newTable()
+        if let owner {
+            try lua.push(owner.name)
+            try lua.rawSet(-2, field: "owner")
+        }
         try lua.setFunctions(-1, prefix: "state", [
             ("open", { [self] call in
                 let name = try call.string(1, "name")

@@ -44,7 +44,9 @@ public final class Runtime {
     /// The in-process sandbox of `--sandbox` (started with the runtime, stopped with the process).
     public private(set) var sandbox: SandboxServer?
     private var bindings: BindingsHost?
-    private lazy var stateStores = StateStores(directory: options.stateDirectory ?? StateStores.defaultDirectory())
+    /// The store this run works on (nil: none configured); `state` keeps its stores apart by it.
+    public let identity: StoreIdentity?
+    private lazy var stateStores = StateStores(explicit: options.stateDirectory, owner: identity, profile: store.profile)
     /// The message of a binding that found no store or account to use (exit 2 if uncaught).
     public internal(set) var configurationFailure: String?
 
@@ -53,6 +55,7 @@ public final class Runtime {
         self.options = options
         // Under --sandbox the file is read only when a profile is named (for its tuning).
         store = try options.store ?? (options.sandbox && options.profile == nil ? StoreSettings() : StoreSettings.resolve(profile: options.profile))
+        identity = options.sandbox ? .sandbox : StoreIdentity(store)
         lua = try LuaState()
         lua.setWarnings(on: true, json: options.logFormat == .json)
         scheduler = Scheduler(lua: lua)

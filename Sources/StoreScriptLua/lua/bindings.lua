@@ -263,14 +263,15 @@ function namespaces.children(t) return names[t] and host.children(names[t]) or n
 -- A binding's method and path template (`storescript call` sends key=value as its query or body).
 function namespaces.route(name) return host.route(name) end
 
+local raise = package.loaded["storescript.raise"]
 local function no_such(name)
   local guess = host.suggest(name)
   if guess then
     local what = host.kind(guess) == "namespace" and "namespace" or "binding"
-    error(string.format("%s: no such %s; did you mean %s?", name, what, guess), 3)
+    raise(string.format("%s: no such %s; did you mean %s?", name, what, guess))
   end
-  error(string.format("%s: no such namespace or binding (help(%s) lists what is there)", name,
-    name:match("^(.*)%.[^.]*$")), 3)
+  raise(string.format("%s: no such namespace or binding (help(%s) lists what is there)", name,
+    name:match("^(.*)%.[^.]*$")))
 end
 
 local function resolve(t, key)

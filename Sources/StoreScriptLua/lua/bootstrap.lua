@@ -20,6 +20,28 @@ end
 if settings.path ~= "" then package.path = settings.path .. ";" .. package.path end
 package.loaded.json = json
 
+---------------------------------------------------------------- errors
+-- Raises message at the script's line that called into the runtime: past the runtime's own
+-- Lua ([storescript.*] chunks) and the C functions between them, as errors of Swift functions
+-- are placed; no position when no script is above (storescript call).
+local getinfo = debug.getinfo
+package.loaded["storescript.raise"] = function(message)
+  local level, inside = 2, false
+  while true do
+    local info = getinfo(level, "Sl")
+    if info == nil then break end
+    if info.short_src:find("^%[storescript%.") then
+      inside = true
+    elseif info.currentline > 0 then
+      error(message, level)
+    elseif not inside then
+      break
+    end
+    level = level + 1
+  end
+  error(message, 0)
+end
+
 ---------------------------------------------------------------- help registry
 local docs = setmetatable({}, { __mode = "k" })
 package.loaded["storescript.docs"] = docs

@@ -66,6 +66,9 @@ end
 
 local state = {}
 local opened = {}
+-- The store this run works on (`abc123@api.bigcommerce.com`, `sandbox`; nil with none
+-- configured): stores are kept per store, and journals record it with what they name.
+state.owner = host.owner
 
 function state.open(name)
   if type(name) ~= "string" then error("state.open: argument #1 (name) expected string, got " .. type(name), 2) end
@@ -82,6 +85,6 @@ end
 
 -- help() and `storescript docs` read these.
 local doc = package.loaded["storescript.docs"]
-doc[state.open] = "state.open(name) -> store\n  A durable store (SQLite, WAL, 0600) under --state-dir: store:get(key), store:set(key, value), store:delete(key), store:keys(prefix?), store:transaction(fn)."
+doc[state.open] = "state.open(name) -> store\n  A durable store (SQLite, WAL, 0600) of the store this run works on (a directory per store, state.owner; or --state-dir): store:get(key), store:set(key, value), store:delete(key), store:keys(prefix?), store:transaction(fn), store.path."
 
 return state
