@@ -1,15 +1,23 @@
 /*
- * The parent of `run --profiles`: it runs nothing itself, so a SIGINT or SIGTERM aimed at
- * it alone (cron's kill, a Kubernetes stop) is passed on to every store's process and
- * reported through a pipe its poll loop watches. A signal the terminal sent (Ctrl-C) went to
- * the whole process group already and is not sent twice: a second SIGINT would end a store's
- * run at once instead of in order.
+ * Both halves of `--profiles` supervision.
+ *
+ * The parent runs nothing itself, so a SIGINT or SIGTERM aimed at it alone (cron's kill, a
+ * Kubernetes stop) is passed on to every store's process and reported through a pipe its
+ * poll loop watches. A signal the terminal sent (Ctrl-C) went to the whole process group
+ * already and is not sent twice: a second SIGINT would end a store's run at once instead of
+ * in order. The signals are blocked while a store's process starts, so none falls between
+ * its start and its entry in the table.
+ *
+ * A store's process watches a pipe whose only writer is the parent: when the parent dies
+ * (SIGKILL, a crash), the pipe reads end-of-file and the store stops as SIGTERM stops it.
  */
 #define _GNU_SOURCE
 #include "internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <signal.h>
 #include <string.h>
 #include <unistd.h>
@@ -56,4 +64,34 @@ int shim_relay_received(void) {
     char buf[64];
     while (read(g_pipe[0], buf, sizeof buf) > 0) {}
     return g_received;
+}
+
+void shim_relay_block(int block) {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    pthread_sigmask(block ? SIG_BLOCK : SIG_UNBLOCK, &set, NULL);
+}
+
+static void *watch_parent(void *arg) {
+    int fd = (int)(intptr_t)arg;
+    char buf[64];
+    ssize_t n;
+    while ((n = read(fd, buf, sizeof buf)) != 0) {
+        if (n < 0 && errno != EINTR) break;
+    }
+    if (n == 0) kill(getpid(), SIGTERM);
+    return NULL;
+}
+
+int shim_supervised_by(int fd) {
+    pthread_t thread;
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    pthread_attr_setstacksize(&attr, 64 * 1024);
+    int rc = pthread_create(&thread, &attr, watch_parent, (void *)(intptr_t)fd);
+    pthread_attr_destroy(&attr);
+    return rc == 0;
 }

@@ -15,6 +15,8 @@ enum FastPath {
         var lock: String?
         /// `--profiles`: many stores at once, which the full parser's command runs.
         var profiles: String?
+        /// `--jobs`: how many of them at once.
+        var jobs: Int?
         var code: String?
         var file: String?
         var arguments: [String] = []
@@ -38,7 +40,7 @@ enum FastPath {
                 } else {
                     try? option.apply("", to: &inv)
                 }
-                guard inv.profiles == nil else { return nil }
+                guard inv.profiles == nil, inv.jobs == nil else { return nil }
                 i += 1
                 continue
             }

@@ -14,9 +14,15 @@ struct RunOption {
         case value(name: String, (inout FastPath.Invocation, String) -> String?)
     }
 
+    /// The commands that take run options. Each option does what it says on each, or the
+    /// command refuses it with a sentence (`refusals`): none is accepted and ignored.
+    enum Command: String { case run, call, repl }
+
     let name: String
     let help: String
     let kind: Kind
+    /// Why a command refuses this option.
+    var refusals: [Command: String] = [:]
 
     var long: NameSpecification { .customLong(String(name.dropFirst(2))) }
 
@@ -60,12 +66,14 @@ struct RunOption {
     }
 
     static var stateDir: RunOption {
-        RunOption(name: "--state-dir", help: "Keep state.open's stores in DIR (default: ~/.local/state/storescript).",
-                  kind: .value(name: "DIR") { inv, v in inv.options.stateDirectory = v; return nil })
+        RunOption(name: "--state-dir", help: "Keep state.open's stores in DIR (default: the store's own directory under ~/.local/state/storescript/stores).",
+                  kind: .value(name: "DIR") { inv, v in inv.options.stateDirectory = v; return nil },
+                  refusals: [.call: "call keeps no state (--state-dir is for run and repl)"])
     }
 
     static var quiet: RunOption {
-        RunOption(name: "--quiet", help: "Only warnings and errors from log.* and the runner.", kind: .flag(\.quiet))
+        RunOption(name: "--quiet", help: "Only warnings and errors from log.* and the runner.", kind: .flag(\.quiet),
+                  refusals: [.call: "call writes no log lines (its answer is JSON on stdout, an error JSON on stderr)"])
     }
 
     static var logFormat: RunOption {
@@ -83,7 +91,8 @@ struct RunOption {
                       guard let level = Runtime.LogLevel(rawValue: v) else { return "must be debug, info, warn or error" }
                       inv.options.logLevel = level
                       return nil
-                  })
+                  },
+                  refusals: [.call: "call writes no log lines (its answer is JSON on stdout, an error JSON on stderr)"])
     }
 
     static var sandbox: RunOption {
@@ -102,12 +111,23 @@ struct RunOption {
     }
 
     static var profiles: RunOption {
-        RunOption(name: "--profiles", help: "Run once per store of these profiles (a comma list, or globs: 'shop-*'), concurrently; lines prefixed with the profile.",
-                  kind: .value(name: "LIST") { inv, v in inv.profiles = v; return nil })
+        RunOption(name: "--profiles", help: "Run once per store of these profiles (a comma list, or globs: 'shop-*'), each store in its own process; lines prefixed with the profile (or JSON with a profile field).",
+                  kind: .value(name: "LIST") { inv, v in inv.profiles = v; return nil },
+                  refusals: [.repl: "the REPL works on one store: give --profile NAME (--profiles is for run and call)"])
+    }
+
+    static var jobs: RunOption {
+        RunOption(name: "--jobs", help: "With --profiles: run at most N stores at once (default: 4 per core, at most 32).",
+                  kind: .value(name: "N") { inv, v in
+                      guard let n = Int(v), (1...1000).contains(n) else { return "must be a whole number from 1 to 1000" }
+                      inv.jobs = n
+                      return nil
+                  },
+                  refusals: [.repl: "the REPL works on one store (--jobs bounds the stores of --profiles)"])
     }
 
     static var all: [RunOption] {
-        [timeout, maxMemory, lock, stateDir, quiet, logFormat, logLevel, sandbox, verbose, profile, profiles]
+        [timeout, maxMemory, lock, stateDir, quiet, logFormat, logLevel, sandbox, verbose, profile, profiles, jobs]
     }
 
     /// The options followed by a value (`-e` too), for telling a script's own arguments apart.

@@ -6,11 +6,15 @@ import StoreScript
 import Glibc
 #endif
 
+/// `-e CODE`: for `run` and the bare command, which run a script.
+struct CodeOption: ParsableArguments {
+    // Unconditional: code may start with a dash (`-e '-- a comment ...'`), as `lua -e` takes it.
+    @Option(name: [.customShort("e")], parsing: .unconditional, help: ArgumentHelp("Run CODE instead of a script file.", valueName: "CODE"))
+    var code: String?
+}
+
 /// Options every way of running Lua shares: names, help and meaning from `RunOption`.
 struct ScriptOptions: ParsableArguments {
-    @Option(name: [.customShort("e")], help: ArgumentHelp("Run CODE instead of a script file.", valueName: "CODE"))
-    var code: String?
-
     @Option(name: RunOption.timeout.long, help: RunOption.timeout.argumentHelp) var timeout: String?
     @Option(name: RunOption.maxMemory.long, help: RunOption.maxMemory.argumentHelp) var maxMemory: String?
     @Option(name: RunOption.lock.long, help: RunOption.lock.argumentHelp) var lock: String?
@@ -22,12 +26,21 @@ struct ScriptOptions: ParsableArguments {
     @Flag(name: RunOption.verbose.long, help: RunOption.verbose.argumentHelp) var verbose = false
     @OptionGroup var selection: ProfileOption
     @Option(name: RunOption.profiles.long, help: RunOption.profiles.argumentHelp) var profiles: String?
+    @Option(name: RunOption.jobs.long, help: RunOption.jobs.argumentHelp) var jobs: String?
 
     /// What the command line gave, option by option.
     private var given: [(RunOption, String?)] {
         [(.timeout, timeout), (.maxMemory, maxMemory), (.lock, lock), (.stateDir, stateDir), (.quiet, quiet ? "" : nil),
          (.logFormat, logFormat), (.logLevel, logLevel), (.sandbox, sandbox ? "" : nil), (.verbose, verbose ? "" : nil),
-         (.profile, selection.profile), (.profiles, profiles)]
+         (.profile, selection.profile), (.profiles, profiles), (.jobs, jobs)]
+    }
+
+    /// Refuses what `command` has no use for: an option it refuses, `--jobs` without `--profiles`.
+    func check(for command: RunOption.Command) throws(ValidationError) {
+        for (option, value) in given where value != nil {
+            if let why = option.refusals[command] { throw ValidationError("\(command.rawValue) \(option.name): \(why)") }
+        }
+        if jobs != nil && profiles == nil { throw ValidationError("--jobs bounds how many stores --profiles runs at once; give --profiles too") }
     }
 
     /// The run these options ask for, through the table the fast path reads.
@@ -65,9 +78,13 @@ struct Storescript: ParsableCommand {
     )
 
     @OptionGroup var script: ScriptOptions
+    @OptionGroup var inline: CodeOption
+
+    func validate() throws { try script.check(for: .run) }
 
     /// Usage errors exit 2 (ArgumentParser's default is 64); help and version exit 0.
     static func main() async {
+        MultiStore.adoptSupervisor()
         if let invocation = FastPath.parse(Array(CommandLine.arguments.dropFirst())) {
             Glibc.exit(FastPath.run(invocation))
         }
@@ -103,12 +120,12 @@ struct Storescript: ParsableCommand {
     }
 
     func run() throws {
-        if let code = script.code {
+        if let code = inline.code {
             throw ExitCode(BatchRunner(options: script.runtimeOptions, lockPath: script.lock)
                 .run(.inline(code), arguments: [], programName: programName))
         }
         if Console.stdinIsTerminal {
-            throw ExitCode(REPL(options: script.runtimeOptions).run())
+            throw ExitCode(REPL(options: script.runtimeOptions, lockPath: script.lock).run())
         }
         throw ExitCode(runFile("-", arguments: [], script))
     }
@@ -117,6 +134,10 @@ struct Storescript: ParsableCommand {
 struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run a Lua script (FILE, or - for standard input) to the end; fit for cron.",
+        usage: """
+            storescript run [<options>] <file> [<arguments> ...]
+                   storescript run [<options>] -e <code> [<arguments> ...]
+            """,
         discussion: """
             The script sees `arg` as with `lua`: arg[0] is FILE, arg[1...] the ARGS. `require` \
             searches the script's directory, the storescript stdlib (STORESCRIPT_PATH), then \
@@ -127,20 +148,25 @@ struct Run: ParsableCommand {
     )
 
     @OptionGroup var script: ScriptOptions
+    @OptionGroup var inline: CodeOption
 
     @Argument(help: "The script to run; - reads standard input.")
     var file: String?
 
-    @Argument(parsing: .postTerminator, help: "Arguments passed to the script as arg[1...].")
+    @Argument(parsing: .postTerminator, help: "Arguments passed to the script as arg[1...], exactly as given.")
     var arguments: [String] = []
 
     func validate() throws {
-        if file == nil && script.code == nil { throw ValidationError("give a script FILE, - for standard input, or -e CODE") }
+        try script.check(for: .run)
+        if file == nil && inline.code == nil { throw ValidationError("give a script FILE, - for standard input, or -e CODE") }
     }
 
     func run() throws {
-        if script.profiles != nil { throw ExitCode(runEachStore(script, name: file ?? "-e")) }
-        if let code = script.code {
+        if script.profiles != nil {
+            throw ExitCode(runEachStore(script, command: .run, name: inline.code == nil ? file ?? "-" : "-e",
+                                        readsInput: inline.code == nil && file == "-"))
+        }
+        if let code = inline.code {
             let args = ([file].compactMap { $0 }) + arguments
             throw ExitCode(BatchRunner(options: script.runtimeOptions, lockPath: script.lock)
                 .run(.inline(code), arguments: args, programName: programName))
@@ -162,6 +188,7 @@ struct Call: ParsableCommand {
               storescript call bc.catalog.products.get 12
               storescript call bc.catalog.brands.create name=Acme
               storescript call bc.catalog.products.update 12 --data '{"price": 9.5}'
+              storescript call bc.catalog.products.update 12 --data @product.json
               storescript call bc.catalog.products.list --all | jq -r .sku
             """
     )
@@ -174,13 +201,18 @@ struct Call: ParsableCommand {
     @Argument(help: "Path parameters, then key=value pairs.")
     var arguments: [String] = []
 
-    @Option(help: ArgumentHelp("The JSON body (- reads it from standard input).", valueName: "JSON"))
+    @Option(help: ArgumentHelp("The JSON body; @FILE reads it from FILE, - from standard input.", valueName: "JSON"))
     var data: String?
 
     @Flag(help: "Every item of every page of a list binding, one JSON line each.")
     var all = false
 
+    func validate() throws { try script.check(for: .call) }
+
     func run() throws {
+        if script.profiles != nil {
+            throw ExitCode(runEachStore(script, command: .call, name: name, readsInput: data == "-"))
+        }
         var args = [name] + arguments
         if let data { args += ["--data", data] }
         if all { args.append("--all") }
@@ -197,18 +229,22 @@ struct Repl: ParsableCommand {
 
     @OptionGroup var script: ScriptOptions
 
+    func validate() throws { try script.check(for: .repl) }
+
     func run() throws {
-        throw ExitCode(REPL(options: script.runtimeOptions).run())
+        throw ExitCode(REPL(options: script.runtimeOptions, lockPath: script.lock).run())
     }
 }
 
 let programName = CommandLine.arguments.first ?? "storescript"
 
-/// `run --profiles LIST ...`: this command line again for each store, with `--profile NAME`
-/// instead of the list (and `--state-dir DIR/NAME` when a directory was given); the script and
-/// its arguments exactly as typed. This process holds the `--lock`.
-func runEachStore(_ script: ScriptOptions, name: String) -> Int32 {
-    let say = Diagnostics(format: script.runtimeOptions.logFormat, script: name)
+/// `run --profiles LIST ...` and `call --profiles LIST ...`: this command line again for each
+/// store, with `--profile NAME` instead of the list (and `--state-dir DIR/NAME` when a
+/// directory was given), the script and its arguments exactly as typed; standard input, when
+/// the command reads it, read once and given to every store. This process holds the `--lock`.
+func runEachStore(_ script: ScriptOptions, command: RunOption.Command, name: String, readsInput: Bool) -> Int32 {
+    let options = script.runtimeOptions
+    let say = Diagnostics(format: options.logFormat, script: name)
     let names: [String]
     do {
         names = try MultiStore.profiles(script.profiles ?? "")
@@ -217,15 +253,21 @@ func runEachStore(_ script: ScriptOptions, name: String) -> Int32 {
         return ExitStatus.usage
     }
     let args = Array(CommandLine.arguments.dropFirst())
-    let start = ScriptArguments.scriptStart(args)?.index ?? args.endIndex
+    let start = command == .run ? ScriptArguments.scriptStart(args)?.index ?? args.endIndex : args.endIndex
     let own = ScriptArguments.removing(["--profiles", "--state-dir", "--lock", "--jobs"], from: Array(args[..<start]))
-    let run = own.firstIndex(of: "run") ?? -1
+    let at = (own.firstIndex(of: command.rawValue) ?? -1) + 1
     let exe = Stdlib.executablePath() ?? CommandLine.arguments[0]
-    return MultiStore.run(profiles: names, executable: exe, lock: script.lock, say: say) { name in
-        var mine = own
-        mine.insert(contentsOf: ["--profile", name] + (script.stateDir.map { ["--state-dir", $0 + "/" + name] } ?? []), at: run + 1)
-        return mine + args[start...]
-    }
+    var jobs: Int?
+    if let text = script.jobs { jobs = Int(text) }
+    let plan = MultiStore.Plan(
+        profiles: names, executable: exe, lock: script.lock, jobs: jobs,
+        output: command == .call ? .call(logs: options.logFormat) : options.logFormat == .json ? .json : .text,
+        input: readsInput ? Console.readAll(fd: 0) : nil) { profile in
+            var mine = own
+            mine.insert(contentsOf: ["--profile", profile] + (script.stateDir.map { ["--state-dir", $0 + "/" + profile] } ?? []), at: at)
+            return mine + args[start...]
+        }
+    return MultiStore.run(plan, say: say)
 }
 
 func runFile(_ path: String, arguments: [String], _ script: ScriptOptions) -> Int32 {

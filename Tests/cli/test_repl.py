@@ -69,11 +69,23 @@ def test_session_multiline_expression_completion_interrupt_and_exit(repl, tmp_pa
     repl.expect("2")
     repl.expect("> ")
 
-    # Errors print with a traceback and the REPL goes on.
+    # An error in the line typed is one line (a traceback would say nothing more); one raised
+    # inside a function of the session shows the traceback; either way the REPL goes on.
     repl.sendline('error("boom")')
     repl.expect("stdin:1: boom")
-    repl.expect("stack traceback")
     repl.expect("> ")
+    assert "stack traceback" not in repl.before
+    repl.sendline('function inner() error("deep") end')
+    repl.expect("> ")
+    repl.sendline("inner()")
+    repl.expect("stdin:1: deep")
+    repl.expect("stack traceback")
+    repl.expect("in function 'inner'")
+    repl.expect("> ")
+    repl.sendline("bc.catalog.prodcts")
+    repl.expect("did you mean bc.catalog.products")
+    repl.expect("> ")
+    assert "traceback" not in repl.before and "[storescript." not in repl.before
 
     # Nested tables print sorted, cycles marked.
     repl.sendline("t = {b = 2, a = {1, 2}} t.self = t")

@@ -207,7 +207,7 @@ def test_log_lines_text_json_and_quiet(run):
     text = run("-e", code)
     assert " INFO hello n=1" in text.stderr and " WARN careful" in text.stderr
     js = run("--log-format", "json", "-e", code)
-    assert '"level":"info","msg":"hello","n":1}' in js.stderr
+    assert '"level":"info","script":"-e","msg":"hello","n":1}' in js.stderr
     quiet = run("--quiet", "-e", code)
     assert "hello" not in quiet.stderr and "careful" in quiet.stderr
 
@@ -255,6 +255,7 @@ def test_a_bad_run_option_value_shows_the_usage_of_the_command_typed(run):
     assert r.returncode == 2
     assert r.stderr.splitlines() == [
         "Error: --timeout must be a positive number of seconds",
-        "Usage: storescript run [<options>] [<file>] -- [<arguments> ...]",
+        "Usage: storescript run [<options>] <file> [<arguments> ...]",
+        "       storescript run [<options>] -e <code> [<arguments> ...]",
         "  See 'storescript run --help' for more information.",
     ]

@@ -160,6 +160,11 @@ int shim_relay_start(void);
 int shim_relay_add(pid_t pid);
 /* The last signal received (0: none), after draining the descriptor. */
 int shim_relay_received(void);
+/* Blocks (1) or unblocks (0) SIGINT and SIGTERM in the calling thread: around a spawn. */
+void shim_relay_block(int block);
+/* In a store's process: SIGTERM to itself when fd, whose only writer is the parent, reads
+   end-of-file (the parent died). Returns 0 when the watching thread could not start. */
+int shim_supervised_by(int fd);
 
 /* ---- watchdog.c ---------------------------------------------------------------------- */
 

@@ -54,6 +54,7 @@ public struct BatchRunner {
 
     private func start(_ source: ScriptSource, _ say: Diagnostics) throws -> Runtime {
         var options = self.options
+        options.scriptName = source.argZero
         if let dir = source.directory { options.modulePaths.insert(dir, at: 0) }
         let runtime: Runtime
         do { runtime = try Runtime(options: options) } catch let error as ConfigError {

@@ -29,6 +29,18 @@ public enum Console {
         }
     }
 
+    /// Everything `fd` holds until end of file.
+    public static func readAll(fd: Int32) -> [UInt8] {
+        var out: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress!, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { return out }
+            out += buffer[0..<n]
+        }
+    }
+
     public static var stdinIsTerminal: Bool { isatty(0) == 1 }
     public static var stdoutIsTerminal: Bool { isatty(1) == 1 }
 }

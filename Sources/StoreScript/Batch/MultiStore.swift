@@ -2,14 +2,24 @@
 import Glibc
 #endif
 import CLuaShim
+import JSON
 
-/// `run --profiles a,b` (or a glob, `shop-*`): the run once per store, concurrently, each in a
-/// process of its own — its own rate limiter, connections, state directory and failure — with
-/// every output line prefixed by its profile. Exit 0 when every store's run did, else 1 after
-/// a line naming each store that failed and how. The parent holds `--lock` for all of them,
-/// and passes SIGINT and SIGTERM on: each store stops in order, then the parent exits 130 or
-/// 143 with one line naming the stores it stopped.
+/// `run --profiles a,b` (or a glob, `shop-*`) and `call --profiles`: the run once per store,
+/// at most `jobs` at once, each in a process of its own — its own rate limiter, connections,
+/// state and failure — with every line it prints relayed whole (`FleetOutput`). Exit 0 when
+/// every store's run did, else 1 after a summary naming each store that failed and why.
+///
+/// The parent supervises: it holds `--lock` until the last store has stopped (each store
+/// inherits it too), passes SIGINT and SIGTERM on to every store started (blocked while one
+/// starts, so none is missed) and starts no more, and a store whose parent dies stops as
+/// SIGTERM stops it (`StoreProcess.adoptSupervisor`).
 public enum MultiStore {
+    /// The default bound on stores at once: four a core, at most 32.
+    public static var defaultJobs: Int { min(max(Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))), 1) * 4, 32) }
+
+    /// In a store's process, first thing: what the parent handed over (`StoreProcess`).
+    public static func adoptSupervisor() { StoreProcess.adoptSupervisor() }
+
     /// The profiles of config.toml that the comma list names (exactly, or by `*`/`?` glob), in order.
     public static func profiles(_ list: String, configPath: String = ConfigFile.defaultPath) throws -> [String] {
         let known = (try ConfigFile.load(configPath))?.profiles.keys.sorted() ?? []
@@ -26,127 +36,137 @@ public enum MultiStore {
         return out
     }
 
-    /// Runs `executable` with `arguments(profile)` for each profile at once, holding `lock`
-    /// (as `--lock` does) while any runs; returns the exit status.
-    public static func run(profiles: [String], executable: String, lock lockPath: String?, say: Diagnostics,
-                           arguments: (String) -> [String]) -> Int32 {
+    public struct Plan {
+        public var profiles: [String]
+        public var executable: String
+        public var lock: String?
+        public var jobs: Int
+        public var output: FleetOutput
+        /// What every store reads on its standard input (the script `-`, `call --data -`),
+        /// read once by the parent; nil: /dev/null.
+        public var input: [UInt8]?
+        /// Each store's command line (without the executable).
+        public var arguments: (String) -> [String]
+
+        public init(profiles: [String], executable: String, lock: String?, jobs: Int?, output: FleetOutput,
+                    input: [UInt8]?, arguments: @escaping (String) -> [String]) {
+            (self.profiles, self.executable, self.lock, self.output, self.input, self.arguments) =
+                (profiles, executable, lock, output, input, arguments)
+            self.jobs = jobs ?? MultiStore.defaultJobs
+        }
+    }
+
+    /// Runs the plan; returns the exit status.
+    public static func run(_ plan: Plan, say: Diagnostics) -> Int32 {
         var lock: Int32?
-        if let lockPath {
-            switch Lock.take(lockPath, say) {
-            case .success(let fd): lock = fd
+        if let path = plan.lock {
+            switch Lock.take(path, say) {
+            case .success(let fd): lock = StoreProcess.aside(fd)
             case .failure(let refused): return refused.status
             }
         }
         defer { if let lock { close(lock) } }
+        // Its only writer is this process: when it dies, every store reads end-of-file.
+        var watch: [Int32] = [0, 0]
+        guard StoreProcess.pipe(&watch) else {
+            say.error("pipe: \(String(cString: strerror(errno)))")
+            return ExitStatus.scriptError
+        }
+        watch[0] = StoreProcess.aside(watch[0])
+        defer { close(watch[0]); close(watch[1]) }
         let signals = shim_relay_start()
-        var children: [Child] = []
-        for name in profiles where shim_relay_received() == 0 {
-            do {
-                let child = try Child(profile: name, argv: [executable] + arguments(name))
-                shim_relay_add(child.pid)
-                children.append(child)
-            } catch {
-                say.error("[\(name)] could not start: \(error)")
+        let relay = FleetRelay(output: plan.output, width: plan.profiles.map(\.count).max() ?? 0,
+                               storeHashes: storeHashes(plan))
+        var waiting = plan.profiles[...]
+        var running: [StoreProcess] = [], done: [StoreProcess] = [], unstarted: [(String, String)] = []
+        var scratch = [UInt8](repeating: 0, count: 1 << 20)
+        while true {
+            while running.count < plan.jobs, let name = waiting.first, shim_relay_received() == 0 {
+                waiting = waiting.dropFirst()
+                shim_relay_block(1)
+                do {
+                    let store = try StoreProcess(profile: name, argv: [plan.executable] + plan.arguments(name),
+                                                 input: plan.input, watch: watch[0], lock: lock)
+                    shim_relay_add(store.pid)
+                    running.append(store)
+                } catch {
+                    unstarted.append((name, "\(error)"))
+                }
+                shim_relay_block(0)
             }
-        }
-        let width = profiles.map(\.count).max() ?? 0
-        // Read every pipe until all close, a line at a time, prefixed.
-        while children.contains(where: { !$0.closed }) {
-            var fds = children.flatMap { c in c.pipes.filter(\.open).map { pollfd(fd: $0.fd, events: Int16(POLLIN), revents: 0) } }
+            if running.isEmpty { break }
+            var fds = running.flatMap { s in s.streams.filter(\.open).map { pollfd(fd: $0.fd, events: Int16(POLLIN), revents: 0) } }
             if signals >= 0 { fds.append(pollfd(fd: signals, events: Int16(POLLIN), revents: 0)) }
-            guard poll(&fds, nfds_t(fds.count), -1) >= 0 || errno == EINTR else { break }
-            for i in children.indices { children[i].drain(width: width) }
+            // A store that closed its output but runs on is looked at again soon.
+            let timeout: Int32 = running.contains { $0.closed } ? 50 : -1
+            guard poll(&fds, nfds_t(fds.count), timeout) >= 0 || errno == EINTR else { break }
+            let ready = Set(fds.filter { $0.revents != 0 }.map(\.fd))
+            for r in running.indices {
+                let profile = running[r].profile
+                var report = running[r].report
+                for i in running[r].streams.indices where running[r].streams[i].open && ready.contains(running[r].streams[i].fd) {
+                    running[r].drain(i, scratch: &scratch) { line, stdout in relay.relay(line, stdout: stdout, of: profile, report: &report) }
+                }
+                running[r].report = report
+                if running[r].closed { running[r].reap(block: false) }
+            }
+            done += running.filter { $0.status != nil }
+            running.removeAll { $0.status != nil }
         }
-        var failed: [String] = []
-        for i in children.indices {
-            let status = children[i].wait()
-            if status != 0 { failed.append("\(children[i].profile) (exit \(status))") }
-        }
+        for name in waiting { unstarted.append((name, "not started")) }
         let stopped = shim_relay_received()
         if stopped != 0 {
-            let names = children.map(\.profile).joined(separator: ", ")
+            let names = done.map(\.profile).joined(separator: ", ")
             say.error("\(stopped == SIGINT ? "interrupted" : "terminated"); stopped \(names.isEmpty ? "no store" : names)")
             return 128 + stopped
         }
-        failed += profiles.filter { p in !children.contains { $0.profile == p } }.map { "\($0) (not started)" }
-        if !failed.isEmpty {
-            say.error("\(failed.count) of \(profiles.count) stores failed: \(failed.joined(separator: ", "))")
-            return 1
-        }
-        return 0
+        return summarize(plan, done, unstarted, say)
     }
 
-    /// One store's process and the two pipes it writes to.
-    struct Child {
-        struct Pipe {
-            let fd: Int32
-            let toStdout: Bool
-            var pending: [UInt8] = []
-            var open = true
-        }
+    /// The store hash of each profile, for `call`'s answers.
+    private static func storeHashes(_ plan: Plan) -> [String: String] {
+        guard case .call = plan.output else { return [:] }
+        var out: [String: String] = [:]
+        for p in plan.profiles { out[p] = (try? StoreSettings.resolve(profile: p))?.storeHash?.value }
+        return out
+    }
 
-        let profile: String
-        let pid: pid_t
-        var pipes: [Pipe]
-        var closed: Bool { pipes.allSatisfy { !$0.open } }
-
-        init(profile: String, argv: [String]) throws {
-            var out: [Int32] = [0, 0], err: [Int32] = [0, 0]
-            guard pipe(&out) == 0, pipe(&err) == 0 else { throw ConfigError("pipe: \(String(cString: strerror(errno)))") }
-            var actions = posix_spawn_file_actions_t()
-            posix_spawn_file_actions_init(&actions)
-            defer { posix_spawn_file_actions_destroy(&actions) }
-            posix_spawn_file_actions_adddup2(&actions, out[1], 1)
-            posix_spawn_file_actions_adddup2(&actions, err[1], 2)
-            for fd in out + err { posix_spawn_file_actions_addclose(&actions, fd) }
-            var cargs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
-            defer { for p in cargs { free(p) } }
-            var child: pid_t = 0
-            let rc = posix_spawn(&child, argv[0], &actions, nil, &cargs, environ)
-            close(out[1])
-            close(err[1])
-            guard rc == 0 else {
-                close(out[0])
-                close(err[0])
-                throw ConfigError("posix_spawn \(argv[0]): \(String(cString: strerror(rc)))")
-            }
-            (self.profile, pid) = (profile, child)
-            pipes = [Pipe(fd: out[0], toStdout: true), Pipe(fd: err[0], toStdout: false)]
-        }
-
-        /// Reads what is there (non-blocking after poll said so) and writes whole lines, prefixed.
-        mutating func drain(width: Int) {
-            let prefix = "[\(profile)]" + String(repeating: " ", count: max(width - profile.count, 0)) + " "
-            for i in pipes.indices where pipes[i].open {
-                var probe = pollfd(fd: pipes[i].fd, events: Int16(POLLIN), revents: 0)
-                guard poll(&probe, 1, 0) > 0 else { continue }
-                var buffer = [UInt8](repeating: 0, count: 65_536)
-                let n = read(pipes[i].fd, &buffer, buffer.count)
-                if n <= 0 {
-                    pipes[i].open = false
-                    close(pipes[i].fd)
-                    if !pipes[i].pending.isEmpty { emit(prefix, pipes[i].pending, pipes[i].toStdout); pipes[i].pending = [] }
-                    continue
-                }
-                pipes[i].pending += buffer[0..<n]
-                while let nl = pipes[i].pending.firstIndex(of: 10) {
-                    emit(prefix, Array(pipes[i].pending[...nl].dropLast()), pipes[i].toStdout)
-                    pipes[i].pending.removeSubrange(...nl)
-                }
+    /// The last word: in text, a line for each failing store with its reason; in JSON, one
+    /// object (`stores`, `succeeded`, `failed`). Returns the exit status.
+    private static func summarize(_ plan: Plan, _ done: [StoreProcess], _ unstarted: [(String, String)], _ say: Diagnostics) -> Int32 {
+        var succeeded: [String] = [], failed: [(profile: String, exit: Int32?, error: String)] = []
+        for store in done.sorted(by: { plan.profiles.firstIndex(of: $0.profile)! < plan.profiles.firstIndex(of: $1.profile)! }) {
+            if store.status == 0 {
+                succeeded.append(store.profile)
+            } else {
+                failed.append((store.profile, store.status, store.report.reason))
             }
         }
-
-        func emit(_ prefix: String, _ line: [UInt8], _ toStdout: Bool) {
-            let text = prefix + String(decoding: line, as: UTF8.self) + "\n"
-            if toStdout { Console.out(text) } else { Console.err(text) }
+        failed += unstarted.map { ($0.0, nil, $0.1) }
+        let total = plan.profiles.count
+        let headline = failed.isEmpty ? "\(total) of \(total) stores succeeded" : "\(failed.count) of \(total) stores failed"
+        switch plan.output.logs {
+        case .text:
+            if !failed.isEmpty {
+                var text = "storescript: \(headline):\n"
+                for f in failed {
+                    let status = f.exit.map { "exit \($0)" } ?? "not run"
+                    text += "  \(f.profile) (\(status))\(f.error.isEmpty ? "" : ": " + f.error)\n"
+                }
+                Console.err(text)
+            }
+        case .json:
+            var line = JSONObject([("time", .string(Diagnostics.timestamp())), ("level", failed.isEmpty ? "info" : "error")])
+            if let script = say.script { line["script"] = .string(script) }
+            line["msg"] = .string(headline)
+            line["stores"] = .int(Int64(total))
+            line["succeeded"] = .array(succeeded.map { .object(JSONObject([("profile", .string($0)), ("exit", 0)])) })
+            line["failed"] = .array(failed.map { f in
+                .object(JSONObject([("profile", .string(f.profile)), ("exit", f.exit.map { .int(Int64($0)) } ?? .null),
+                                    ("error", f.error.isEmpty ? .null : .string(f.error))]))
+            })
+            Console.write(fd: 2, bytes: JSON.object(line).serialized() + [10])
         }
-
-        func wait() -> Int32 {
-            var status: Int32 = 0
-            while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-            // Exited: its status; killed by a signal: 128 + the signal, as a shell reports it.
-            let signal = status & 0x7F
-            return signal == 0 ? (status >> 8) & 0xFF : 128 + signal
-        }
+        return failed.isEmpty ? ExitStatus.success : ExitStatus.scriptError
     }
 }

@@ -13,20 +13,31 @@ import LuaKit
 /// - History persists in `$XDG_STATE_HOME/storescript/history` (mode 0600).
 public final class REPL {
     let options: Runtime.Options
+    /// `--lock`: held while the REPL is open (a cron job under the same lock waits its turn).
+    let lockPath: String?
     private var runtime: Runtime!
     private var printRef: Int32?
     private var completeRef: Int32?
     /// Colours on a terminal, unless NO_COLOR is set (no-color.org).
     private let color = Console.stdoutIsTerminal && getenv("NO_COLOR") == nil
 
-    public init(options: Runtime.Options) {
+    public init(options: Runtime.Options, lockPath: String? = nil) {
         var options = options
         options.modulePaths.insert(".", at: 0)
         self.options = options
+        self.lockPath = lockPath
     }
 
     public func run() -> Int32 {
         let say = Diagnostics(format: options.logFormat)
+        var lock: Int32?
+        if let lockPath {
+            switch Lock.take(lockPath, say) {
+            case .success(let fd): lock = fd
+            case .failure(let refused): return refused.status
+            }
+        }
+        defer { if let lock { close(lock) } }
         var options = self.options
         var note: String?
         do {
@@ -171,8 +182,19 @@ public final class REPL {
     }
 
     private func printError(_ error: LuaError, prefix: String = "") {
-        let text = prefix + (error.kind == .interrupted ? "interrupted" : error.report)
+        let text = prefix + (error.kind == .interrupted ? "interrupted" : REPL.report(error))
         Console.err(color ? "\u{1B}[31m\(text)\u{1B}[0m\n" : text + "\n")
+    }
+
+    /// The message, with Lua's traceback only when it shows more than the line typed: a frame
+    /// of a function of the user's (not C, not the runtime's own Lua, not the prompt's chunk).
+    static func report(_ error: LuaError) -> String {
+        let frames = (error.traceback ?? "").split(separator: "\n").dropFirst().map { $0.drop { $0 == "\t" || $0 == " " } }
+        let telling = frames.contains { f in
+            !(f.hasPrefix("[C]") || f.hasPrefix("[storescript.") || f.hasPrefix("(...tail calls...)")
+              || (f.hasPrefix("stdin:") && f.hasSuffix("in main chunk")))
+        }
+        return telling ? error.report : error.message
     }
 
     // MARK: Helpers from the stdlib

@@ -25,8 +25,10 @@ public final class Runtime {
         public var verbose = false
         /// `--profile NAME` of config.toml (nil: STORESCRIPT_PROFILE, else the default).
         public var profile: String?
-        /// Where `state.open` keeps its stores (default: ~/.local/state/storescript).
+        /// Where `state.open` keeps its stores (default: the store's own directory).
         public var stateDirectory: String?
+        /// What `log` JSON lines name as `script` (`arg[0]`; the REPL: `repl`).
+        public var scriptName = "repl"
         /// The resolved store settings; nil: resolved from `profile` when the runtime starts.
         public var store: StoreSettings?
         public init() {}
@@ -82,6 +84,8 @@ public final class Runtime {
         try lua.rawSet(-2, field: "path")
         try lua.push(options.logFormat.rawValue)
         try lua.rawSet(-2, field: "log_format")
+        try lua.push(options.scriptName)
+        try lua.rawSet(-2, field: "script")
         try lua.push(options.quiet ? "warn" : options.logLevel.rawValue)
         try lua.rawSet(-2, field: "log_level")
         lua.push(Int64(store.concurrency.value))

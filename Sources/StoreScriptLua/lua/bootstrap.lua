@@ -182,7 +182,8 @@ for name, level in pairs(levels) do
     local time = os.date("!%Y-%m-%dT%H:%M:%SZ")
     local line
     if as_json then
-      local parts = { '"time":' .. json_string(time), '"level":' .. json_string(name), '"msg":' .. json_string(tostring(masked(message))) }
+      local parts = { '"time":' .. json_string(time), '"level":' .. json_string(name), '"script":' .. json_string(settings.script),
+                      '"msg":' .. json_string(tostring(masked(message))) }
       if fields then
         for _, k in ipairs(sorted_keys(fields)) do
           parts[#parts + 1] = json_string(k) .. ":" .. json_value(fields[k])

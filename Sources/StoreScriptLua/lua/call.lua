@@ -1,16 +1,18 @@
--- `storescript call NAME [ARG ...] [key=value ...] [--data JSON|-] [--all]`: one binding from the
+-- `storescript call NAME [ARG ...] [key=value ...] [--data JSON|@FILE|-] [--all]`: one binding from the
 -- shell. Positional arguments fill the path parameters; key=value pairs are the query of a
 -- GET or DELETE and the body of a POST or PUT (the query when --data gives the body); values
 -- that read as JSON numbers, booleans or null are those, the rest strings. The answer is one
 -- JSON document on stdout, or with --all one JSON line per item of every page. An error is
 -- one JSON object on stderr and exit 1.
 local namespaces = require("storescript.namespaces")
+-- Keys in a fixed order, so that answers diff and read the same every time.
+local SORTED = { sort_keys = true }
 
 local function fail(err, code)
   local e = type(err) == "table" and err or { title = tostring(err) }
   local out = { error = { status = e.status, title = e.title or tostring(err), errors = e.errors, method = e.method,
                           path = e.path, request_id = e.request_id } }
-  io.stderr:write(json.encode(out), "\n")
+  io.stderr:write(json.encode(out, SORTED), "\n")
   os.exit(code or 1)
 end
 
@@ -28,7 +30,15 @@ while arg[i] do
     i = i + 1
     local text = arg[i]
     if text == nil then fail("storescript call: --data needs JSON (or - to read it from stdin)", 2) end
-    if text == "-" then text = io.read("a") end
+    if text == "-" then
+      text = io.read("a")
+    elseif text:sub(1, 1) == "@" then
+      -- As curl reads it: @FILE is the file's contents.
+      local f, why = io.open(text:sub(2), "rb")
+      if not f then fail("storescript call: --data " .. text .. ": " .. tostring(why), 2) end
+      text = f:read("a")
+      f:close()
+    end
     local ok, value = pcall(json.decode, text)
     if not ok then fail("storescript call: --data is not JSON: " .. tostring(value), 2) end
     data = value
@@ -72,7 +82,7 @@ if all then
   local ok2, iter = pcall(function() return list and lookup(list .. ".each") end)
   if not ok2 or type(iter) ~= "function" then fail("storescript call: --all needs a list binding (NAME.list)", 2) end
   local ok3, err = pcall(function()
-    for item in iter(table.unpack(args)) do io.stdout:write(json.encode(item), "\n") end
+    for item in iter(table.unpack(args)) do io.stdout:write(json.encode(item, SORTED), "\n") end
   end)
   if not ok3 then fail(err) end
   os.exit(0)
@@ -82,4 +92,4 @@ local results = table.pack(pcall(fn, table.unpack(args)))
 if not results[1] then fail(results[2]) end
 local value = results[2]
 if method == nil and results.n > 2 then value = { data = results[2], meta = results[3] } end
-io.stdout:write(json.encode(value == nil and json.null or value), "\n")
+io.stdout:write(json.encode(value == nil and json.null or value, SORTED), "\n")
