@@ -40,16 +40,17 @@ enum FastPath {
                 } else {
                     try? option.apply("", to: &inv)
                 }
-                guard inv.profiles == nil, inv.jobs == nil else { return nil }
                 i += 1
                 continue
             }
+            // --jobs alone is ArgumentParser's to refuse.
+            guard inv.jobs == nil || inv.profiles != nil else { return nil }
             switch a {
             case "-e":
                 guard let v = value() else { return nil }
                 inv.code = v
                 inv.arguments = Array(args[(i + 1)...])
-                return args.first == "run" || inv.code != nil ? inv : nil
+                return inv
             default:
                 guard args.first == "run", a == "-" || !a.hasPrefix("-") else { return nil }
                 inv.file = a
@@ -62,6 +63,11 @@ enum FastPath {
 
     /// Runs the invocation and returns the exit status.
     static func run(_ inv: Invocation) -> Int32 {
+        if inv.profiles != nil {
+            let args = Array(CommandLine.arguments.dropFirst())
+            return EachStore.run(inv, command: .run, arguments: args, from: args.first == "run" ? 1 : 0,
+                                 name: inv.code == nil ? inv.file ?? "-" : "-e", readsInput: inv.code == nil && inv.file == "-")
+        }
         let runner = BatchRunner(options: inv.options, lockPath: inv.lock)
         if let code = inv.code {
             return runner.run(.inline(code), arguments: inv.arguments, programName: programName)

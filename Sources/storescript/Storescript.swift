@@ -80,8 +80,6 @@ struct Storescript: ParsableCommand {
     @OptionGroup var script: ScriptOptions
     @OptionGroup var inline: CodeOption
 
-    func validate() throws { try script.check(for: .run) }
-
     /// Usage errors exit 2 (ArgumentParser's default is 64); help and version exit 0.
     static func main() async {
         MultiStore.adoptSupervisor()
@@ -120,6 +118,13 @@ struct Storescript: ParsableCommand {
     }
 
     func run() throws {
+        // Here, not in validate(): ArgumentParser validates this copy of the options before a
+        // subcommand's, which refuses for itself.
+        try script.check(for: .run)
+        if script.profiles != nil {
+            throw ExitCode(EachStore.run(try script.invocation(), command: .run, arguments: Array(CommandLine.arguments.dropFirst()),
+                                         from: 0, name: inline.code == nil ? "-" : "-e", readsInput: inline.code == nil))
+        }
         if let code = inline.code {
             throw ExitCode(BatchRunner(options: script.runtimeOptions, lockPath: script.lock)
                 .run(.inline(code), arguments: [], programName: programName))
@@ -163,8 +168,10 @@ struct Run: ParsableCommand {
 
     func run() throws {
         if script.profiles != nil {
-            throw ExitCode(runEachStore(script, command: .run, name: inline.code == nil ? file ?? "-" : "-e",
-                                        readsInput: inline.code == nil && file == "-"))
+            let args = Array(CommandLine.arguments.dropFirst())
+            throw ExitCode(EachStore.run(try script.invocation(), command: .run, arguments: args,
+                                         from: args.firstIndex(of: "run").map { $0 + 1 } ?? 0,
+                                         name: inline.code == nil ? file ?? "-" : "-e", readsInput: inline.code == nil && file == "-"))
         }
         if let code = inline.code {
             let args = ([file].compactMap { $0 }) + arguments
@@ -207,11 +214,16 @@ struct Call: ParsableCommand {
     @Flag(help: "Every item of every page of a list binding, one JSON line each.")
     var all = false
 
-    func validate() throws { try script.check(for: .call) }
+    func validate() throws {
+        try script.check(for: .call)
+        try refuseCode(in: "call", "call runs one binding: give its name (-e CODE is for run)")
+    }
 
     func run() throws {
         if script.profiles != nil {
-            throw ExitCode(runEachStore(script, command: .call, name: name, readsInput: data == "-"))
+            let args = Array(CommandLine.arguments.dropFirst())
+            throw ExitCode(EachStore.run(try script.invocation(), command: .call, arguments: args,
+                                         from: args.firstIndex(of: "call").map { $0 + 1 } ?? 0, name: name, readsInput: data == "-"))
         }
         var args = [name] + arguments
         if let data { args += ["--data", data] }
@@ -229,7 +241,10 @@ struct Repl: ParsableCommand {
 
     @OptionGroup var script: ScriptOptions
 
-    func validate() throws { try script.check(for: .repl) }
+    func validate() throws {
+        try script.check(for: .repl)
+        try refuseCode(in: "repl", "the REPL reads what you type (run -e CODE runs CODE)")
+    }
 
     func run() throws {
         throw ExitCode(REPL(options: script.runtimeOptions, lockPath: script.lock).run())
@@ -238,36 +253,13 @@ struct Repl: ParsableCommand {
 
 let programName = CommandLine.arguments.first ?? "storescript"
 
-/// `run --profiles LIST ...` and `call --profiles LIST ...`: this command line again for each
-/// store, with `--profile NAME` instead of the list (and `--state-dir DIR/NAME` when a
-/// directory was given), the script and its arguments exactly as typed; standard input, when
-/// the command reads it, read once and given to every store. This process holds the `--lock`.
-func runEachStore(_ script: ScriptOptions, command: RunOption.Command, name: String, readsInput: Bool) -> Int32 {
-    let options = script.runtimeOptions
-    let say = Diagnostics(format: options.logFormat, script: name)
-    let names: [String]
-    do {
-        names = try MultiStore.profiles(script.profiles ?? "")
-    } catch {
-        say.error("\(error)")
-        return ExitStatus.usage
-    }
+/// `-e` belongs to `run` and the bare command, but ArgumentParser hands it to the root's copy
+/// of `CodeOption` wherever it appears: a subcommand that runs no script refuses it itself.
+func refuseCode(in command: String, _ why: String) throws {
     let args = Array(CommandLine.arguments.dropFirst())
-    let start = command == .run ? ScriptArguments.scriptStart(args)?.index ?? args.endIndex : args.endIndex
-    let own = ScriptArguments.removing(["--profiles", "--state-dir", "--lock", "--jobs"], from: Array(args[..<start]))
-    let at = (own.firstIndex(of: command.rawValue) ?? -1) + 1
-    let exe = Stdlib.executablePath() ?? CommandLine.arguments[0]
-    var jobs: Int?
-    if let text = script.jobs { jobs = Int(text) }
-    let plan = MultiStore.Plan(
-        profiles: names, executable: exe, lock: script.lock, jobs: jobs,
-        output: command == .call ? .call(logs: options.logFormat) : options.logFormat == .json ? .json : .text,
-        input: readsInput ? Console.readAll(fd: 0) : nil) { profile in
-            var mine = own
-            mine.insert(contentsOf: ["--profile", profile] + (script.stateDir.map { ["--state-dir", $0 + "/" + profile] } ?? []), at: at)
-            return mine + args[start...]
-        }
-    return MultiStore.run(plan, say: say)
+    if let at = args.firstIndex(of: command), args[(at + 1)...].contains("-e") {
+        throw ValidationError("\(command) -e: \(why)")
+    }
 }
 
 func runFile(_ path: String, arguments: [String], _ script: ScriptOptions) -> Int32 {
@@ -296,9 +288,9 @@ enum ScriptArguments {
     /// Where the script's own arguments begin in a `run` command line: after FILE (or after
     /// `-e CODE` and its first argument), or at a `--` the user typed before them
     /// (`terminated`); nil when there is nothing to tell apart.
-    static func scriptStart(_ args: [String]) -> (index: Int, terminated: Bool)? {
-        guard let run = args.firstIndex(of: "run") else { return nil }
-        var i = run + 1
+    static func scriptStart(_ args: [String], from: Int? = nil) -> (index: Int, terminated: Bool)? {
+        guard let first = from ?? args.firstIndex(of: "run").map({ $0 + 1 }) else { return nil }
+        var i = first
         while i < args.count {
             let a = args[i]
             if a == "--" { return (i, true) }
