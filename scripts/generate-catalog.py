@@ -456,7 +456,7 @@ def operations():
             params.append((p["name"], p["in"], schema_type(doc, p.get("schema", {})), bool(p.get("required"))))
         names = [q[0] for q in params]
         query = {q[0] for q in params if q[1] == "query"}
-        if "page" in query and "limit" in query:
+        if "page" in query and "limit" in query or (method, full) in PAGED_WITHOUT_PARAMETERS:
             pagination = "page"
         elif "before" in query or "after" in query:
             pagination = "cursor"
@@ -589,6 +589,9 @@ extension BodySchemaTable {{
 # ---- the whole Management API (API-CONVENTIONS.md section 1b) ---------------------------------
 
 MANAGEMENT = SHARED / "specs" / "bigcommerce-management"
+# Lists the API pages although their file names no page or limit: v2 customers (the official
+# Python client pages Customers.all() with page and limit, as every other v2 list).
+PAGED_WITHOUT_PARAMETERS = {("GET", "/v2/customers")}
 ALL_OPERATIONS = SHARED / "api" / "all-operations.md"
 NAMED_1B = {
     ("GET", "/v3/pricelists/{price_list_id}/records/{variant_id}"): "bc.pricelists.records.list_variant",

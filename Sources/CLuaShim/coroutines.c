@@ -14,6 +14,9 @@
  */
 #include "internal.h"
 
+/* What a refusal on a task's own coroutine adds to Lua's words. */
+#define TASK_ROOT " (a task's coroutine belongs to the scheduler: use async.wait)"
+
 #define CANNOT_WAIT \
     "cannot wait here: Lua 5.4 cannot yield across a C call (a table.sort comparator, a " \
     "string.gsub callback, a metamethod called from C, or a module's main chunk while " \
@@ -37,7 +40,9 @@ static int auxresume(lua_State *L, lua_State *co, int narg, int answer) {
     int status, nres;
     shim_thread *t = shim_thread_of(co);
     if (t->root && co != L) { /* itself: lua_resume answers as lua5.4 does for main */
-        lua_pushliteral(L, "cannot resume a task's coroutine: it belongs to the scheduler (use async.wait)");
+        /* Lua's own words first, so that scripts matching them keep working; then why. */
+        lua_pushstring(L, lua_status(co) == LUA_OK && lua_gettop(co) == 0 && !t->waiting
+                              ? "cannot resume dead coroutine" TASK_ROOT : "cannot resume non-suspended coroutine" TASK_ROOT);
         return -1;
     }
     if (t->waiting && !answer) {
@@ -237,9 +242,9 @@ static int co_running(lua_State *L) {
 
 static int co_close(lua_State *L) {
     lua_State *co = getco(L);
-    if (shim_thread_of(co)->root && co != L)
-        return luaL_error(L, "cannot close a task's coroutine: it belongs to the scheduler");
     int status = auxstatus(L, co);
+    if (shim_thread_of(co)->root && co != L)
+        return luaL_error(L, "cannot close a %s coroutine" TASK_ROOT, statname[status == COS_YIELD ? COS_NORM : status]);
     switch (status) {
     case COS_DEAD:
     case COS_YIELD: {

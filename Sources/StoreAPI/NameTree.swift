@@ -10,7 +10,7 @@ public enum NameTree {
         ]
         for (name, op) in OperationCatalog.byLuaName {
             var parts = name.split(separator: ".").map(String.init)
-            if op.pagination == .page, let last = parts.last, last == "list" || last == "list_all" {
+            if op.hasListHelpers, let last = parts.last, last == "list" || last == "list_all" {
                 let base = parts.dropLast().joined(separator: ".")
                 tree[base, default: []].formUnion(["each", "all", "count"])
             }

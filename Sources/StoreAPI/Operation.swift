@@ -40,6 +40,8 @@ public struct Operation: Sendable, Hashable {
     /// The status a success answers with (200, 201, 204, ...).
     public let successStatus: Int
     public let pagination: Pagination
+    /// A list that pages (by page or by offset) has `each`, `all` and `count` beside it.
+    public var hasListHelpers: Bool { (pagination == .page || pagination == .offset) && (kind == .list || kind == .listAll) }
     /// The body is a JSON array (a batch form).
     public let arrayBody: Bool
     /// Items the API accepts per request in a batch body; nil when it states none.

@@ -40,8 +40,8 @@ public enum Reference {
         if op.kind == .count { return "the number of items (an integer), filtered as the list is" }
         if op.successStatus == 204 { return "true" }
         let base = (name ?? op.luaName).split(separator: ".").dropLast().joined(separator: ".")
-        let helpers = op.pagination == .page && (op.kind == .list || op.kind == .listAll)
-            ? "; also \(base).each, \(base).all, \(base).count" : ""
+        let helpers = op.hasListHelpers ? "; also \(base).each, \(base).all, \(base).count" : ""
+        if op.pagination == .offset { return "the decoded answer (the items under one field, and page.total)" + helpers }
         guard op.version == "v3" else { return (op.kind == .list ? "an array of items" : "the decoded answer") + helpers }
         return "data, meta" + helpers
     }

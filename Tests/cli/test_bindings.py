@@ -291,3 +291,48 @@ print(e1.status, e1.title ~= "Partial failure")
 """)
     assert r.returncode == 0, r.stderr
     assert r.stdout == "partial\t10\t2\t11\t12\t422\n422\ttrue\n"
+
+
+def test_request_options_are_read_alike_by_bindings_bc_request_and_the_list_helpers(run):
+    # One parser: the same bad timeout, misspelt option and bad headers are refused by a
+    # binding, by bc.request and by the helpers beside a list, which pass options to every page.
+    code = r"""
+local function why(f, ...) local ok, e = pcall(f, ...) return ok and "accepted" or tostring(e):gsub("^[^:]+:%d+: ", "") end
+print(why(bc.catalog.products.get, 1, nil, {timeout = "soon"}))
+print(why(bc.request, {method = "GET", path = "/v3/catalog/products/1", timeout = "soon"}))
+print(why(bc.catalog.products.all, nil, {timeout = "soon"}))
+print(why(bc.catalog.products.get, 1, nil, {timout = 5}))
+print(why(bc.request, {method = "GET", path = "/v3/catalog/products/1", timout = 5}))
+print(why(bc.catalog.products.get, 1, nil, {headers = {["X-Test"] = 1}}))
+print(why(bc.request, {method = "GET", path = "/v3/catalog/products/1", headers = {["X-Test"] = 1}}))
+print(why(bc.catalog.products.get, 1, nil, {timeout = 5, headers = {["X-Test"] = "a"}}), #bc.catalog.products.all(nil, {timeout = 5}))
+"""
+    r = run("run", "--sandbox", "-e", code)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.splitlines() == [
+        'bc.catalog.products.get: option timeout expected a positive number of seconds, got "soon"',
+        'bc.request: option timeout expected a positive number of seconds, got "soon"',
+        'bc.catalog.products.list: option timeout expected a positive number of seconds, got "soon"',
+        "bc.catalog.products.get: argument #3 (options) has no field timout (it takes headers, partial, query, timeout)",
+        "bc.request: argument #1 (request) has no field timout (it takes body, headers, method, path, query, timeout)",
+        "bc.catalog.products.get: option headers expected names and values that are strings, got string = number",
+        "bc.request: option headers expected names and values that are strings, got string = number",
+        "accepted\t50",
+    ]
+
+
+def test_digicert_orders_and_v2_customers_page_as_their_help_says(run):
+    code = r"""
+for i = 1, 3 do
+  local host = "page" .. i .. ".example.com"
+  digicert.orders.create("ssl_securesite_flex", {certificate = {common_name = host, signature_hash = "sha256",
+    csr = certs.csr{key = certs.key{type = "ecdsa"}, common_name = host}}, validity_years = 1, organization = {id = 1}})
+end
+local n = 0
+for _ in digicert.orders.each{limit = 2} do n = n + 1 end
+print(n, #digicert.orders.all{limit = 2}, digicert.orders.count())
+print(type(bc.v2.customers.each), type(bc.v2.customers.all), type(bc.v2.customers.count))
+"""
+    r = run("run", "--sandbox", "-e", code)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.splitlines() == ["3\t3\t3", "function\tfunction\tfunction"]

@@ -93,14 +93,15 @@ CASES = [
     # ---- task coroutines belong to the scheduler ------------------------------------------------
     Case("a task's own coroutine cannot be resumed by another task",
          "local co\nasync.spawn(function() co = coroutine.running() async.sleep(0.2) end)\nasync.sleep(0.05)\n"
-         "print(coroutine.resume(co))", stdout="false\tcannot resume a task's coroutine"),
+         "print(coroutine.resume(co))",
+         stdout="false\tcannot resume non-suspended coroutine (a task's coroutine belongs to the scheduler: use async.wait)\n"),
     Case("a finished task's coroutine cannot be resumed",
          "local co\nasync.spawn(function() co = coroutine.running() return 1 end):wait()\nprint(coroutine.resume(co))",
-         stdout="false\tcannot resume a task's coroutine"),
+         stdout="false\tcannot resume dead coroutine (a task's coroutine belongs to the scheduler: use async.wait)\n"),
     Case("a task's own coroutine cannot be closed",
          "local co\nlocal t = async.spawn(function() co = coroutine.running() async.sleep(0.1) return 'ok' end)\n"
          "async.sleep(0.02)\nprint(pcall(coroutine.close, co))\nprint(t:wait())",
-         stdout="false\tcannot close a task's coroutine"),
+         stdout="false\tcannot close a normal coroutine (a task's coroutine belongs to the scheduler: use async.wait)\nok\n"),
     Case("the main chunk cannot yield, as under lua5.4", "print(pcall(coroutine.yield, 1))",
          stdout="false\tattempt to yield from outside a coroutine\n"),
     Case("a coroutine waiting on the host cannot be resumed or closed by another task",

@@ -6,14 +6,14 @@ local names = setmetatable({}, { __mode = "k" })   -- namespace table → its Lu
 local function list_helpers(name)
   local base = name:match("^(.*)%.each$") or name:match("^(.*)%.all$") or name:match("^(.*)%.count$")
   if not base then return nil end
-  local list_name = host.list_of(base)
+  local list_name, paging = host.list_of(base)
   if not list_name then return nil end
   local list, path_params = host.binding(list_name), host.path_params(list_name)
   local helper = name:match("%.(%a+)$")
 
-  -- Splits (path params..., query?) and returns a call with the query replaced.
+  -- Splits (path params..., query?, options?): the call's arguments (options kept for every
+  -- page's request) and a copy of the query.
   local function split(...)
-    local n = select("#", ...)
     local params = table.pack(...)
     local query = params[path_params + 1]
     if query ~= nil and type(query) ~= "table" then
@@ -23,10 +23,30 @@ local function list_helpers(name)
     for k, v in pairs(query or {}) do q[k] = v end
     return params, q
   end
-  local function page(params, q, number)
-    q.page = number
-    params[path_params + 1] = q
-    return list(table.unpack(params, 1, path_params + 1))
+  local page
+  if paging == "offset" then
+    -- DigiCert's lists: offset and limit; the answer holds its items under one field, and
+    -- page.total. Read as a page of a paged list, so each, all and count work the same.
+    page = function(params, q, number)
+      local size = q.limit or 1000
+      local c = {}
+      for k, v in pairs(q) do c[k] = v end
+      c.page, c.limit, c.offset = nil, size, (number - 1) * size
+      params[path_params + 1] = c
+      local body = list(table.unpack(params, 1, path_params + 2))
+      local items = json.array {}
+      for _, v in pairs(type(body) == "table" and body or {}) do
+        if type(v) == "table" and json.is_array(v) then items = v break end
+      end
+      local total = type(body) == "table" and type(body.page) == "table" and body.page.total or #items
+      return items, { pagination = { current_page = number, total = total, total_pages = math.max(1, math.ceil(total / size)) } }
+    end
+  else
+    page = function(params, q, number)
+      q.page = number
+      params[path_params + 1] = q
+      return list(table.unpack(params, 1, path_params + 2))
+    end
   end
 
   local function copy_of(q)
@@ -34,7 +54,7 @@ local function list_helpers(name)
     for k, v in pairs(q) do c[k] = v end
     return c
   end
-  local function fetch(params, q, n) return page(table.move(params, 1, path_params, 1, {}), copy_of(q), n) end
+  local function fetch(params, q, n) return page(table.move(params, 1, path_params + 2, 1, {}), copy_of(q), n) end
   -- A list without meta.pagination (v2, or a v3 list answering a bare array) ends at a page
   -- shorter than the limit asked for (or, with none, than the first page) or an empty one.
   local function more(meta, data, size)
@@ -88,7 +108,8 @@ local function list_helpers(name)
       -- No total in the answer: count what there is.
       q.limit = nil
       local n = 0
-      for _ in each(table.unpack(params, 1, path_params), q) do n = n + 1 end
+      params[path_params + 1] = q
+      for _ in each(table.unpack(params, 1, path_params + 2)) do n = n + 1 end
       return n
     end
   end

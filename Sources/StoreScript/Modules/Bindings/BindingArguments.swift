@@ -45,24 +45,14 @@ extension BindingsHost {
             } else {
                 body = try encodeJSON(call, payload, name)
             }
-        } else if !call.isNoneOrNil(payload) {
-            query = try queryPairs(call.value(payload), name: name, argument: payload)
+        } else if case .table(let q) = try call.value(payload) {
+            query = try RequestOptions.queryPairs(q, name: name, argument: payload)
         }
-        var timeout = runtime.store.requestTimeout.value
-        var headers: [(String, String)] = []
-        if case .table(let o) = try call.value(options) {
-            if case .table(let q)? = o.fields[.string("query")] { query += try queryPairs(.table(q), name: name, argument: options) }
-            if let t = o.fields[.string("timeout")] {
-                switch t {
-                case .integer(let i) where i > 0: timeout = Double(i)
-                case .number(let d) where d > 0 && d.isFinite: timeout = d
-                default: throw LuaError(.argument, "\(name): option timeout expected a positive number of seconds")
-                }
-            }
-            if case .table(let h)? = o.fields[.string("headers")] {
-                for (k, v) in h.fields { if case .string(let ks) = k, case .string(let vs) = v { headers.append((ks.text, vs.text)) } }
-            }
-        }
+        var table: LuaTable?
+        if case .table(let t) = try call.value(options) { table = t }
+        let given = try RequestOptions(table, name: name, argument: options, allowed: RequestOptions.bindingKeys,
+                                       defaultTimeout: runtime.store.requestTimeout.value)
+        query += given.query
         if op.kind == .deleteMany {
             let everything = query.contains { $0.0 == "all" && $0.1 == "true" }
             query.removeAll { $0.0 == "all" }
@@ -72,8 +62,8 @@ extension BindingsHost {
             }
         }
         let client = try client(for: op, name: name)
-        let request = APIRequest(method: op.method.rawValue, path: path, query: query, body: body, headers: headers,
-                                 timeout: timeout, contentType: contentType)
+        let request = APIRequest(method: op.method.rawValue, path: path, query: query, body: body, headers: given.headers,
+                                 timeout: given.timeout, contentType: contentType)
         return try send(request, on: client, shape: AnswerShape(op), reportedPath: op.path, call)
     }
 
@@ -91,8 +81,8 @@ extension BindingsHost {
             throw LuaError(.argument, "\(name): path must be a string starting with / (such as /v3/catalog/products)")
         }
         let method = m.text.uppercased()
-        var query: [(String, String)] = []
-        if let q = field("query") { query = try queryPairs(q, name: name, argument: 1) }
+        let given = try RequestOptions(spec, name: name, argument: 1, allowed: RequestOptions.requestKeys,
+                                       defaultTimeout: runtime.store.requestTimeout.value)
         var body: [UInt8]?
         if case .string(let raw)? = field("body") {
             body = raw.bytes // a string is the body itself, as given
@@ -101,17 +91,10 @@ extension BindingsHost {
             defer { lua_settop(call.L, -2) }
             body = try encodeJSON(call, lua_gettop(call.L), name)
         }
-        var headers: [(String, String)] = []
-        if case .table(let h)? = field("headers") {
-            for (k, v) in h.fields { if case .string(let ks) = k, case .string(let vs) = v { headers.append((ks.text, vs.text)) } }
-        }
-        var timeout = runtime.store.requestTimeout.value
-        if case .number(let t)? = field("timeout"), t > 0 { timeout = t }
-        if case .integer(let t)? = field("timeout"), t > 0 { timeout = Double(t) }
         let path = p.text
         guard let service = OperationCatalog.all.first(where: { $0.version != "digicert" }) else { return 0 }
         let client = try client(for: service, name: name)
-        let apiRequest = APIRequest(method: method, path: path, query: query, body: body, headers: headers, timeout: timeout)
+        let apiRequest = APIRequest(method: method, path: path, query: given.query, body: body, headers: given.headers, timeout: given.timeout)
         return try send(apiRequest, on: client, shape: path.hasPrefix("/v3/") ? .envelope : .body, reportedPath: path, call)
     }
 
@@ -134,32 +117,6 @@ extension BindingsHost {
             throw LuaError(.memory, "\(name): the payload's \(size) bytes do not fit in what --max-memory leaves (\(room) bytes)")
         }
         return runtime.lua.bytes(at: -1, on: L) ?? []
-    }
-
-    /// `{["id:in"] = {1, 2}, is_visible = true}` → `id:in=1,2&is_visible=true`, keys sorted.
-    private func queryPairs(_ value: LuaValue, name: String, argument: Int32) throws -> [(String, String)] {
-        guard case .table(let t) = value else { return [] }
-        var pairs: [(String, String)] = []
-        for (k, v) in t.fields {
-            guard case .string(let key) = k else {
-                throw LuaError(.argument, "\(name): argument #\(argument) (query) keys must be strings, got \(k.typeName)")
-            }
-            pairs.append((key.text, try queryValue(v, name: name, key: key.text)))
-        }
-        return pairs.sorted { $0.0 < $1.0 }
-    }
-
-    private func queryValue(_ v: LuaValue, name: String, key: String) throws -> String {
-        switch v {
-        case .boolean(let b): return b ? "true" : "false"
-        case .integer(let i): return String(i)
-        case .number(let d):
-            guard d.isFinite else { throw LuaError(.argument, "\(name): query \(key) cannot be \(d)") }
-            return d == d.rounded() && abs(d) < 1e15 ? String(Int64(d)) : String(d)
-        case .string(let s): return s.text
-        case .table(let t) where t.fields.isEmpty: return try t.array.map { try queryValue($0, name: name, key: key) }.joined(separator: ",")
-        default: throw LuaError(.argument, "\(name): query \(key) expected a boolean, number, string or list, got \(v.typeName)")
-        }
     }
 }
 

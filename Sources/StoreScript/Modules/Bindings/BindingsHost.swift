@@ -41,9 +41,10 @@ final class BindingsHost {
             ("list_of", { call in
                 let base = try call.string(1, "name")
                 for suffix in [".list", ".list_all"] {
-                    if let op = BindingsHost.operation(base + suffix), op.pagination == .page {
+                    if let op = BindingsHost.operation(base + suffix), op.hasListHelpers {
                         try call.push(base + suffix)
-                        return 1
+                        try call.push(op.pagination.rawValue)
+                        return 2
                     }
                 }
                 call.pushNil()
