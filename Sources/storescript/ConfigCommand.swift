@@ -207,8 +207,26 @@ struct ConfigCommand: ParsableCommand {
                 Console.out("plan: \(info["plan_name"]?.stringValue ?? info["plan_level"]?.stringValue ?? "?")\n")
                 Console.out("rate limit: \(quota)\n")
             } catch {
-                Console.err("storescript: config test: \(error.description)\n")
+                var text = "storescript: config test: \(error.description)\n"
+                if let next = ConfigCommand.Test.advice(error.status, hash: hash.value, token: token.origin) { text += "storescript: \(next)\n" }
+                Console.err(text)
                 throw ExitCode(ExitStatus.scriptError)
+            }
+        }
+
+        /// What to check after a refusal: which token was sent (where it came from, never its
+        /// value) and what makes a store refuse one.
+        static func advice(_ status: Int, hash: String, token origin: String) -> String? {
+            let which = "the access token from \(origin)"
+            switch status {
+            case 401:
+                return "store \(hash) did not accept \(which): check that it is the token of an API account of this store "
+                    + "(Settings, API, Store-level API accounts), copied whole, and that the account was not deleted"
+            case 403:
+                return "store \(hash) accepted \(which) but its API account may not read store information: give the "
+                    + "account the Information & settings scope (read-only), or more for what your scripts change"
+            default:
+                return nil
             }
         }
     }

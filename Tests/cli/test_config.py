@@ -284,6 +284,9 @@ api_url = "{served.base}"
     assert r.stdout.splitlines()[0].startswith("ok: ") and "rate limit:" in r.stdout
     bad = run("config", "test", "--profile", "wrong", env=env)
     assert bad.returncode == 1 and "401" in bad.stderr and "nope" not in bad.stderr
+    # Which token was sent, by the variable it came from, and what to check next.
+    assert "did not accept the access token from env WRONG_TOKEN (profile wrong)" in bad.stderr
+    assert "Store-level API accounts" in bad.stderr
 
 
 def test_the_readme_configuration_reference_names_every_key_a_profile_takes(run, config):
