@@ -259,3 +259,26 @@ def test_a_bad_run_option_value_shows_the_usage_of_the_command_typed(run):
         "       storescript run [<options>] -e <code> [<arguments> ...]",
         "  See 'storescript run --help' for more information.",
     ]
+
+
+def test_the_first_line_of_an_error_names_the_users_code_never_the_runtimes(run, script, tmp_path):
+    cases = {
+        "bc.catalog.products.list()": "no store configured",
+        "local x = bc.catalog.prodcts": "did you mean bc.catalog.products?",
+        "bc.catalog.products.get('x')": "argument #1 (product_id) expected integer",
+        "bc.catalog.products.get(1, nil, {timeout = 0})": "option timeout expected a positive number",
+        "state.open('../x')": "state.open: argument #1 (name)",
+        "async.spawn(42)": "async.spawn: argument #1 (fn) expected function",
+    }
+    for code, words in cases.items():
+        script("local pad = 1\n" + code + "\n", name="mistake.lua")
+        path = "mistake.lua"  # (Lua shortens a long chunk name with "...", as lua5.4 does)
+        r = run("run", path, env={"BIGCOMMERCE_STORE_HASH": "", "BIGCOMMERCE_ACCESS_TOKEN": ""})
+        first = r.stderr.splitlines()[0]
+        prefix = f"storescript: {path}:2: "
+        assert first[:len(prefix)] == prefix and words in first, (code, first[:len(prefix) + 10], prefix)
+    for name, words in (("bc.catalog.prodcts.list", "did you mean bc.catalog.products?"),
+                        ("bc.catalog.products.get", "argument #1 (product_id) expected integer")):
+        r = run("call", "--sandbox", name, "x")
+        title = json.loads(r.stderr)["error"]["title"]
+        assert title.startswith(name.rsplit(".", 1)[0]) and words in title and "[storescript." not in title, title
