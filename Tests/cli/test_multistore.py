@@ -92,11 +92,34 @@ def test_the_script_gets_its_arguments_exactly_as_typed(fleet):
     assert r.stdout == "[store-01] 4\t--threshold|5|--|z\n", r.stderr
 
 
-def test_every_recipe_of_the_issue_runs_on_every_store(fleet):
+def test_the_catalog_audit_of_the_issue_runs_on_every_store(fleet):
     r = fleet.run("run", "--profiles", "store-0*", str(RECIPES / "catalog-audit.lua"), "--threshold", "1000")
     assert r.returncode == 0, r.stderr
     headers = [line for line in r.stdout.splitlines() if line.endswith("product_id,sku,name,problem,detail")]
     assert sorted(line.split()[0] for line in headers) == ["[store-01]", "[store-02]", "[store-03]"], r.stdout
+
+
+RECIPE_RUNS = {
+    "campaign-widget.lua": ["Promo", "--dry-run"], "cart-smoke-test.lua": [], "catalog-audit.lua": ["--threshold", "100000"],
+    "checkout-domain.lua": ["https://checkout.sandbox.example.com", "--dry-run"], "deploy-theme.lua": ["theme.zip", "--dry-run"],
+    "export-subscribers.lua": [], "renew-certificates.lua": ["--dry-run"], "rotate-carrier.lua": ["endicia", "--dry-run"],
+    "ship-orders.lua": ["export"], "update-prices.lua": ["prices.csv", "--dry-run"],
+}
+
+
+@pytest.mark.parametrize("name", sorted(RECIPE_RUNS))
+def test_every_recipe_runs_under_profiles(fleet, name):
+    assert sorted(RECIPE_RUNS) == sorted(p.name for p in RECIPES.glob("*.lua"))
+    (fleet.tmp / "prices.csv").write_text("sku,price\nSKU-1,1.50\n")
+    import zipfile
+    with zipfile.ZipFile(fleet.tmp / "theme.zip", "w") as z:
+        z.writestr("config.json", '{"name": "T", "version": "1.0.0", "variations": [{"name": "Light"}]}')
+    fleet.env.update(CARRIER_ACCOUNT_ID="a", CARRIER_PASS_PHRASE="p")
+    r = fleet.run("run", "--profiles", "store-0*", "--log-format", "json", str(RECIPES / name), *RECIPE_RUNS[name])
+    assert r.returncode == 0, r.stdout + r.stderr
+    summary = json.loads(r.stderr.splitlines()[-1])
+    assert [s["profile"] for s in summary["succeeded"]] == ["store-01", "store-02", "store-03"]
+    assert {json.loads(line)["profile"] for line in r.stdout.splitlines()} <= {"store-01", "store-02", "store-03"}
 
 
 def test_call_with_profiles_changes_exactly_the_stores_named_and_answers_one_line_each(fleet):

@@ -29,8 +29,8 @@ class Served:
         self.env = dict(os.environ, HOME=str(tmp_path / "home"), BIGCOMMERCE_STORE_HASH="sandbox",
                         BIGCOMMERCE_ACCESS_TOKEN=self.sb.token, BIGCOMMERCE_API_URL=self.sb.root)
 
-    def run(self, name, *args, env=None, stdin=None):
-        return subprocess.run([self.bin, "run", "--state-dir", str(self.tmp / "state"), recipe(name), *args],
+    def run(self, name, *args, env=None, stdin=None, options=()):
+        return subprocess.run([self.bin, "run", "--state-dir", str(self.tmp / "state"), *options, recipe(name), *args],
                               capture_output=True, text=True, env=dict(self.env, **(env or {})), input=stdin,
                               timeout=120, cwd=self.tmp)
 
@@ -69,6 +69,29 @@ def test_update_prices_sets_variant_prices_through_the_batch_and_reports_unknown
     assert len(batches) == 1
     again = served.run("update-prices.lua", "prices.csv")
     assert "updated 0 variants, 3 unchanged" in again.stdout
+
+
+def test_update_prices_takes_the_two_and_three_column_csvs_its_header_names(served):
+    variants = served.sb.get("/v3/catalog/variants", params={"limit": 2}).json()["data"]
+    a, b = variants
+    # sku,price: no sale_price column at all, as an ERP exports it.
+    (served.tmp / "two.csv").write_text(f"sku,price\n{a['sku']},{a['price']}\n{b['sku']},77.25\n")
+    dry = served.run("update-prices.lua", "two.csv", "--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    # Only what changes: b's price; a is unchanged and nothing says "sale".
+    assert dry.stdout.splitlines() == [f"{b['sku']}: price {b['price']} -> 77.25",
+                                       "would update 1 variants, 1 unchanged, 0 unknown SKUs, 0 invalid rows"]
+    assert served.run("update-prices.lua", "two.csv").returncode == 0
+    # sku,price,sale_price: an empty sale_price leaves the variant's alone; a bad one names its line.
+    (served.tmp / "three.csv").write_text(f"sku,price,sale_price\n{a['sku']},{a['price']},5.5\n{b['sku']},77.25,\n"
+                                          f"{b['sku']},1,cheap\n")
+    dry = served.run("update-prices.lua", "three.csv", "--dry-run")
+    assert dry.stdout.splitlines()[0] == f"{a['sku']}: sale {a.get('sale_price') or 0} -> 5.5"
+    r = served.run("update-prices.lua", "three.csv", options=["--log-format", "json"])
+    assert r.returncode == 1 and "line 4: sale_price must be a number >= 0, got 'cheap'" in r.stderr
+    assert json.loads(r.stdout) == {"action": "updated", "invalid": 1, "unchanged": 1, "unknown": 0, "variants": 1}
+    got = served.sb.get(f"/v3/catalog/products/{b['product_id']}/variants/{b['id']}").json()["data"]
+    assert (got["price"], got.get("sale_price")) == (77.25, b.get("sale_price"))
 
 
 def test_catalog_audit_reports_problems_and_exits_1_past_the_threshold(served):

@@ -7,23 +7,59 @@
 --          --text "20% off" --start 2026-12-01 --end 2026-12-31 [--page pages/home] [--region home_below_menu]
 --        storescript run --profile shop scripts/recipes/campaign-widget.lua "Winter sale" --remove
 -- Cron:  5 0 * * * storescript run --profile shop scripts/recipes/campaign-widget.lua "Winter sale" --start ... --end ...
-local opts = require("storescript.args").parse(arg, {
+-- Options (after the campaign's name):
+--   --html HTML           the template's Handlebars HTML (default <div class="campaign">{{text}}</div>)
+--   --text TEXT           the widget's text
+--   --start DATE          first day shown (YYYY-MM-DD, UTC)
+--   --end DATE            last day shown (YYYY-MM-DD, UTC)
+--   --page FILE           the template file (default pages/home)
+--   --region NAME         the region (default: the page's first)
+--   --channel ID          the channel (default 1)
+--   --remove              delete the placement, widget and template
+--   --dry-run             print what would be done
+-- Exit status: 0 when done (or up to date), 2 for a bad option: a date that is not one, an end
+-- before the start, a channel, page or region the store does not have (nothing is changed).
+local args = require("storescript.args")
+local opts = args.parse(arg, {
   name = "campaign-widget.lua",
   summary = "Publish (or update, or remove) a campaign widget on a page for a date range.",
-  positional = { { "name", "the campaign's name (names the template, widget and placement)" } },
+  positional = { { "name", "the campaign's name (names the template, widget and placement)", check = args.nonempty } },
   options = {
-    { "html", help = "the template's Handlebars HTML", default = "<div class=\"campaign\">{{text}}</div>" },
-    { "text", help = "the widget's text", default = "" },
-    { "start", value = "DATE", help = "first day shown (YYYY-MM-DD, UTC)" },
-    { "end", value = "DATE", help = "last day shown" },
-    { "page", value = "FILE", default = "pages/home", help = "the template file" },
-    { "region", help = "the region (default: the page's first)" },
-    { "channel", number = true, default = 1, help = "the channel" },
+    { "html", value = "HTML", check = args.nonempty, help = "the template's Handlebars HTML", default = "<div class=\"campaign\">{{text}}</div>" },
+    { "text", value = "TEXT", help = "the widget's text", default = "" },
+    { "start", value = "DATE", check = args.date, help = "first day shown (YYYY-MM-DD, UTC)" },
+    { "end", value = "DATE", check = args.date, help = "last day shown (YYYY-MM-DD, UTC)" },
+    { "page", value = "FILE", default = "pages/home", check = args.nonempty, help = "the template file" },
+    { "region", value = "NAME", check = args.nonempty, help = "the region (default: the page's first)" },
+    { "channel", value = "ID", integer = true, min = 1, default = 1, help = "the channel" },
     { "remove", flag = true, help = "delete the placement, widget and template" },
     { "dry-run", flag = true, help = "print what would be done" },
   },
 })
-local channel = math.tointeger(opts.channel)
+local function refuse(message) args.refuse("campaign-widget.lua", message) end
+local channel = opts.channel
+if opts.start and opts["end"] and opts["end"] < opts.start then refuse("--end " .. opts["end"] .. " is before --start " .. opts.start) end
+-- What only the store can tell, asked before anything changes.
+local ok, e = pcall(bc.channels.get, channel)
+if not ok then
+  if type(e) == "table" and e.status == 404 then refuse("--channel " .. channel .. ": the store has no such channel") end
+  error(e, 0)
+end
+local regions = {}
+if not opts.remove then
+  local listed, found = pcall(bc.content.regions.list, { template_file = opts.page })
+  if not listed then
+    if type(found) == "table" and (found.status == 422 or found.status == 404) then refuse("--page " .. opts.page .. ": " .. tostring(found.title)) end
+    error(found, 0)
+  end
+  for _, r in ipairs(found) do regions[#regions + 1] = r.name end
+  if #regions == 0 then refuse("--page " .. opts.page .. ": the theme has no regions in that template file") end
+  if opts.region then
+    local known = false
+    for _, r in ipairs(regions) do known = known or r == opts.region end
+    if not known then refuse("--region " .. opts.region .. " is not a region of " .. opts.page .. " (" .. table.concat(regions, ", ") .. ")") end
+  end
+end
 
 local function find(list, field, value)
   for _, item in ipairs(list) do if item[field] == value then return item end end
@@ -69,8 +105,7 @@ elseif (widget.widget_configuration or {}).text ~= opts.text then
   act("update the widget's text", function() bc.content.widgets.update(widget.uuid, { widget_configuration = configuration }) end)
 end
 
-local region = opts.region
-if not region then region = bc.content.regions.list{ template_file = opts.page }[1].name end
+local region = opts.region or regions[1]
 if not placement then
   act(string.format("place it on %s in %s (%s)", opts.page, region, status), function()
     bc.content.placements.create{ widget_uuid = widget.uuid, template_file = opts.page, region = region,

@@ -2,13 +2,21 @@
 -- and updates an item, gets its checkout URL and deletes the cart; exits non-zero naming the
 -- step that failed, so cron (or a monitoring system reading --log-format json) can alert.
 --
--- Usage: storescript run --profile shop scripts/recipes/cart-smoke-test.lua [--product ID] [--timeout-step S]
+-- Usage: storescript run --profile shop scripts/recipes/cart-smoke-test.lua [--product ID] [--quiet]
 -- Cron:  */10 * * * * storescript run --profile shop --lock /tmp/cart-smoke.lock scripts/recipes/cart-smoke-test.lua --quiet
-local opts = require("storescript.args").parse(arg, {
+-- Options:
+--   --product ID          the product to buy (default: the first visible one)
+--   --quiet               print nothing when every step passes
+-- Exit status: 0 when every step passed, 1 naming the step that failed, 2 for a bad option.
+-- Output: `ok: ...` or `FAIL step: error`; with --log-format json one object
+-- ({ok, steps, seconds, checkout} or {ok, step, error}).
+local args = require("storescript.args")
+local report = require("storescript.report")
+local opts = args.parse(arg, {
   name = "cart-smoke-test.lua",
   summary = "Create a cart, add and update an item, get its checkout URL, delete it; exit 1 naming the failing step.",
   options = {
-    { "product", number = true, help = "the product to buy (default: the first visible one)" },
+    { "product", value = "ID", integer = true, min = 1, help = "the product to buy (default: the first visible one)" },
     { "quiet", flag = true, help = "print nothing when every step passes" },
   },
 })
@@ -22,14 +30,14 @@ local function step(name, fn)
   if not ok then
     local message = tostring(result)
     log.error("cart smoke test failed", { step = name, error = message })
-    print(string.format("FAIL %s: %s", name, message))
+    report.line(string.format("FAIL %s: %s", name, message), { ok = false, step = name, error = message })
     os.exit(1)
   end
   return result
 end
 
 local product = step("find a product", function()
-  if opts.product then return bc.catalog.products.get(math.tointeger(opts.product)) end
+  if opts.product then return bc.catalog.products.get(opts.product) end
   local found = bc.catalog.products.list{ is_visible = true, limit = 1 }
   assert(found[1], "the store has no visible product")
   return found[1]
@@ -57,6 +65,7 @@ end)
 step("delete the cart", function() bc.carts.delete(cart.id) end)
 
 if not opts.quiet then
-  print(string.format("ok: %d steps in %s, checkout at %s", #steps, time.duration(time.now() - started),
-                      urls.checkout_url:match("^https://[^/]+")))
+  local seconds, checkout = time.now() - started, urls.checkout_url:match("^https://[^/]+")
+  report.line(string.format("ok: %d steps in %s, checkout at %s", #steps, time.duration(seconds), checkout),
+              { ok = true, steps = #steps, seconds = seconds, checkout = checkout })
 end

@@ -4,12 +4,19 @@
 --
 -- Usage: storescript run --profile shop scripts/recipes/catalog-audit.lua [--out report.csv] [--threshold N]
 -- Cron:  0 6 * * 1 storescript run --profile shop scripts/recipes/catalog-audit.lua --out /var/reports/catalog.csv --threshold 50
-local opts = require("storescript.args").parse(arg, {
+-- Options:
+--   --out FILE            where the CSV goes (default -, stdout)
+--   --threshold N         exit 1 when more problems than N are found (default 0)
+-- Exit status: 0 within the threshold, 1 past it, 2 for a bad option (an --out whose
+-- directory does not exist is refused before the catalog is read). The summary is a log line
+-- (text or JSON, as --log-format says).
+local args = require("storescript.args")
+local opts = args.parse(arg, {
   name = "catalog-audit.lua",
   summary = "Report products without images or categories, out of stock but visible, or priced below cost.",
   options = {
-    { "out", value = "FILE", default = "-", help = "where the CSV goes (- for stdout)" },
-    { "threshold", number = true, default = 0, help = "exit 1 when more problems than this are found" },
+    { "out", value = "FILE", default = "-", check = args.writable, help = "where the CSV goes (- for stdout)" },
+    { "threshold", value = "N", integer = true, min = 0, default = 0, help = "exit 1 when more problems than this are found" },
   },
 })
 
@@ -34,8 +41,8 @@ end
 local checked = bar:done()
 
 csv.write(opts.out, problems, { header = { "product_id", "sku", "name", "problem", "detail" } })
-log.info("catalog audited", { products = checked, problems = #problems, threshold = opts.threshold })
-if #problems > opts.threshold then
-  io.stderr:write(string.format("catalog-audit: %d problems in %d products (threshold %d)\n", #problems, checked, opts.threshold))
-  os.exit(1)
-end
+local over = #problems > opts.threshold
+local say = over and log.error or log.info
+say(string.format("catalog-audit: %d problems in %d products (threshold %d)", #problems, checked, opts.threshold),
+    { products = checked, problems = #problems, threshold = opts.threshold })
+if over then os.exit(1) end

@@ -3,34 +3,53 @@
 --
 -- Usage: storescript run --profile shop scripts/recipes/checkout-domain.lua https://checkout.example.com [--channel 1] [--dry-run]
 --        storescript run --profile shop scripts/recipes/checkout-domain.lua --reset [--channel 1]
-local opts = require("storescript.args").parse(arg, {
+-- Options:
+--   --channel ID          the channel (default 1)
+--   --reset               go back to the shared checkout URL
+--   --dry-run             print the change, change nothing
+-- Exit status: 0 when set and verified (or reset), 1 when refused by the store or rolled back,
+-- 2 for a bad option (a URL without http(s)://, a channel the store does not have).
+-- The outcome follows --log-format: a line, or one JSON object {channel, from, to, action}.
+local args = require("storescript.args")
+local report = require("storescript.report")
+local function url(v)
+  if not tostring(v):match("^https?://[%w][%w.-]*[%w]") then return "must be a URL with its scheme (https://checkout.example.com)" end
+end
+local opts = args.parse(arg, {
   name = "checkout-domain.lua",
   summary = "Set a channel's checkout URL, verify it, roll back on failure.",
-  positional = { { "url", "the checkout URL (https://checkout.example.com)", optional = true } },
+  positional = { { "url", "the checkout URL (https://checkout.example.com)", optional = true, check = url } },
   options = {
-    { "channel", number = true, default = 1, help = "the channel" },
+    { "channel", value = "ID", integer = true, min = 1, default = 1, help = "the channel" },
     { "reset", flag = true, help = "go back to the shared checkout URL" },
     { "dry-run", flag = true, help = "print the change, change nothing" },
   },
 })
-if not opts.url and not opts.reset then
-  io.stderr:write("checkout-domain.lua: give the checkout URL, or --reset (see --help)\n")
-  os.exit(2)
-end
-local channel = math.tointeger(opts.channel)
+if not opts.url and not opts.reset then args.refuse("checkout-domain.lua", "give the checkout URL, or --reset") end
+local channel = opts.channel
 
 local function checkout_of(site)
   for _, u in ipairs(site.urls or {}) do if u.type == "checkout" then return u.url end end
 end
 
-local site = bc.channels.site.get(channel)
+local ok, site = pcall(bc.channels.site.get, channel)
+if not ok then
+  if type(site) == "table" and site.status == 404 then args.refuse("checkout-domain.lua", "--channel " .. channel .. ": the store has no such channel (or it has no site)") end
+  error(site, 0)
+end
 local before = checkout_of(site)
-print(string.format("channel %d: checkout %s -> %s", channel, before or "(shared)", opts.reset and "(shared)" or opts.url))
-if opts.dry_run then os.exit(0) end
+local after = opts.reset and "(shared)" or opts.url
+local function outcome(action, text)
+  report.line(text, { channel = channel, from = before or "(shared)", to = after, action = action })
+end
+if opts.dry_run then
+  outcome("would set", string.format("channel %d: checkout %s -> %s (dry run)", channel, before or "(shared)", after))
+  os.exit(0)
+end
 
 if opts.reset then
   bc.channels.site.checkout_url.delete(channel)
-  print("reset to the shared checkout URL")
+  outcome("reset", string.format("channel %d: checkout %s -> %s: reset to the shared checkout URL", channel, before or "(shared)", after))
   os.exit(0)
 end
 
@@ -41,12 +60,12 @@ local function rollback(why)
   else
     bc.channels.site.checkout_url.delete(channel)
   end
-  print("rolled back to " .. (before or "the shared checkout URL"))
+  outcome("rolled back", "rolled back to " .. (before or "the shared checkout URL"))
   os.exit(1)
 end
 
-local ok, result = pcall(bc.channels.site.checkout_url.upsert, channel, { url = opts.url })
-if not ok then
+local set, result = pcall(bc.channels.site.checkout_url.upsert, channel, { url = opts.url })
+if not set then
   -- Refused (422: not within the storefront's domain): nothing changed, nothing to roll back.
   io.stderr:write("checkout-domain: refused: ", tostring(result), "\n")
   os.exit(1)
@@ -65,7 +84,7 @@ local function verify()
   bc.carts.delete(cart.id)
   if not urls.checkout_url:find(wanted, 1, true) then return "a cart's checkout URL is " .. urls.checkout_url end
 end
-local ok, problem = pcall(verify)
-if not ok then rollback("the checkout could not be verified: " .. tostring(problem)) end
+local verified, problem = pcall(verify)
+if not verified then rollback("the checkout could not be verified: " .. tostring(problem)) end
 if problem then rollback(problem) end
-print("checkout URL set and verified: " .. wanted)
+outcome("set", "checkout URL set and verified: " .. wanted)

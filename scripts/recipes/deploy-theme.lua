@@ -4,26 +4,46 @@
 -- theme that no channel has active.
 --
 -- Usage: storescript run --profile shop scripts/recipes/deploy-theme.lua theme.zip [--variation Light] [--channels 1,2] [--timeout 600]
-local opts = require("storescript.args").parse(arg, {
+-- Options (after the bundle):
+--   --variation NAME      the variation to activate (default: the first)
+--   --channels IDS        the channel ids to activate it on, comma-separated (default 1)
+--   --timeout SECONDS     seconds to wait for the job (default 600)
+--   --limit N             the store's limit of custom themes (default 20)
+--   --no-activate         upload only
+--   --dry-run             say what would be deleted and uploaded
+-- Exit status: 0 when uploaded (and activated), 1 when the upload or an activation failed, 2
+-- for a bad option: a bundle that is not a readable zip, a channel the store does not have
+-- (checked before anything is deleted or uploaded).
+local args = require("storescript.args")
+local function zip(v)
+  local f = io.open(v, "rb")
+  local magic = f and f:read(4)
+  if f then f:close() end
+  if magic ~= "PK\3\4" then return "is not a zip (a Stencil bundle is one)" end
+end
+local opts = args.parse(arg, {
   name = "deploy-theme.lua",
   summary = "Upload a theme bundle, wait for its job, activate a variation on channels; make room when at the upload limit.",
-  positional = { { "bundle", "the Stencil theme zip" } },
+  positional = { { "bundle", "the Stencil theme zip", check = function(v) return args.readable(v) or zip(v) end } },
   options = {
-    { "variation", help = "the variation to activate (default: the first)" },
-    { "channels", default = "1", help = "the channel ids to activate it on, comma-separated" },
-    { "timeout", number = true, default = 600, help = "seconds to wait for the job" },
-    { "limit", number = true, default = 20, help = "the store's limit of custom themes" },
+    { "variation", value = "NAME", check = args.nonempty, help = "the variation to activate (default: the first)" },
+    { "channels", value = "IDS", default = "1", check = args.ids, help = "the channel ids to activate it on, comma-separated" },
+    { "timeout", value = "SECONDS", number = true, min = 1, default = 600, help = "seconds to wait for the job" },
+    { "limit", value = "N", integer = true, min = 1, default = 20, help = "the store's limit of custom themes" },
     { "no-activate", flag = true, help = "upload only" },
     { "dry-run", flag = true, help = "say what would be deleted and uploaded" },
   },
 })
 
+-- Every channel is checked before anything changes: one the store does not have would stop
+-- the run halfway, the theme active on the channels before it.
 local channels = {}
 for id in opts.channels:gmatch("[^,%s]+") do
   local n = math.tointeger(tonumber(id))
-  if not n then
-    io.stderr:write("deploy-theme: --channels takes channel ids (1,2), not ", id, "\n")
-    os.exit(2)
+  local ok, e = pcall(bc.channels.get, n)
+  if not ok then
+    if type(e) == "table" and e.status == 404 then args.refuse("deploy-theme.lua", "--channels: the store has no channel " .. n) end
+    error(e, 0)
   end
   channels[#channels + 1] = n
 end

@@ -1,16 +1,22 @@
 -- export-subscribers.lua: newsletter subscribers to CSV, incrementally: each run writes the
--- subscribers created or changed since the last run (the mark is kept in `state`), or all of
--- them with --full. The mark moves only once the file is written.
+-- subscribers created or changed since the last run (the mark is kept in `state`, one per
+-- store), or all of them with --full. The mark moves only once the file is written.
 --
 -- Usage: storescript run --profile shop scripts/recipes/export-subscribers.lua --out new.csv [--full]
 -- Cron:  0 * * * * storescript run --profile shop --lock /tmp/subs.lock scripts/recipes/export-subscribers.lua --out /var/exports/subscribers-$(date +\%F-\%H).csv
-local opts = require("storescript.args").parse(arg, {
+-- Options:
+--   --out FILE            the CSV (default -, stdout)
+--   --full                every subscriber, whatever the last run wrote
+--   --state NAME          the state store keeping the mark (default export-subscribers)
+-- Exit status: 0 when written, 2 for a bad option. The summary is a log line (text or JSON).
+local args = require("storescript.args")
+local opts = args.parse(arg, {
   name = "export-subscribers.lua",
   summary = "Subscribers to CSV, those changed since the last run (or all with --full).",
   options = {
-    { "out", value = "FILE", default = "-", help = "the CSV (- for stdout)" },
+    { "out", value = "FILE", default = "-", check = args.writable, help = "the CSV (- for stdout)" },
     { "full", flag = true, help = "every subscriber, whatever the last run wrote" },
-    { "state", value = "NAME", default = "export-subscribers", help = "the state store keeping the mark" },
+    { "state", value = "NAME", default = "export-subscribers", check = args.state_name, help = "the state store keeping the mark" },
   },
 })
 
@@ -43,5 +49,5 @@ if newest then
     if s.date_modified == newest then store:set("at_mark:" .. tostring(s.id), true) end
   end
 end
-log.info("subscribers exported", { count = w.count, since = mark or "the beginning", mark = newest or json.null })
-io.stderr:write(string.format("export-subscribers: %d subscribers written%s\n", w.count, mark and (" (changed since " .. mark .. ")") or ""))
+log.info(string.format("export-subscribers: %d subscribers written%s", w.count, mark and (" (changed since " .. mark .. ")") or ""),
+         { count = w.count, since = mark or "the beginning", mark = newest or json.null })

@@ -20,7 +20,7 @@
 --   --dry-run             print the plan (which sites, why) and change nothing
 --   --site ID             only this site (repeat for more)
 --   --organization ID     DigiCert organization id (else DIGICERT_ORGANIZATION_ID)
---   --product NAME        DigiCert product (default ssl_securesite_flex)
+--   --product NAME        DigiCert product (default ssl_securesite_flex; checked against DigiCert's)
 --   --min-days N          renew with fewer days left than max(N, lifetime / 3) (default 30)
 --   --key TYPE            rsa-2048 (default), rsa-3072, rsa-4096, ecdsa-p256, ecdsa-p384
 --   --wait SECONDS        how long this run waits for issuance (default 120)
@@ -35,31 +35,31 @@
 -- ({site, host, action, reason, order_id, not_after, error}).
 
 ---------------------------------------------------------------- options
-local opts = require("storescript.args").parse(arg, {
+local args = require("storescript.args")
+local function positive(v) if not (tonumber(v) and tonumber(v) > 0) then return "must be more than 0" end end
+local opts = args.parse(arg, {
   name = "renew-certificates.lua",
   summary = "Renew the TLS certificates of a store's sites from DigiCert, crash-safe.",
   options = {
     { "dry-run", flag = true, help = "print the plan (which sites, why), change nothing" },
-    { "site", number = true, list = true, value = "ID", help = "only this site" },
-    { "organization", value = "ID", help = "DigiCert organization id (else DIGICERT_ORGANIZATION_ID)" },
-    { "product", default = "ssl_securesite_flex", help = "DigiCert product" },
-    { "min-days", number = true, default = 30, help = "renew with fewer days left than max(N, lifetime / 3)" },
-    { "key", default = "rsa-2048", choices = { "rsa-2048", "rsa-3072", "rsa-4096", "ecdsa-p256", "ecdsa-p384" },
+    { "site", integer = true, min = 1, list = true, value = "ID", help = "only this site" },
+    { "organization", value = "ID", integer = true, min = 1, help = "DigiCert organization id (else DIGICERT_ORGANIZATION_ID)" },
+    { "product", value = "NAME", default = "ssl_securesite_flex", check = args.nonempty, help = "DigiCert product" },
+    { "min-days", value = "N", integer = true, min = 0, default = 30, help = "renew with fewer days left than max(N, lifetime / 3)" },
+    { "key", value = "TYPE", default = "rsa-2048", choices = { "rsa-2048", "rsa-3072", "rsa-4096", "ecdsa-p256", "ecdsa-p384" },
       help = "the new key's type" },
-    { "wait", number = true, default = 120, value = "SECONDS", help = "how long this run waits for issuance" },
-    { "poll", number = true, default = 5, value = "SECONDS", help = "between polls" },
-    { "deploy-hook", value = "CMD", help = "run after each install (RENEWED_SITE_ID, _HOST, _NOT_AFTER, _ORDER_ID)" },
-    { "state", value = "NAME", default = "renewals", help = "the journal's store" },
+    { "wait", number = true, min = 0, default = 120, value = "SECONDS", help = "how long this run waits for issuance" },
+    { "poll", number = true, check = positive, default = 5, value = "SECONDS", help = "between polls" },
+    { "deploy-hook", value = "CMD", check = args.nonempty, help = "run after each install (RENEWED_SITE_ID, _HOST, _NOT_AFTER, _ORDER_ID)" },
+    { "state", value = "NAME", default = "renewals", check = args.state_name, help = "the journal's store" },
     { "log-format", value = "FORMAT", choices = { "text", "json" }, help = "the summary's format (default: the run's)" },
   },
 })
 opts.sites = opts.site
-opts.organization = opts.organization or os.getenv("DIGICERT_ORGANIZATION_ID")
+local from_env = os.getenv("DIGICERT_ORGANIZATION_ID")
+opts.organization = opts.organization or (from_env ~= "" and from_env or nil)
 opts.format = opts.log_format
-local function usage(message)
-  io.stderr:write("renew-certificates.lua: ", message, " (see --help)\n")
-  os.exit(2)
-end
+local function usage(message) args.refuse("renew-certificates.lua", message) end
 
 local key_types = {
   ["rsa-2048"] = { type = "rsa", bits = 2048 }, ["rsa-3072"] = { type = "rsa", bits = 3072 },
@@ -67,7 +67,16 @@ local key_types = {
   ["ecdsa-p256"] = { type = "ecdsa", curve = "P-256" }, ["ecdsa-p384"] = { type = "ecdsa", curve = "P-384" },
 }
 local organization = opts.organization and math.tointeger(tonumber(opts.organization))
+if opts.organization and not organization then usage("DIGICERT_ORGANIZATION_ID must be a whole number, got " .. opts.organization) end
 if not opts.dry_run and not organization then usage("--organization (or DIGICERT_ORGANIZATION_ID) is required") end
+if not opts.dry_run then
+  -- A product DigiCert does not sell would fail every site's order: refused before any.
+  local sold = {}
+  for _, p in ipairs(digicert.products.list().products or {}) do sold[#sold + 1] = p.name_id end
+  local known = false
+  for _, id in ipairs(sold) do known = known or id == opts.product end
+  if not known then usage("--product " .. opts.product .. " is not a DigiCert product (" .. table.concat(sold, ", ") .. ")") end
+end
 
 ---------------------------------------------------------------- the journal
 local journal = state.open(opts.state)
@@ -249,8 +258,9 @@ end
 local function report(site, host, result)
   local not_after = result.not_after and os.date("!%Y-%m-%dT%H:%M:%SZ", result.not_after) or nil
   if (opts.format or log.format) == "json" then
-    print(json.encode{ site = site.id, host = host, action = result.action, reason = result.reason or json.null,
-                       order_id = result.order_id or json.null, not_after = not_after or json.null, error = result.error or json.null })
+    print(json.encode({ site = site.id, host = host, action = result.action, reason = result.reason or json.null,
+                        order_id = result.order_id or json.null, not_after = not_after or json.null, error = result.error or json.null },
+                      { sort_keys = true }))
   else
     local parts = { string.format("site %d %s: %s", site.id, host, result.action) }
     if result.reason then parts[#parts + 1] = "(" .. result.reason .. ")" end

@@ -8,36 +8,43 @@
 --        storescript run --profile shop scripts/recipes/ship-orders.lua ship shipped.csv [--dry-run]
 -- Cron (the warehouse rewrites shipped.csv; shipping it again is harmless):
 --   */30 * * * * storescript run --profile shop --lock /tmp/ship.lock scripts/recipes/ship-orders.lua ship /srv/warehouse/shipped.csv
-local opts = require("storescript.args").parse(arg, {
+-- Options:
+--   --out FILE            where export writes (default -, stdout)
+--   --status ID           the order status export lists (default 11, awaiting fulfilment)
+--   --dry-run             ship: print what would be shipped
+-- Exit status: 0 when done, 1 when an order could not be shipped (each named), 2 for a bad
+-- option (a mode that is not export or ship, a CSV that cannot be read, a status the store
+-- does not have). The summary follows --log-format (text or JSON).
+local args = require("storescript.args")
+local report = require("storescript.report")
+local opts = args.parse(arg, {
   name = "ship-orders.lua",
   summary = "Export orders awaiting fulfilment; create shipments from a CSV of order_id,tracking_number,carrier.",
-  positional = { { "mode", "export or ship" }, { "file", "the CSV to ship from (ship)", optional = true } },
+  positional = { { "mode", "export or ship", choices = { "export", "ship" } },
+                 { "file", "the CSV to ship from (ship)", optional = true, check = args.readable } },
   options = {
-    { "out", value = "FILE", default = "-", help = "where export writes (- for stdout)" },
-    { "status", number = true, default = 11, help = "the status export lists (11: awaiting fulfilment)" },
+    { "out", value = "FILE", default = "-", check = args.writable, help = "where export writes (- for stdout)" },
+    { "status", value = "ID", integer = true, min = 0, default = 11, help = "the order status export lists (11: awaiting fulfilment)" },
     { "dry-run", flag = true, help = "ship: print what would be shipped" },
   },
 })
 
 if opts.mode == "export" then
+  local known = false
+  for _, st in ipairs(bc.order_statuses.list()) do known = known or st.id == opts.status end
+  if not known then args.refuse("ship-orders.lua", "--status " .. opts.status .. ": the store has no such order status") end
   local w = csv.writer(opts.out, { header = { "order_id", "date_created", "email", "name", "city", "country", "items", "total" } })
-  for o in bc.orders.each{ status_id = math.tointeger(opts.status), limit = 250 } do
+  for o in bc.orders.each{ status_id = opts.status, limit = 250 } do
     local billing = o.billing_address or {}
     w:write{ order_id = o.id, date_created = o.date_created, email = billing.email, city = billing.city,
              name = ((billing.first_name or "") .. " " .. (billing.last_name or "")):gsub("^%s+", ""):gsub("%s+$", ""),
              country = billing.country_iso2, items = o.items_total, total = o.total_inc_tax }
   end
   w:close()
-  io.stderr:write(string.format("ship-orders: %d orders awaiting fulfilment\n", w.count))
+  log.info(string.format("ship-orders: %d orders with status %d exported", w.count, opts.status), { orders = w.count, status = opts.status })
   os.exit(0)
-elseif opts.mode ~= "ship" then
-  io.stderr:write("ship-orders.lua: the mode is export or ship (see --help)\n")
-  os.exit(2)
 end
-if not opts.file then
-  io.stderr:write("ship-orders.lua: ship needs the CSV of order_id,tracking_number,carrier (see --help)\n")
-  os.exit(2)
-end
+if not opts.file then args.refuse("ship-orders.lua", "ship needs the CSV of order_id,tracking_number,carrier") end
 
 local shipped, skipped, failed = 0, 0, {}
 local function ship(row)
@@ -78,6 +85,7 @@ for row in csv.rows(opts.file) do
 end
 
 for _, f in ipairs(failed) do io.stderr:write("ship-orders: could not ship ", f, "\n") end
-print(string.format("%s %d orders, %d already shipped, %d could not be shipped", opts.dry_run and "would ship" or "shipped",
-                    shipped, skipped, #failed))
+local action = opts.dry_run and "would ship" or "shipped"
+report.line(string.format("%s %d orders, %d already shipped, %d could not be shipped", action, shipped, skipped, #failed),
+            { action = action, shipped = shipped, already = skipped, failed = #failed })
 if #failed > 0 then os.exit(1) end
