@@ -24,6 +24,9 @@ public final class BodySchema: Sendable {
     public let pattern: String?
     /// What becomes of fields `properties` does not name: nil dropped, true kept, false refused.
     public let additionalProperties: Bool?
+    /// Values the official file documents elsewhere than in an enum (a hook's scope: the events
+    /// it describes one by one); listed by help, not enforced.
+    public let documented: [String]?
 
     init(_ j: JSON) {
         type = j["t"]?.stringValue
@@ -43,6 +46,7 @@ public final class BodySchema: Sendable {
         minimum = j["min"]?.doubleValue
         pattern = j["pt"]?.stringValue
         additionalProperties = j["ap"]?.intValue.map { $0 == 1 }
+        documented = j["d"]?.arrayValue?.compactMap(\.stringValue)
     }
 
     public struct Violation: Sendable {

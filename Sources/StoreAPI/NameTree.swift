@@ -24,9 +24,15 @@ public enum NameTree {
 
     public static func isNamespace(_ name: String) -> Bool { children[name] != nil }
 
-    /// The sibling of the last segment of `name` nearest to it (edit distance at most a third
-    /// of its length, and at least 1 edit allowed), as a full name.
+    /// Names users reach for that the API's own docs use (`bc.webhooks`, from the official
+    /// files' tag "Webhooks"), and the namespace each means (`bc.hooks`).
+    public static let tagNames: [String: String] = OperationTable.parseTagNames()
+
+    /// What `name` was meant to be: the namespace a tag's name means, else the sibling of the
+    /// last segment nearest to it (edit distance at most a third of its length, and at least
+    /// 1 edit allowed), as a full name.
     public static func suggestion(for name: String) -> String? {
+        if let meant = tagNames[name] { return meant }
         let parts = name.split(separator: ".")
         guard parts.count > 1, let last = parts.last else { return nil }
         let parent = parts.dropLast().joined(separator: ".")

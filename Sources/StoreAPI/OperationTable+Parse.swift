@@ -23,6 +23,16 @@ enum OperationTable {
         }
     }
 
+    /// The names from the official files' tags: name → the namespace it means.
+    static func parseTagNames() -> [String: String] {
+        var out: [String: String] = [:]
+        for line in tagNames.split(separator: "\n") {
+            let f = line.split(separator: "\t").map(String.init)
+            if f.count == 2 { out[f[0]] = f[1] }
+        }
+        return out
+    }
+
     static func parseAliases() -> [(Operation.Method, String, String)] {
         aliases.split(separator: "\n").compactMap { line in
             let f = line.split(separator: "\t").map(String.init)

@@ -68,6 +68,7 @@ public enum Reference {
         if type == "array" { type = (field.items?.type ?? "any") + "[]" }
         var line = "\(name) (\(type)\(required ? ", required" : ""))"
         if let allowed = field.allowed, !allowed.isEmpty { line += ": " + allowed.map(\.text).joined(separator: " | ") }
+        if let documented = field.documented, !documented.isEmpty { line += ": one of " + documented.joined(separator: ", ") }
         return line
     }
 

@@ -322,14 +322,25 @@ struct Docs: ParsableCommand {
     var prefix: String?
 
     func validate() throws {
-        if let prefix, ModuleDocs.names.contains(prefix) || NameTree.isNamespace(prefix) || OperationCatalog.byLuaName[prefix] != nil { return }
-        if let prefix { throw ValidationError("\(prefix): nothing by that name; try bc, digicert, async, json or log") }
+        guard let prefix, !ModuleDocs.names.contains(prefix), !NameTree.isNamespace(prefix),
+              OperationCatalog.byLuaName[prefix] == nil, ModuleDocs.entry(prefix) == nil else { return }
+        let meant = NameTree.suggestion(for: prefix).map { "did you mean \($0)? " } ?? ""
+        throw ValidationError("\(prefix): nothing by that name; \(meant)try bc, digicert, " + ModuleDocs.names.joined(separator: ", "))
     }
 
     func run() throws {
         var out = ""
+        if let prefix, !NameTree.isNamespace(prefix), OperationCatalog.byLuaName[prefix] == nil, !ModuleDocs.names.contains(prefix) {
+            // Documented beside the catalog: bc.request, a list's each, all and count.
+            return Console.out(ModuleDocs.entry(prefix) ?? "")
+        }
         if prefix == nil || ModuleDocs.names.contains(prefix!) { out += ModuleDocs.markdown(only: prefix) }
-        if prefix.map({ !ModuleDocs.names.contains($0) }) ?? true { out += Reference.markdown(prefix: prefix) }
+        if prefix.map({ !ModuleDocs.names.contains($0) }) ?? true {
+            out += Reference.markdown(prefix: prefix)
+            if prefix == nil || prefix == "bc" {
+                out += "\n## Any path\n\n" + ["bc.request", "bc.get", "bc.post", "bc.put", "bc.delete"].compactMap(ModuleDocs.entry).joined(separator: "\n")
+            }
+        }
         Console.out(out)
     }
 }

@@ -4,6 +4,9 @@ local ok_ns, namespaces = pcall(require, "storescript.namespaces")
 if not ok_ns then namespaces = nil end
 local M = {}
 
+-- The modules every script has, in the order help() and `storescript docs` list them.
+M.modules = { "async", "json", "log", "csv", "time", "progress", "state", "certs" }
+
 local function first_line(text) return text:match("^[^\n]*") end
 
 local function documented_members(t)
@@ -20,11 +23,12 @@ function M.show(x, ...)
   if select("#", ...) > 0 then error("help: takes one argument", 2) end
   if x == nil then
     print("help(x) prints the documentation of x. Modules with documentation:")
-    for _, name in ipairs({ "async", "json", "log" }) do
+    for _, name in ipairs(M.modules) do
       local mod = rawget(_G, name)
       if type(mod) == "table" then print("  " .. name .. ": " .. table.concat(documented_members(mod), ", ")) end
     end
-    print("  bc, digicert: every operation of the APIs; help(bc), help(bc.catalog.products), help(bc.catalog.products.get)")
+    print("  bc, digicert: every operation of the APIs; help(bc), help(bc.catalog.products), help(bc.catalog.products.get);"
+      .. " beside a list, each, all and count; bc.request, bc.get, bc.post, bc.put, bc.delete reach any path")
     print("Lua's own functions: https://www.lua.org/manual/5.4/")
     return
   end
@@ -50,6 +54,18 @@ function M.show(x, ...)
   end
   print("no documentation for " .. tostring(x)
     .. (type(x) == "function" and "; Lua's own functions: https://www.lua.org/manual/5.4/" or ""))
+end
+
+--- The documentation of what a dotted name (`bc.request`, `csv.rows`) names, or nil.
+function M.of(dotted)
+  local value = _G
+  for part in dotted:gmatch("[^.]+") do
+    if type(value) ~= "table" then return nil end
+    local ok, v = pcall(function() return value[part] end)
+    if not ok then return nil end
+    value = v
+  end
+  return docs[value]
 end
 
 --- The modules' documentation as Markdown (`storescript docs`): each documented member's text.

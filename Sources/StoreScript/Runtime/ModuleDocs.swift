@@ -3,23 +3,48 @@ import LuaKit
 /// The documentation of the modules every script has, for `storescript docs`: read from the
 /// runtime's own docs registry (what help() shows), so it is written once, beside the code.
 public enum ModuleDocs {
-    public static let names = ["async", "json", "log", "csv", "time", "progress", "state", "certs"]
+    /// The modules, as help.lua lists them.
+    public static let names: [String] = withHelp { runtime in
+        try runtime.lua.rawGet(-1, field: "modules")
+        guard case .table(let t)? = try? runtime.lua.value(at: -1) else { return [] }
+        return t.array.compactMap { if case .string(let s) = $0 { s.text } else { nil } }
+    } ?? []
 
     /// Markdown for the modules (or one), or nothing when the stdlib cannot be found.
     public static func markdown(only name: String? = nil) -> String {
-        var options = Runtime.Options()
-        options.store = StoreSettings()
-        guard let runtime = try? Runtime(options: options) else { return "" }
-        defer { runtime.close() }
-        let lua = runtime.lua
-        do {
-            try runtime.require("storescript.help")
+        withHelp { runtime in
+            let lua = runtime.lua
             try lua.rawGet(-1, field: "markdown")
             try lua.push(.table(LuaTable(array: (name.map { [$0] } ?? names).map { .string($0) })))
             try lua.call(nargs: 1, nresults: 1)
             return "# Modules every script has\n\n" + (lua.string(at: -1) ?? "") + "\n"
+        } ?? ""
+    }
+
+    /// Markdown for whatever else a dotted name documents (`bc.request`, a list's `each`), or nil.
+    public static func entry(_ dotted: String) -> String? {
+        withHelp { runtime in
+            let lua = runtime.lua
+            try lua.rawGet(-1, field: "of")
+            try lua.push(dotted)
+            try lua.call(nargs: 1, nresults: 1)
+            guard let text = lua.string(at: -1) else { return nil }
+            let (first, rest) = (text.prefix { $0 != "\n" }, text.drop { $0 != "\n" }.dropFirst())
+            return "### `\(first)`\n\n" + rest.trimmingPrefix(while: { $0 == " " }) + "\n"
+        } ?? nil
+    }
+
+    /// `body` with a runtime (no store) and storescript.help on its stack.
+    private static func withHelp<T>(_ body: (Runtime) throws -> T) -> T? {
+        var options = Runtime.Options()
+        options.store = StoreSettings()
+        guard let runtime = try? Runtime(options: options) else { return nil }
+        defer { runtime.close() }
+        do {
+            try runtime.require("storescript.help")
+            return try body(runtime)
         } catch {
-            return ""
+            return nil
         }
     }
 }

@@ -3,6 +3,18 @@
 local host = ...
 local names = setmetatable({}, { __mode = "k" })   -- namespace table → its Lua name
 
+-- A request made ahead of need: its task never fails (the caller may stop before it comes
+-- for it, and a failure nobody waited for fails the run); whoever settles it gets its
+-- results, or its error raised again as it was.
+local function ahead_of(fn)
+  return async.spawn(function() return table.pack(pcall(fn)) end)
+end
+local function settle(task)
+  local r = task:wait()
+  if not r[1] then error(r[2], 0) end
+  return table.unpack(r, 2, r.n)
+end
+
 local function list_helpers(name)
   local base = name:match("^(.*)%.each$") or name:match("^(.*)%.all$") or name:match("^(.*)%.count$")
   if not base then return nil end
@@ -10,6 +22,7 @@ local function list_helpers(name)
   if not list_name then return nil end
   local list, path_params = host.binding(list_name), host.path_params(list_name)
   local helper = name:match("%.(%a+)$")
+  local signature = (host.doc(list_name) or ""):match("^[^\n]*"):gsub("%.list_?a?l?l?%(", "." .. helper .. "(", 1)
 
   -- Splits (path params..., query?, options?): the call's arguments (options kept for every
   -- page's request) and a copy of the query.
@@ -73,7 +86,7 @@ local function list_helpers(name)
       ahead = nil
       if more(meta, data, size) then
         local nextp = current + 1
-        ahead = async.spawn(function() return fetch(params, q, nextp) end)
+        ahead = ahead_of(function() return fetch(params, q, nextp) end)
       end
     end
     fetch_ahead()
@@ -81,7 +94,7 @@ local function list_helpers(name)
       i = i + 1
       if data[i] ~= nil then return data[i] end
       if not ahead then return nil end
-      data, meta = ahead:wait()
+      data, meta = settle(ahead)
       current, i = current + 1, 1
       fetch_ahead()
       return data[i]
@@ -99,8 +112,14 @@ local function list_helpers(name)
     return first + math.ceil((counted - #data) / size)
   end
 
+  local docs = package.loaded["storescript.docs"]
+  local function documented(fn, returns, text)
+    docs[fn] = string.format("%s -> %s\n  %s (%s, the options going to every request).", signature, returns, text, list_name)
+    return fn
+  end
+
   if helper == "count" then
-    return function(...)
+    return documented(function(...)
       local params, q = split(...)
       q.limit = 1
       local data, meta = page(params, q, 1)
@@ -111,17 +130,20 @@ local function list_helpers(name)
       params[path_params + 1] = q
       for _ in each(table.unpack(params, 1, path_params + 2)) do n = n + 1 end
       return n
-    end
+    end, "integer", "How many items the list holds, filtered as the query says: one request where the answer gives its total")
   end
-  if helper == "each" then return each end
+  if helper == "each" then
+    return documented(each, "iterator", "Every item, page after page, the next page fetched while this one is read: for item in "
+      .. base .. ".each{...} do ... end")
+  end
   -- all: the first page says how many there are (a v2 list asks its /count at the same time);
   -- the rest come concurrently, in order. They all end up in memory anyway, and the store's
   -- rate limiter paces the requests, so up to 32 go out at once (the first page already cost
   -- a round trip a loop by hand need not pay).
-  return function(...)
+  return documented(function(...)
     local params, q = split(...)
     local first = q.page or 1
-    local counting = count_name and async.spawn(function()
+    local counting = count_name and ahead_of(function()
       local c = copy_of(q)
       c.page, c.limit = nil, nil
       c = next(c) and c or nil
@@ -129,10 +151,14 @@ local function list_helpers(name)
       args[path_params + 1] = c
       return host.binding(count_name)(table.unpack(args, 1, path_params + 1))
     end)
-    local data, meta = page(params, q, first)
+    local ok, data, meta = pcall(page, params, q, first)
+    if not ok then
+      if counting then pcall(settle, counting) end
+      error(data, 0)
+    end
     local out = json.array {}
     table.move(data, 1, #data, 1, out)
-    local pages = total_pages(q, first, data, meta, counting and counting:wait())
+    local pages = total_pages(q, first, data, meta, counting and settle(counting))
     if pages == nil then
       -- Nothing says how many: page by page until a short one.
       local current, size = first, q.limit or #data
@@ -150,7 +176,7 @@ local function list_helpers(name)
       { concurrency = math.max(async.concurrency, math.min(#numbers, 32)) })
     for _, items in ipairs(rest) do table.move(items, 1, #items, #out + 1, out) end
     return out
-  end
+  end, "array", "Every item in one array: the first page, then the rest at once, in order")
 end
 
 -- A partial failure: what the API accepted and, per item that failed, where it was in the
@@ -331,13 +357,21 @@ for _, root in ipairs({ "bc", "digicert" }) do
 end
 -- The raw escape hatch: any path, same limiter, retries, results and errors.
 local bc = roots.bc
+local docs = package.loaded["storescript.docs"]
 rawset(bc, "request", host.request)
+docs[host.request] = "bc.request{method = \"GET\", path = \"/v3/...\", query = {...}, body = ..., headers = {...}, timeout = s} -> ...\n"
+  .. "  Any path of the store's API, with the bindings' rate limiter, retries, results (v3: data, meta) and errors;"
+  .. " a string body is sent as it is, a table as JSON."
 for _, method in ipairs({ "get", "post", "put", "delete" }) do
-  rawset(bc, method, function(path, payload, options)
+  local fn = function(path, payload, options)
     local spec = { method = method:upper(), path = path }
     if method == "post" or method == "put" then spec.body = payload else spec.query = payload end
     for k, v in pairs(options or {}) do spec[k] = v end
     return host.request(spec)
-  end)
+  end
+  rawset(bc, method, fn)
+  docs[fn] = string.format("bc.%s(path, %s?, options?) -> ...\n  bc.request{method = \"%s\", path = path, %s = ...} with options (query, headers, timeout).",
+    method, (method == "post" or method == "put") and "body" or "query", method:upper(),
+    (method == "post" or method == "put") and "body" or "query")
 end
 return roots.bc, roots.digicert
