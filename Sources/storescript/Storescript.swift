@@ -318,10 +318,19 @@ struct Docs: ParsableCommand {
         abstract: "Print the reference (Markdown): the modules every script has, and every binding, from the operation catalog.",
         discussion: "storescript docs bc.orders prints only that subtree; storescript docs json one module.")
 
+    enum Format: String, ExpressibleByArgument, CaseIterable { case markdown, luals, luacheck }
+
     @Argument(help: "A Lua name: only what is under it (bc.catalog.products, digicert, json).")
     var prefix: String?
 
+    @Option(help: "markdown (the reference), luals (Lua Language Server definitions: ---@meta), or luacheck (a .luacheckrc).")
+    var format: Format = .markdown
+
+    @Option(help: ArgumentHelp("Write to FILE instead of standard output.", valueName: "FILE"))
+    var out: String?
+
     func validate() throws {
+        if format != .markdown && prefix != nil { throw ValidationError("--format \(format.rawValue) writes every binding and module; give no name") }
         guard let prefix, !ModuleDocs.names.contains(prefix), !NameTree.isNamespace(prefix),
               OperationCatalog.byLuaName[prefix] == nil, ModuleDocs.entry(prefix) == nil else { return }
         let meant = NameTree.suggestion(for: prefix).map { "did you mean \($0)? " } ?? ""
@@ -329,10 +338,15 @@ struct Docs: ParsableCommand {
     }
 
     func run() throws {
+        switch format {
+        case .luals: return try write(EditorDefinitions.luaLS())
+        case .luacheck: return try write(EditorDefinitions.luacheck())
+        case .markdown: break
+        }
         var out = ""
         if let prefix, !NameTree.isNamespace(prefix), OperationCatalog.byLuaName[prefix] == nil, !ModuleDocs.names.contains(prefix) {
             // Documented beside the catalog: bc.request, a list's each, all and count.
-            return Console.out(ModuleDocs.entry(prefix) ?? "")
+            return try write(ModuleDocs.entry(prefix) ?? "")
         }
         if prefix == nil || ModuleDocs.names.contains(prefix!) { out += ModuleDocs.markdown(only: prefix) }
         if prefix.map({ !ModuleDocs.names.contains($0) }) ?? true {
@@ -341,6 +355,15 @@ struct Docs: ParsableCommand {
                 out += "\n## Any path\n\n" + ["bc.request", "bc.get", "bc.post", "bc.put", "bc.delete"].compactMap(ModuleDocs.entry).joined(separator: "\n")
             }
         }
-        Console.out(out)
+        try write(out)
+    }
+
+    private func write(_ text: String) throws {
+        guard let path = self.out else { return Console.out(text) }
+        guard let file = fopen(path, "w") else {
+            throw ValidationError("--out \(path): \(String(cString: strerror(errno)))")
+        }
+        defer { fclose(file) }
+        fputs(text, file)
     }
 }

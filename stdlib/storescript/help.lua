@@ -68,6 +68,16 @@ function M.of(dotted)
   return docs[value]
 end
 
+--- What a global table holds now, sorted: {name, type, doc} for each field (editor definitions).
+function M.members(global)
+  local out, t = {}, rawget(_G, global)
+  for k, v in pairs(type(t) == "table" and t or {}) do
+    if type(k) == "string" then out[#out + 1] = { k, type(v), docs[v] or "" } end
+  end
+  table.sort(out, function(a, b) return a[1] < b[1] end)
+  return out
+end
+
 --- The modules' documentation as Markdown (`storescript docs`): each documented member's text.
 function M.markdown(names)
   local out = {}
