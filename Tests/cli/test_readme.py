@@ -34,9 +34,14 @@ def test_every_readme_example_runs(bin_path, tmp_path):
     bindir.mkdir()
     (bindir / "storescript").symlink_to(bin_path)
     store = Sandbox(bin_path, "--rate-limit", "off")
+    # The agency's profiles the "Many stores" examples name (shop-01, shop-02), on the sandbox.
+    config = tmp_path / "config.toml"
+    config.write_text("".join(f'[profiles.shop-0{i}]\nstore_hash = "sandbox"\naccess_token_env = "SHOP_TOKEN"\n'
+                              f'api_url = "{store.root}"\n' for i in (1, 2)))
+    os.chmod(config, 0o600)
     env = dict(os.environ, PATH=f"{bindir}:{os.environ['PATH']}", HOME=str(tmp_path / "home"),
                BIGCOMMERCE_STORE_HASH="sandbox", BIGCOMMERCE_ACCESS_TOKEN=store.token, BIGCOMMERCE_API_URL=store.root,
-               DIGICERT_API_KEY=store.token, DIGICERT_API_URL=store.root)
+               DIGICERT_API_KEY=store.token, DIGICERT_API_URL=store.root, STORESCRIPT_CONFIG=str(config), SHOP_TOKEN=store.token)
     ran = 0
     try:
         for block in blocks():
