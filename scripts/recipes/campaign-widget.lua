@@ -20,6 +20,7 @@
 -- Exit status: 0 when done (or up to date), 2 for a bad option: a date that is not one, an end
 -- before the start, a channel, page or region the store does not have (nothing is changed).
 local args = require("storescript.args")
+local report = require("storescript.report")
 local opts = args.parse(arg, {
   name = "campaign-widget.lua",
   summary = "Publish (or update, or remove) a campaign widget on a page for a date range.",
@@ -69,7 +70,7 @@ local widget = find(bc.content.widgets.all{ channel_id = channel }, "name", opts
 local placement = widget and find(bc.content.placements.all{ channel_id = channel }, "widget_uuid", widget.uuid)
 
 local function act(what, fn)
-  print((opts.dry_run and "would " or "") .. what)
+  report.line((opts.dry_run and "would " or "") .. what, { campaign = opts.name, action = what, dry_run = opts.dry_run })
   if not opts.dry_run then return fn() end
 end
 
@@ -77,7 +78,9 @@ if opts.remove then
   if placement then act("delete the placement " .. placement.uuid, function() bc.content.placements.delete(placement.uuid) end) end
   if widget then act("delete the widget " .. widget.uuid, function() bc.content.widgets.delete(widget.uuid) end) end
   if template then act("delete the template " .. template.uuid, function() bc.content.widget_templates.delete(template.uuid) end) end
-  if not (placement or widget or template) then print("nothing to remove for " .. opts.name) end
+  if not (placement or widget or template) then
+    report.line("nothing to remove for " .. opts.name, { campaign = opts.name, action = "nothing to remove", dry_run = opts.dry_run })
+  end
   os.exit(0)
 end
 
@@ -116,5 +119,6 @@ elseif placement.status ~= status or placement.region ~= region or placement.tem
     bc.content.placements.update(placement.uuid, { template_file = opts.page, region = region, status = status })
   end)
 else
-  print(string.format("%s is up to date (%s)", opts.name, status))
+  report.line(string.format("%s is up to date (%s)", opts.name, status),
+              { campaign = opts.name, action = "up to date", status = status, dry_run = opts.dry_run })
 end

@@ -15,6 +15,7 @@
 -- for a bad option: a bundle that is not a readable zip, a channel the store does not have
 -- (checked before anything is deleted or uploaded).
 local args = require("storescript.args")
+local report = require("storescript.report")
 local function zip(v)
   local f = io.open(v, "rb")
   local magic = f and f:read(4)
@@ -68,11 +69,13 @@ if #custom >= opts.limit then
     io.stderr:write("deploy-theme: at the limit of ", opts.limit, " custom themes and every one is active on a channel\n")
     os.exit(1)
   end
-  print((opts.dry_run and "would delete" or "deleting") .. " the oldest inactive theme " .. victim.name .. " (" .. victim.uuid .. ")")
+  local action = opts.dry_run and "would delete" or "deleting"
+  report.line(action .. " the oldest inactive theme " .. victim.name .. " (" .. victim.uuid .. ")",
+              { action = action, theme = victim.name, uuid = victim.uuid })
   if not opts.dry_run then bc.themes.delete(victim.uuid) end
 end
 if opts.dry_run then
-  print("would upload " .. opts.bundle)
+  report.line("would upload " .. opts.bundle, { action = "would upload", bundle = opts.bundle, channels = channels })
   os.exit(0)
 end
 
@@ -100,7 +103,8 @@ if job.status == "FAILED" then
 end
 
 local theme = bc.themes.get(job.result.theme_id)
-print(string.format("uploaded %s (%s) with %d variations", theme.name, theme.uuid, #theme.variations))
+report.line(string.format("uploaded %s (%s) with %d variations", theme.name, theme.uuid, #theme.variations),
+            { action = "uploaded", theme = theme.name, uuid = theme.uuid, variations = #theme.variations })
 if opts.no_activate then os.exit(0) end
 local variation = theme.variations[1]
 if opts.variation then
@@ -120,5 +124,6 @@ for _, ch in ipairs(channels) do
     io.stderr:write("deploy-theme: channel ", ch, " still shows theme ", tostring(now.active_theme_uuid), " after activation\n")
     os.exit(1)
   end
-  print("activated " .. theme.name .. " / " .. variation.name .. " on channel " .. ch)
+  report.line("activated " .. theme.name .. " / " .. variation.name .. " on channel " .. ch,
+              { action = "activated", theme = theme.name, variation = variation.name, channel = ch })
 end

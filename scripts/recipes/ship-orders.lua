@@ -64,7 +64,8 @@ local function ship(row)
   local address = bc.orders.shipping_addresses.list(id)[1]
   if not address then error("no shipping address", 0) end
   if opts.dry_run then
-    print(string.format("would ship order %d: %d lines, %s %s", id, #items, row.carrier or "", tracking))
+    report.line(string.format("would ship order %d: %d lines, %s %s", id, #items, row.carrier or "", tracking),
+                { action = "would ship", order_id = id, lines = #items, carrier = row.carrier or "", tracking_number = tracking })
     return "shipped"
   end
   bc.orders.shipments.create(id, { order_address_id = address.id, tracking_number = tracking,

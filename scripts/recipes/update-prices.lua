@@ -64,7 +64,10 @@ for row in csv.rows(opts.csv) do
       unchanged = unchanged + 1
     else
       changes[#changes + 1] = change
-      if opts.dry_run then print(sku .. ": " .. table.concat(shown, ", ")) end
+      if opts.dry_run then
+        report.line(sku .. ": " .. table.concat(shown, ", "),
+                    { action = "would update", sku = sku, price = change.price, sale_price = change.sale_price })
+      end
     end
   end
 end
