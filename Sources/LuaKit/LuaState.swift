@@ -168,13 +168,15 @@ public final class LuaState {
     }
 
     /// Compiles text (never bytecode) into a function. [-0, +1] on success.
-    public func load(_ source: [UInt8], chunkName: String) throws {
+    /// Compiles source text and pushes the chunk on `thread` (default: the main thread). [-0, +1]
+    public func load(_ source: [UInt8], chunkName: String, on thread: OpaquePointer? = nil) throws {
+        let t = thread ?? L
         let status = source.withUnsafeBufferPointer { buf in
             buf.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buf.count) { p in
-                shim_loadbuffer(L, p, buf.count, chunkName, "t")
+                shim_loadbuffer(t, p, buf.count, chunkName, "t")
             }
         }
-        guard status == LUA_OK else { throw popError(status: status, on: L) }
+        guard status == LUA_OK else { throw popError(status: status, on: t) }
     }
 
     public func load(_ source: String, chunkName: String) throws {

@@ -48,4 +48,19 @@ t.match(refusal({ "a", "--mode", "medium" }), "one of fast, slow")
 t.match(refusal({ "a", "b", "c" }), "unexpected argument c")
 t.match(refusal({ "a", "--dry-run=yes" }), "takes no value")
 
+-- Values checked as they are parsed: whole numbers, bounds, and checks of their own.
+spec.options[#spec.options + 1] = { "count", integer = true, min = 1, help = "how many" }
+spec.options[#spec.options + 1] = { "from", check = args.date, help = "a day" }
+spec.options[#spec.options + 1] = { "ids", check = args.ids, help = "ids" }
+t.equal(args.parse({ "a", "--count", "3", "--from", "2024-02-29", "--ids", "1, 2" }, spec).count, 3)
+t.match(refusal({ "a", "--count", "2.5" }), "%-%-count must be a whole number, got 2.5")
+t.match(refusal({ "a", "--count", "0" }), "%-%-count must be at least 1, got 0")
+t.match(refusal({ "a", "--from", "2026-13-01" }), "%-%-from must be a date YYYY%-MM%-DD, got 2026%-13%-01")
+t.match(refusal({ "a", "--from", "2025-02-29" }), "2025%-02 has 28 days")
+t.match(refusal({ "a", "--ids", "1,x" }), "takes ids separated by commas %(1,2%), not x")
+t.equal(args.writable("-"), nil)
+t.match(args.writable("/nonexistent-dir/x.csv"), "there is no directory /nonexistent%-dir")
+t.match(args.readable("/nonexistent-file"), "cannot be read")
+t.match(args.state_name("../x"), "letters, digits")
+
 t.done()

@@ -1,7 +1,11 @@
 -- storescript.help: help(x) for anything that has documentation.
 local docs = require("storescript.docs")
-local ok_ns, namespaces = pcall(require, "storescript.namespaces")
-if not ok_ns then namespaces = nil end
+-- The bindings' namespaces (bindings.lua), once a script has them: looked up when needed, as
+-- they are compiled on first use.
+local function namespaces_module()
+  local ok, ns = pcall(require, "storescript.namespaces")
+  return ok and ns or nil
+end
 local M = {}
 
 -- The modules every script has, in the order help() and `storescript docs` list them.
@@ -34,6 +38,7 @@ function M.show(x, ...)
   end
   local text = docs[x]
   if text then print(text) return end
+  local namespaces = namespaces_module()
   local ns = namespaces and namespaces.name(x)
   if ns then
     print(ns .. ":")

@@ -21,8 +21,12 @@ local function resolve(path)
   return obj
 end
 
-local ok_ns, namespaces = pcall(require, "storescript.namespaces")
-if not ok_ns then namespaces = nil end
+-- The bindings' namespaces (bindings.lua), once a script has them: looked up when needed, as
+-- they are compiled on first use.
+local function namespaces_module()
+  local ok, ns = pcall(require, "storescript.namespaces")
+  return ok and ns or nil
+end
 
 -- Field names of obj and of the tables its __index chain leads to; a namespace of the
 -- bindings knows its children from the catalog before any is built.
@@ -36,6 +40,9 @@ local function fields(obj, methods_only)
       end
     end
   end
+  -- A module not used yet is compiled now (its pairs does it), so that its fields complete.
+  if type(obj) == "table" then pcall(pairs, obj) end
+  local namespaces = namespaces_module()
   if namespaces and not methods_only then
     for _, k in ipairs(namespaces.children(obj) or {}) do add(k) end
   end

@@ -29,10 +29,10 @@ enum EmbeddedLua: String, CaseIterable {
         return Array(UnsafeRawBufferPointer(start: text, count: length))
     }
 
-    /// Compiles the chunk and pushes it. [-0, +1]
-    func load(into lua: LuaState) throws {
+    /// Compiles the chunk and pushes it on `thread` (default: the main thread). [-0, +1]
+    func load(into lua: LuaState, on thread: OpaquePointer? = nil) throws {
         let text = bytes
         guard !text.isEmpty else { throw LuaError(.runtime, "internal error: no embedded Lua chunk \(rawValue)") }
-        try lua.load(text, chunkName: chunkName)
+        try lua.load(text, chunkName: chunkName, on: thread)
     }
 }

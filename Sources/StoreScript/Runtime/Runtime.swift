@@ -90,30 +90,40 @@ public final class Runtime {
         try lua.rawSet(-2, field: "log_level")
         lua.push(Int64(store.concurrency.value))
         try lua.rawSet(-2, field: "concurrency")
-        try lua.call(nargs: 2, nresults: 0)
-        // bc and digicert: two tables now; their namespaces and bindings on first access.
+        try lua.setFunctions(-1, prefix: "", [("chunk", { [lua] call in
+            // A lazy module's chunk, compiled when a script first uses its global.
+            let name = try call.string(1, "name")
+            guard let chunk = EmbeddedLua(rawValue: name) else { throw LuaError(.argument, "no embedded chunk \(name)") }
+            try chunk.load(into: lua, on: call.L)
+            return 1
+        })])
+        try lua.call(nargs: 2, nresults: 1)
+        // The modules a script may not use are compiled when it first does (start-up pays only
+        // for what runs): their globals exist from the start, each with its host half.
+        let lazy = try lua.ref()
+        defer { lua.unref(lazy) }
         let host = BindingsHost(runtime: self)
         bindings = host
-        try EmbeddedLua.bindings.load(into: lua)
-        try host.push()
-        try lua.call(nargs: 1, nresults: 2)
-        try lua.setGlobal("digicert")
-        try lua.setGlobal("bc")
+        try defineLazy(lazy, ["bc", "digicert"], .bindings, provides: ["storescript.namespaces"]) { try host.push() }
         // state: the Swift half keeps the files, the Lua half the values.
-        try EmbeddedLua.state.load(into: lua)
-        try stateStores.push(lua)
-        try lua.call(nargs: 1, nresults: 1)
-        try lua.setGlobal("state")
+        try defineLazy(lazy, ["state"], .state) { try stateStores.push(lua) }
         // csv, time and progress: Lua, over two host functions.
-        try EmbeddedLua.csv.load(into: lua)
-        try lua.call(nargs: 0, nresults: 1)
-        try lua.setGlobal("csv")
-        for (chunk, name) in [(EmbeddedLua.time, "time"), (.progress, "progress")] {
-            try chunk.load(into: lua)
-            try ClockHost.push(lua, quiet: options.quiet)
-            try lua.call(nargs: 1, nresults: 1)
-            try lua.setGlobal(name)
-        }
+        try defineLazy(lazy, ["csv"], .csv) {}
+        try defineLazy(lazy, ["time"], .time) { try ClockHost.push(lua, quiet: options.quiet) }
+        try defineLazy(lazy, ["progress"], .progress) { try ClockHost.push(lua, quiet: options.quiet) }
+    }
+
+    /// `lazy(globals, chunk, provides, host)` of bootstrap.lua; `pushHost` pushes the chunk's
+    /// one argument, or nothing.
+    private func defineLazy(_ lazy: Int32, _ globals: [String], _ chunk: EmbeddedLua, provides: [String] = [],
+                            host pushHost: () throws -> Void) throws {
+        let top = lua.top
+        lua.pushRef(lazy)
+        try lua.push(.table(LuaTable(array: globals.map { .string(LuaString($0)) })))
+        try lua.push(chunk.rawValue)
+        try lua.push(.table(LuaTable(array: provides.map { .string(LuaString($0)) })))
+        try pushHost()
+        try lua.call(nargs: lua.top - top - 1, nresults: 0)
     }
 
     /// The global `sandbox`: where the in-process sandbox answers (the bindings use it).

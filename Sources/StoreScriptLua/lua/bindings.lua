@@ -1,6 +1,7 @@
 -- The Lua half of `bc` and `digicert`: namespaces made on first access (start-up does not
 -- grow with the catalog), list helpers (`each`, `all`, `count`) over any paginated list.
-local host = ...
+-- host: the Swift half; adopt: the tables bc and digicert already are (lazy modules).
+local host, adopt = ...
 local names = setmetatable({}, { __mode = "k" })   -- namespace table → its Lua name
 
 -- A request made ahead of need: its task never fails (the caller may stop before it comes
@@ -352,7 +353,7 @@ local meta = {
 }
 local roots = {}
 for _, root in ipairs({ "bc", "digicert" }) do
-  roots[root] = setmetatable({}, meta)
+  roots[root] = setmetatable(adopt and adopt[root] or {}, meta)
   names[roots[root]] = root
 end
 -- The raw escape hatch: any path, same limiter, retries, results and errors.

@@ -200,3 +200,42 @@ for name, level in pairs(levels) do
     io.stderr:write(line, "\n")
   end, string.format("log.%s(message, fields?)\n  Writes a %s line to stderr (text, or JSON with --log-format json).", name, name))
 end
+
+---------------------------------------------------------------- lazy modules
+-- A module whose Lua is compiled when a script first uses it, so that start-up pays only for
+-- what runs. Its globals exist from the start as the very tables the module fills (a script
+-- may keep one before using it): the first index, assignment or pairs() compiles the chunk
+-- (settings.chunk) and calls it with `host`; it returns its modules' tables, in the order of
+-- `globals`, or adopts the tables it is given after `host` (bindings keep their identity).
+-- `provides`: modules the chunk registers in package.loaded, which require finds through it.
+local function lazy(globals, chunk, provides, host_half)
+  local proxies, filled = {}, false
+  local function fill()
+    if filled then return end
+    filled = true
+    for _, name in ipairs(globals) do setmetatable(proxies[name], nil) end
+    local made = table.pack(settings.chunk(chunk)(host_half, proxies))
+    for i, name in ipairs(globals) do
+      local module, proxy = made[i], proxies[name]
+      if module ~= proxy then
+        for k, v in next, module do rawset(proxy, k, v) end
+        setmetatable(proxy, getmetatable(module))
+      end
+    end
+  end
+  local meta = {
+    __name = "storescript.module",
+    __index = function(t, k) fill() return t[k] end,
+    __newindex = function(t, k, v) fill() t[k] = v end,
+    __pairs = function(t) fill() return pairs(t) end,
+    __tostring = function(t) fill() return tostring(t) end,
+  }
+  for _, name in ipairs(globals) do
+    proxies[name] = setmetatable({}, meta)
+    _G[name] = proxies[name]
+  end
+  for _, name in ipairs(provides) do
+    package.preload[name] = function() fill() return package.loaded[name] end
+  end
+end
+return lazy
