@@ -70,7 +70,10 @@ let package = Package(
         ]),
         .executableTarget(
             name: "storescript",
-            dependencies: ["StoreScript", "StoreSandbox", "StoreAPI", "StoreClient", "JSON", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["StoreScript", "StoreSandbox", "StoreAPI", "StoreClient", "JSON", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            exclude: ["exports.map"],
+            // Exports nothing but main: start-up stops paying for 50,000 dynamic symbols (exports.map).
+            linkerSettings: [.unsafeFlags(["-Xlinker", "--version-script=\(Context.packageDirectory)/Sources/storescript/exports.map"])]
         ),
         // Bridge micro-benchmarks (scripts/bench/); not installed.
         .executableTarget(name: "storescript-bench", dependencies: ["LuaKit", "CLuaShim", "CLua"]),
