@@ -126,6 +126,7 @@ def test_verbose_logs_each_request_without_secrets(run):
     first = json.loads(js.stderr.splitlines()[0])
     assert (first["level"], first["msg"], first["method"], first["path"], first["status"]) == ("debug", "request", "GET", "/v3/catalog/brands", 200)
     assert first["time"].endswith("Z")
+    assert list(first)[:4] == ["time", "level", "script", "msg"] and first["script"] == "-e"
 
 
 def test_digicert_orders_are_checked_as_digicert_checks_them(run):

@@ -31,7 +31,7 @@ extension BindingsHost {
             }
             let c = try StoreClient(endpoint: endpoint, retry: store.retryPolicy, connectTimeout: store.connectTimeout.value,
                                     caFile: runtime.sandbox == nil ? store.caFile?.value : nil,
-                                    observer: runtime.options.verbose ? BindingsHost.verboseLine(runtime.options.logFormat) : nil)
+                                    observer: runtime.options.verbose ? BindingsHost.verboseLine(runtime.options.logFormat, script: runtime.options.scriptName) : nil)
             clients[service] = c
             return c
         } catch let refused as StoreEndpoint.Refused {
@@ -50,7 +50,7 @@ extension BindingsHost {
 
 extension BindingsHost {
     /// `--verbose`: a line on stderr for each attempt: method, path, status, duration, budget left.
-    static func verboseLine(_ format: Runtime.LogFormat) -> @Sendable (StoreClient.Attempt) -> Void {
+    static func verboseLine(_ format: Runtime.LogFormat, script: String) -> @Sendable (StoreClient.Attempt) -> Void {
         { a in
             let status = a.status > 0 ? String(a.status) : "failed"
             switch format {
@@ -61,7 +61,8 @@ extension BindingsHost {
                 if let f = a.failure { line += " (\(f))" }
                 Console.err(line + "\n")
             case .json:
-                var line = "{\"time\":\(Diagnostics.quote(Diagnostics.timestamp())),\"level\":\"debug\",\"msg\":\"request\",\"method\":\(Diagnostics.quote(a.method)),\"path\":\(Diagnostics.quote(a.path)),"
+                var line = "{\"time\":\(Diagnostics.quote(Diagnostics.timestamp())),\"level\":\"debug\",\"script\":\(Diagnostics.quote(script)),"
+                line += "\"msg\":\"request\",\"method\":\(Diagnostics.quote(a.method)),\"path\":\(Diagnostics.quote(a.path)),"
                 line += "\"status\":\(a.status),\"ms\":\(a.milliseconds),\"attempt\":\(a.attempt)"
                 if let left = a.budgetLeft { line += ",\"left\":\(left)" }
                 if let f = a.failure { line += ",\"error\":\(Diagnostics.quote(f))" }
