@@ -133,6 +133,12 @@ public struct LuaCall {
         isNoneOrNil(i) ? nil : try string(i, param)
     }
 
+    /// A string argument's bytes as Lua has them (NULs and invalid UTF-8 kept).
+    public func bytes(_ i: Int32, _ param: String) throws -> [UInt8] {
+        guard lua_type(L, i) == LUA_TSTRING else { throw argumentError(i, param, expected: "string") }
+        return state.bytes(at: i, on: L) ?? []
+    }
+
     public func function(_ i: Int32, _ param: String) throws {
         guard lua_type(L, i) == LUA_TFUNCTION else { throw argumentError(i, param, expected: "function") }
     }
@@ -154,6 +160,7 @@ public struct LuaCall {
     public func push(_ d: Double) { lua_pushnumber(L, d) }
     public func push(_ b: Bool) { lua_pushboolean(L, b ? 1 : 0) }
     public func pushNil() { lua_pushnil(L) }
+    public func push(bytes: [UInt8]) throws { try withState { try $0.push(bytes: bytes) } }
 
     /// Runs `body` with the state's push helpers aimed at this coroutine's stack.
     private func withState(_ body: (LuaState) throws -> Void) throws {

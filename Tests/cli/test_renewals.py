@@ -146,6 +146,10 @@ def test_no_private_key_reaches_the_output_the_state_or_the_log(store):
     assert "PRIVATE KEY" not in everything
     journal = pathlib.Path(store.state_dir) / "renewals.db"
     assert journal.stat().st_mode & 0o777 == 0o600
+    # The site is done: its journal entry, key and all, is gone from every file of the store
+    # (deleted rows overwritten, the write-ahead log emptied), not only from what reads see.
+    files = sorted(pathlib.Path(store.state_dir).glob("renewals.db*"))
+    assert files and not any(b"PRIVATE KEY" in f.read_bytes() for f in files), files
 
 
 KILL_POINTS = ["after-key", "before-order", "after-order", "after-order-journaled", "after-download",

@@ -6,7 +6,6 @@ import csv
 import json
 import os
 import pathlib
-import sqlite3
 import subprocess
 import threading
 
@@ -54,10 +53,11 @@ digicert_api_url = "{self.a.root}"
         return r.stdout.strip()
 
     def journal(self, profile, name="renewals"):
-        """{key: value} of a store's journal, read from its file."""
-        path = self.home / ".local" / "state" / "storescript" / "stores" / self.owner(profile) / f"{name}.db"
-        with sqlite3.connect(path) as db:
-            return {k: json.loads(v) for k, v in db.execute("SELECT key, value FROM entries")}
+        """{key: value} of a store's journal, as the store's own runs read it."""
+        code = f'local s, out = state.open("{name}"), {{}} for _, k in ipairs(s:keys()) do out[k] = s:get(k) end print(json.encode(out))'
+        r = self.storescript("run", "--profile", profile, "-e", code)
+        assert r.returncode == 0, r.stderr
+        return json.loads(r.stdout)
 
     def orders(self):
         return self.a.state()["collections"].get("/services/v2/order/certificate", [])

@@ -48,7 +48,8 @@ public final class Runtime {
     private var bindings: BindingsHost?
     /// The store this run works on (nil: none configured); `state` keeps its stores apart by it.
     public let identity: StoreIdentity?
-    private lazy var stateStores = StateStores(explicit: options.stateDirectory, owner: identity, profile: store.profile)
+    private lazy var stateStores = StateStores(explicit: options.stateDirectory, owner: identity, profile: store.profile,
+                                               scheduler: scheduler)
     /// The message of a binding that found no store or account to use (exit 2 if uncaught).
     public internal(set) var configurationFailure: String?
 
@@ -189,6 +190,7 @@ public final class Runtime {
     public func close() {
         scheduler.reset()
         lua.close()
+        stateStores.close()
     }
 
     /// The lines the watchdog writes when it ends the process itself.

@@ -111,6 +111,18 @@ public final class Scheduler {
 
     public func task(id: Int) -> Task? { tasks[id] }
 
+    /// Whether the task `holder` waits, directly or through others, for `task` to finish.
+    public func waitsFor(holder: Int, task: Task) -> Bool {
+        var seen: Set<Int> = [], stack = [task]
+        while let t = stack.popLast() {
+            for w in t.waiters where seen.insert(w.id).inserted {
+                if w.id == holder { return true }
+                stack.append(w)
+            }
+        }
+        return false
+    }
+
     // MARK: Suspending
 
     /// From inside a Swift function: suspends the calling task until `start`'s wake-up is
