@@ -67,6 +67,9 @@ void le_setup(const char *program_name, le_completer_fn completer) {
         if (tty != NULL) g_tty = open(tty, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
         rl_getc_function = interruptible_getc;
     }
+    /* libedit sets itself up on the first history call only for some of them: add_history
+       before any read would find it unset. Last: it reads the settings above. */
+    using_history();
 }
 
 static volatile sig_atomic_t g_sigint;
@@ -187,12 +190,6 @@ char *le_readline(const char *prompt, int *interrupted) {
 }
 
 void le_add_history(const char *line) { add_history(line); }
-int le_read_history(const char *path) { return read_history(path); }
-
-int le_append_history(const char *path) {
-    /* libedit's append_history is unreliable across versions: write the whole file. */
-    return write_history(path);
-}
 
 void le_set_sigint_handler(void (*handler)(int)) {
     struct sigaction sa;

@@ -58,7 +58,11 @@ static int run_shell(const char *cmd) {
     shim_child_pid = own_group ? -pid : pid;
     while ((got = waitpid(pid, &stat, 0)) < 0 && errno == EINTR) continue;
     shim_child_pid = 0;
-    return got < 0 ? -1 : stat;
+    if (got < 0) return -1;
+    /* luaL_execresult reads errno: what isatty() or an interrupted waitpid left there is not
+       the command's outcome (lua5.4's system() leaves it clean). */
+    errno = 0;
+    return stat;
 }
 
 static int os_execute(lua_State *L) {

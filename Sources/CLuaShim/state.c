@@ -111,9 +111,19 @@ static void write_all(int fd, const char *s, size_t n) {
     }
 }
 
-/* One warning line on stderr: `storescript: warning: ...`, or a JSON line in the shape of
-   the runner's own messages. */
+static shim_warn_writer g_warn_writer;
+
+void shim_set_warn_writer(shim_warn_writer writer) { g_warn_writer = writer; }
+
+/* One warning line on stderr: through the host's writer when it set one (the runner's own
+   lines: redacted, JSON with time and script), else `storescript: warning: ...` or a JSON
+   line from here. */
 static void warn_emit(shim_runtime *rt) {
+    if (g_warn_writer) {
+        fflush(stdout); /* keep the order of what the script printed */
+        g_warn_writer(rt->warn_text, rt->warn_len);
+        return;
+    }
     char line[sizeof rt->warn_text * 6 + 64];
     size_t n = 0;
     if (rt->warn_json) {

@@ -10,9 +10,13 @@ public struct Secret: Sendable, CustomStringConvertible, CustomDebugStringConver
     public var customMirror: Mirror { Mirror(self, children: []) }
     public var isEmpty: Bool { revealed.isEmpty }
 
-    /// Replaces every occurrence of the secret in `text` (for messages that quote a server).
+    /// Replaces every occurrence of the secret in `text` (for messages that quote a server),
+    /// also as a description escapes it (`"tok\n"` in an error listing header values).
     public func redact(_ text: String) -> String {
         guard revealed.count >= 4 else { return text }
-        return text.split(separator: revealed, omittingEmptySubsequences: false).joined(separator: "***")
+        var out = text.split(separator: revealed, omittingEmptySubsequences: false).joined(separator: "***")
+        let escaped = String(revealed.debugDescription.dropFirst().dropLast())
+        if escaped != revealed { out = out.split(separator: escaped, omittingEmptySubsequences: false).joined(separator: "***") }
+        return out
     }
 }

@@ -18,6 +18,11 @@ extension StoreClient {
             return StoreError(kind: .invalidResponse, title: "the answer is larger than the \(limit) bytes this run may hold "
                 + "(the memory limit, or 64 MB); ask for less (a smaller limit, include_fields)", method: r.method, path: r.path, retryable: false)
         }
+        if let e = error as? HTTPClientError, e.shortDescription == "Invalid header field values" {
+            // Nothing was sent and nothing will be: a header (the credential) cannot be sent at all.
+            return StoreError(kind: .refused, title: "a header value holds a character HTTP cannot carry (a line break in the "
+                + "access token or API key?); nothing was sent", method: r.method, path: r.path, retryable: false)
+        }
         let text = endpoint.credential.redact(String(describing: error))
         if error is NIOSSLError || error is BoringSSLError || text.contains("handshakeFailed") {
             // Nothing was sent: the server's certificate did not verify (or TLS failed).

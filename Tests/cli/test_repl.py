@@ -143,6 +143,36 @@ def test_history_persists_across_sessions(bin_path, tmp_path):
     second.expect(pexpect.EOF)
 
 
+def test_history_keeps_out_secrets_and_spaced_lines_appends_and_stays_bounded(bin_path, tmp_path):
+    history = tmp_path / ".local" / "state" / "storescript" / "history"
+    history.parent.mkdir(parents=True)
+    # A history 0.5 wrote (libedit's format), grown past its bound.
+    history.write_text("_HiStOrY_V2_\n" + "".join(f"old\\040{i}\n" for i in range(2500)))
+    env = dict(os.environ, HOME=str(tmp_path), TERM="xterm", NO_COLOR="1", BIGCOMMERCE_STORE_HASH="abc",
+               BIGCOMMERCE_ACCESS_TOKEN="tok-never-kept-123")
+    env.pop("XDG_STATE_HOME", None)
+    repl = pexpect.spawn(bin_path, ["repl", "--sandbox"], env=env, encoding="utf-8", timeout=20)
+    repl.expect("> ")
+    for line in ["kept = 1", " secret_typed_with_a_space = 2", 'tok = "tok-never-kept-123"',
+                 'k = [[-----BEGIN PRIVATE KEY-----', "abc", "-----END PRIVATE KEY-----]]", "function f()", "  return 1", "end"]:
+        repl.sendline(line)
+        repl.expect(r"\r\n>>? ")
+    repl.sendeof()
+    repl.expect(pexpect.EOF)
+    lines = history.read_text().splitlines()
+    assert len(lines) == 1000 + 2, len(lines)
+    assert lines[-2:] == ["kept = 1", "function f()\\n  return 1\\nend"], lines[-3:]
+    assert "old 2499" in lines and "old 1499" not in lines  # the last 1,000 of the old ones, converted
+    text = history.read_text()
+    assert "secret_typed" not in text and "tok-never" not in text and "PRIVATE KEY" not in text
+    # The next session reads it back, line breaks and all.
+    again = pexpect.spawn(bin_path, ["repl", "--sandbox"], env=env, encoding="utf-8", timeout=20)
+    again.expect("> ")
+    again.send("\x1b[A")
+    again.expect("end")
+    again.sendeof()
+
+
 def test_plain_storescript_on_a_terminal_opens_the_repl(bin_path, tmp_path):
     env = dict(os.environ, HOME=str(tmp_path), TERM="xterm")
     child = pexpect.spawn(bin_path, [], env=env, encoding="utf-8", timeout=10)

@@ -12,8 +12,6 @@ void le_setup(const char *program_name, le_completer_fn completer);
    when Ctrl-C abandoned the line. */
 char *le_readline(const char *prompt, int *interrupted);
 void le_add_history(const char *line);
-int le_read_history(const char *path);
-int le_append_history(const char *path);
 /* Restores the default Ctrl-C behaviour set by the REPL while a chunk runs. */
 void le_set_sigint_handler(void (*handler)(int));
 

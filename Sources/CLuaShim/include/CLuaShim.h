@@ -87,6 +87,9 @@ void shim_set_limit(shim_runtime *rt, size_t limit);
 size_t shim_room(shim_runtime *rt);
 /* Lua's warnings: on or off ("@on"/"@off" still work), as text or JSON lines on stderr. */
 void shim_set_warnings(shim_runtime *rt, int on, int json);
+/* Where warning lines go instead of straight to stderr (NULL: straight there). */
+typedef void (*shim_warn_writer)(const char *text, size_t len);
+void shim_set_warn_writer(shim_warn_writer writer);
 
 /* ---- trampoline.c -------------------------------------------------------------------- */
 

@@ -4,18 +4,17 @@ import Glibc
 
 /// Writes to the standard streams by descriptor (C's `stdout`/`stderr` globals are shared
 /// mutable state to Swift 6). Flushes C's buffers first so Lua's `print` output and ours
-/// keep their order.
+/// keep their order. Everything written goes through `Secrets.redact`.
 public enum Console {
     public static func out(_ text: String) { write(fd: 1, text) }
     public static func err(_ text: String) { write(fd: 2, text) }
 
     static func write(fd: Int32, _ text: String) {
-        var text = text
-        text.withUTF8 { write(fd: fd, UnsafeRawBufferPointer($0)) }
+        write(fd: fd, bytes: Array(text.utf8))
     }
 
     static func write(fd: Int32, bytes: [UInt8]) {
-        bytes.withUnsafeBytes { write(fd: fd, $0) }
+        Secrets.redact(bytes).withUnsafeBytes { write(fd: fd, $0) }
     }
 
     private static func write(fd: Int32, _ buf: UnsafeRawBufferPointer) {

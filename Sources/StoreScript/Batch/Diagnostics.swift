@@ -75,6 +75,14 @@ public struct Diagnostics: Sendable {
         }
     }
 
+    /// A warning of Lua's (`warn`, an error in a finalizer): `storescript: warning: ...`.
+    public func warning(_ message: String) {
+        switch format {
+        case .text: Console.err("storescript: warning: \(message)\n")
+        case .json: Console.err(json(level: "warn", message, []) + "}\n")
+        }
+    }
+
     public func info(_ message: String) {
         switch format {
         case .text: Console.err("storescript: \(message)\n")

@@ -11,7 +11,8 @@ import TOMLKit
 ///     access_token_env = "MAIN_STORE_TOKEN"
 ///
 /// A file that holds a secret (`access_token`, `digicert_api_key`) must not be readable by
-/// group or others: it is refused, with the `chmod` to run, before anything is read from it.
+/// group or others, and no file may be writable by them: it is refused, with the `chmod` to
+/// run, before anything is read from it.
 public struct ConfigFile {
     public enum Value: Equatable, Sendable {
         case string(String), integer(Int), number(Double)
@@ -46,6 +47,14 @@ public struct ConfigFile {
             throw ConfigError("cannot read \(path): \(String(cString: strerror(errno)))")
         }
         guard (info.st_mode & S_IFMT) == S_IFREG else { throw ConfigError("\(path) is not a regular file") }
+        // Whoever may change the file chooses where the token goes (api_url): only its owner may.
+        if info.st_mode & 0o022 != 0 {
+            let mode = String(info.st_mode & 0o777, radix: 8)
+            throw ConfigError("""
+                \(path) can be changed by others (mode \(mode)): one of them could send your token to another \
+                api_url; nothing was read from it. Run: chmod go-w '\(path)'
+                """)
+        }
         guard let text = readText(path) else {
             throw ConfigError("cannot read \(path): \(String(cString: strerror(errno)))")
         }

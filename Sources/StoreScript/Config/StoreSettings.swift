@@ -29,6 +29,9 @@ public struct StoreSettings: Sendable {
     public var maxRetrySeconds = Setting(value: 120.0, origin: "default")
     /// Why a secret is missing although the profile names where it lives (an unset variable).
     public var missing: [String: String] = [:]
+    /// The environment variables a secret was read from (a run removes them: no command it
+    /// starts inherits a credential).
+    public var secretVariables: [String] = []
 
     public init() {}
 
@@ -65,6 +68,7 @@ public struct StoreSettings: Sendable {
             }
             for (variable, key) in environmentKeys.reversed() {
                 guard let v = Environment[variable] else { continue }
+                if key == "access_token" || key == "digicert_api_key" { s.secretVariables.append(variable) }
                 values[key] = (.string(v), "env \(variable)")
                 // A secret from the environment replaces the profile's pointer to another variable.
                 if key == "access_token" || key == "digicert_api_key" { values[key + "_env"] = nil }
@@ -77,13 +81,29 @@ public struct StoreSettings: Sendable {
             return Setting(value: text, origin: origin)
         }
         func secret(_ key: String) throws(ConfigError) -> Setting<Secret>? {
-            if let direct = try string(key) { return Setting(value: Secret(direct.value), origin: direct.origin) }
-            guard let pointer = try string(key + "_env") else { return nil }
-            guard let v = Environment[pointer.value] else {
-                s.missing[key] = "\(context).\(key)_env names \(pointer.value), which is not set"
-                return nil
+            var found: Setting<String>
+            if let direct = try string(key) {
+                found = direct
+            } else {
+                guard let pointer = try string(key + "_env") else { return nil }
+                guard let v = Environment[pointer.value] else {
+                    s.missing[key] = "\(context).\(key)_env names \(pointer.value), which is not set"
+                    return nil
+                }
+                s.secretVariables.append(pointer.value)
+                found = Setting(value: v, origin: "env \(pointer.value) (\(pointer.origin))")
             }
-            return Setting(value: Secret(v), origin: "env \(pointer.value) (\(pointer.origin))")
+            // A secret from a file or a Kubernetes Secret usually ends in a newline: trimmed.
+            // One that still holds a control character cannot go in a header: refused by name.
+            let trimmed = String(found.value.drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed())
+            Secrets.register(found.value)
+            Secrets.register(trimmed)
+            guard !trimmed.isEmpty else { throw ConfigError("the \(key) from \(found.origin) is empty") }
+            if trimmed.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+                throw ConfigError("the \(key) from \(found.origin) holds a line break or another control character, "
+                    + "which no header can carry; check the file or variable it comes from")
+            }
+            return Setting(value: Secret(trimmed), origin: found.origin)
         }
         func number(_ key: String, _ fallback: Setting<Double>) throws(ConfigError) -> Setting<Double> {
             switch values[key] {

@@ -245,26 +245,3 @@ private let completionEntry: le_completer_fn = { line, word in
     array[matches.count] = nil
     return array
 }
-
-/// The REPL's history file: `$XDG_STATE_HOME/storescript/history`, else
-/// `~/.local/state/storescript/history`; mode 0600 in a 0700 directory.
-struct History {
-    let path: String
-
-    init?() {
-        guard let dir = Directories.state else { return nil }
-        _ = Directories.make(dir)
-        self.path = dir + "/history"
-        let fd = open(self.path, O_WRONLY | O_CREAT | O_CLOEXEC, 0o600)
-        if fd >= 0 { close(fd) }
-        chmod(self.path, 0o600)
-    }
-
-    func load() { _ = le_read_history(path) }
-
-    func add(_ entry: String) {
-        le_add_history(entry)
-        _ = le_append_history(path)
-        chmod(path, 0o600)
-    }
-}

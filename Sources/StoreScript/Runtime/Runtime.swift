@@ -6,6 +6,7 @@ import CLuaShim
 import LuaKit
 import StoreClient
 import StoreSandbox
+import Synchronization
 
 /// The storescript environment: one Lua state with the standard libraries, the bootstrap
 /// (coroutines, text-only loading, `async`, `log`, `help`), the module path, the limits and the
@@ -59,16 +60,35 @@ public final class Runtime {
         // Under --sandbox the file is read only when a profile is named (for its tuning).
         store = try options.store ?? (options.sandbox && options.profile == nil ? StoreSettings() : StoreSettings.resolve(profile: options.profile))
         identity = options.sandbox ? .sandbox : StoreIdentity(store)
+        Runtime.forgetCredentialVariables(store)
         lua = try LuaState()
         lua.setWarnings(on: true, json: options.logFormat == .json)
+        Runtime.warnings.withLock { $0 = Diagnostics(format: options.logFormat, script: options.scriptName) }
+        shim_set_warn_writer { text, length in
+            guard let text, let say = Runtime.warnings.withLock({ $0 }) else { return }
+            say.warning(String(decoding: UnsafeRawBufferPointer(start: text, count: length), as: UTF8.self))
+        }
         scheduler = Scheduler(lua: lua)
         try bootstrap()
         if options.sandbox {
             let server = try SandboxLauncher.start()
+            Secrets.register(server.sandbox.configuration.token)
             sandbox = server
             try exposeSandbox(server)
         }
         if let mb = options.memoryLimitMB { lua.memoryLimit = mb * 1024 * 1024 }
+    }
+
+    /// How Lua's warnings are written (the C warning function reaches it without a context).
+    static let warnings = Mutex<Diagnostics?>(nil)
+
+    /// Credentials leave the environment once read (kept as secrets, for redaction): no command
+    /// a script starts — `os.execute`, `io.popen`, a deploy hook — inherits one.
+    static func forgetCredentialVariables(_ store: StoreSettings) {
+        for name in Set(["BIGCOMMERCE_ACCESS_TOKEN", "BIGCOMMERCE_AUTH_TOKEN", "DIGICERT_API_KEY"] + store.secretVariables) {
+            if let value = Environment[name] { Secrets.register(value) }
+            unsetenv(name)
+        }
     }
 
     private func bootstrap() throws {
@@ -91,7 +111,11 @@ public final class Runtime {
         try lua.rawSet(-2, field: "log_level")
         lua.push(Int64(store.concurrency.value))
         try lua.rawSet(-2, field: "concurrency")
-        try lua.setFunctions(-1, prefix: "", [("chunk", { [lua] call in
+        try lua.setFunctions(-1, prefix: "", [("redact", { call in
+            // The one redaction of written lines (Secrets), for log.* and call's errors.
+            try call.push(bytes: Secrets.redact(try call.bytes(1, "text")))
+            return 1
+        }), ("chunk", { [lua] call in
             // A lazy module's chunk, compiled when a script first uses its global.
             let name = try call.string(1, "name")
             guard let chunk = EmbeddedLua(rawValue: name) else { throw LuaError(.argument, "no embedded chunk \(name)") }

@@ -19,6 +19,8 @@ package.searchers[2] = function(name)
 end
 if settings.path ~= "" then package.path = settings.path .. ";" .. package.path end
 package.loaded.json = json
+-- The one redaction of written lines: secrets as ***, private keys as <private key>.
+package.loaded["storescript.redact"] = settings.redact
 
 ---------------------------------------------------------------- errors
 -- Raises message at the script's line that called into the runtime: past the runtime's own
@@ -197,7 +199,7 @@ for name, level in pairs(levels) do
       end
       line = table.concat(parts, " ")
     end
-    io.stderr:write(line, "\n")
+    io.stderr:write(settings.redact(line), "\n")
   end, string.format("log.%s(message, fields?)\n  Writes a %s line to stderr (text, or JSON with --log-format json).", name, name))
 end
 

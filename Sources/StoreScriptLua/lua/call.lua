@@ -12,7 +12,7 @@ local function fail(err, code)
   local e = type(err) == "table" and err or { title = tostring(err) }
   local out = { error = { status = e.status, title = e.title or tostring(err), errors = e.errors, method = e.method,
                           path = e.path, request_id = e.request_id } }
-  io.stderr:write(json.encode(out, SORTED), "\n")
+  io.stderr:write(require("storescript.redact")(json.encode(out, SORTED)), "\n")
   os.exit(code or 1)
 end
 
