@@ -257,3 +257,32 @@ def test_bad_options_are_refused_with_exit_2(run):
     assert r.returncode == 2 and "--key must be one of rsa-2048" in r.stderr
     r = run("run", "--sandbox", RECIPE, env={"DIGICERT_ORGANIZATION_ID": ""}, timeout=60)
     assert r.returncode == 2 and "--organization" in r.stderr
+
+
+def test_a_deploy_hook_that_failed_or_was_killed_runs_again_on_the_next_run(store):
+    count = store.tmp / "hook-runs"
+    # The first hook fails: the certificate is installed, the site's entry stays open.
+    failing = f'echo run >> {count}; exit 3'
+    r = store.run("--deploy-hook", failing)
+    assert r.returncode == 1 and "the deploy hook failed (exit 3); the next run runs it again" in r.stdout, r.stdout + r.stderr
+    assert store.open_journal() == ["site:1"] and len(store.orders()) == 1
+    # The next run: the hook is killed with the run (SIGKILL while it runs).
+    killing = f'echo run >> {count}; kill -KILL $PPID; sleep 5'
+    r = store.run("--deploy-hook", killing)
+    assert r.returncode == -9, r.stdout + r.stderr
+    assert store.open_journal() == ["site:1"]
+    # Then one that works closes the site; the run after that has nothing to do.
+    r = store.run("--deploy-hook", f'echo run >> {count}')
+    assert r.returncode == 0 and "site 1 sandbox.example.com: renewed" in r.stdout, r.stdout + r.stderr
+    assert store.open_journal() == [] and count.read_text().count("run") == 3 and len(store.orders()) == 1
+    r = store.run("--deploy-hook", f'echo run >> {count}')
+    assert "site 1 sandbox.example.com: ok" in r.stdout and count.read_text().count("run") == 3
+
+
+def test_a_deploy_hook_gets_the_renewal_and_no_credential(store):
+    out = store.tmp / "hook-env"
+    r = store.run("--deploy-hook", f"env > {out}")
+    assert r.returncode == 0, r.stdout + r.stderr
+    env = out.read_text()
+    assert "RENEWED_SITE_ID=1" in env and "RENEWED_HOST=sandbox.example.com" in env
+    assert "BIGCOMMERCE_ACCESS_TOKEN" not in env and "DIGICERT_API_KEY" not in env

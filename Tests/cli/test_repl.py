@@ -173,6 +173,12 @@ def test_history_keeps_out_secrets_and_spaced_lines_appends_and_stays_bounded(bi
     again.sendeof()
 
 
+def test_os_execute_answers_as_lua5_4_does_on_a_terminal(repl):
+    repl.sendline('print(os.execute("exit 3"))')
+    repl.expect("nil\texit\t3")
+    repl.expect("> ")
+
+
 def test_plain_storescript_on_a_terminal_opens_the_repl(bin_path, tmp_path):
     env = dict(os.environ, HOME=str(tmp_path), TERM="xterm")
     child = pexpect.spawn(bin_path, [], env=env, encoding="utf-8", timeout=10)

@@ -282,3 +282,11 @@ def test_the_first_line_of_an_error_names_the_users_code_never_the_runtimes(run,
         r = run("call", "--sandbox", name, "x")
         title = json.loads(r.stderr)["error"]["title"]
         assert title.startswith(name.rsplit(".", 1)[0]) and words in title and "[storescript." not in title, title
+
+
+def test_os_execute_answers_as_lua5_4_does_without_a_terminal(run):
+    # Under cron there is no terminal: isatty's errno must not leak into the answer.
+    code = 'print(os.execute("exit 3")) print(os.execute("true")) print(os.execute("kill -TERM $$"))'
+    r = run("run", "-e", code, input="")
+    lua = subprocess.run(["lua5.4", "-e", code], capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    assert r.stdout == lua.stdout == "nil\texit\t3\ntrue\texit\t0\nnil\tsignal\t15\n", (r.stdout, lua.stdout)

@@ -8,7 +8,8 @@
 -- check that it matches the key and covers the host, install it, read it back, verify it.
 --
 -- Every step is journaled in `state` (store "renewals", or --state; kept per store, and each
--- entry names its store) before and after its side effect, so a run killed anywhere and run again finishes the work with exactly one DigiCert
+-- entry names its store) before and after its side effect, the deploy hook's included (a
+-- site's entry closes only once its hook succeeded), so a run killed anywhere and run again finishes the work with exactly one DigiCert
 -- order per site, and never installs a certificate that does not match its key. Private keys
 -- go only to the journal (a file only its owner can read) and to BigCommerce.
 --
@@ -26,7 +27,8 @@
 --   --wait SECONDS        how long this run waits for issuance (default 120)
 --   --poll SECONDS        between polls (default 5)
 --   --deploy-hook CMD     run after each install, with RENEWED_SITE_ID, RENEWED_HOST,
---                         RENEWED_NOT_AFTER and RENEWED_ORDER_ID in its environment
+--                         RENEWED_NOT_AFTER and RENEWED_ORDER_ID in its environment (and no
+--                         credential); one that fails runs again on the next run
 --   --state NAME          the journal's store (default renewals)
 --   --log-format FORMAT   text or json for the summary (default: the run's own --log-format)
 -- Exit status: 0 when nothing was due or every renewal succeeded (or waits for issuance),
@@ -208,21 +210,29 @@ local function install(site_id, entry)
   if not installed or installed == json.null or certs.parse(installed.certificate).sha256 ~= certs.parse(entry.certificate).sha256 then
     error("the certificate read back from site " .. site_id .. " is not the one installed", 0)
   end
-  local not_after = certs.parse(entry.certificate).not_after
-  journal:transaction(function(j)
-    j:set("last:" .. site_id, { store = state.owner, order_id = entry.order_id, not_after = not_after, host = entry.host })
-    j:delete("site:" .. site_id)
-  end)
+  -- Installed: what the journal still needs is the hook's; the key leaves it now.
+  entry.not_after = certs.parse(entry.certificate).not_after
+  entry.key, entry.csr, entry.certificate, entry.intermediates = nil, nil, nil, nil
+  entry.phase = "deploying"
+  record(site_id, entry)
   checkpoint("after-verify")
-  return not_after
 end
 
-local function deploy_hook(site_id, host, not_after, order_id)
-  if not opts.deploy_hook then return end
-  local env = string.format("export RENEWED_SITE_ID=%d RENEWED_HOST='%s' RENEWED_NOT_AFTER='%s' RENEWED_ORDER_ID=%s; ",
-    site_id, host:gsub("'", ""), os.date("!%Y-%m-%dT%H:%M:%SZ", not_after), tostring(order_id))
-  local ok, how, code = os.execute(env .. opts.deploy_hook)
-  if not ok then error(string.format("the deploy hook failed (%s %s)", how, tostring(code)), 0) end
+-- The deploy hook, then the site's journal closed: a hook that failed, or a run killed while
+-- it ran, leaves the entry open, and the next run runs the hook again (hooks should be
+-- idempotent: a reload, a copy, a notification).
+local function deploy(site_id, entry)
+  if opts.deploy_hook then
+    local env = string.format("export RENEWED_SITE_ID=%d RENEWED_HOST='%s' RENEWED_NOT_AFTER='%s' RENEWED_ORDER_ID=%s; ",
+      site_id, entry.host:gsub("'", ""), os.date("!%Y-%m-%dT%H:%M:%SZ", entry.not_after), tostring(entry.order_id))
+    local ok, how, code = os.execute(env .. opts.deploy_hook)
+    if not ok then error(string.format("the deploy hook failed (%s %s); the next run runs it again", how, tostring(code)), 0) end
+    checkpoint("after-hook")
+  end
+  journal:transaction(function(j)
+    j:set("last:" .. site_id, { store = state.owner, order_id = entry.order_id, not_after = entry.not_after, host = entry.host })
+    j:delete("site:" .. site_id)
+  end)
 end
 
 -- Takes one site from wherever its journal says it is to the end (or to "pending").
@@ -246,10 +256,10 @@ local function renew(site, reason, host)
     if not order then return { action = "pending", order_id = entry.order_id, reason = entry.reason } end
     download(site.id, entry, order)
   end
-  if entry.phase == "downloaded" or entry.phase == "installing" then
-    local not_after = install(site.id, entry)
-    deploy_hook(site.id, entry.host, not_after, entry.order_id)
-    return { action = "renewed", order_id = entry.order_id, not_after = not_after, reason = entry.reason }
+  if entry.phase == "downloaded" or entry.phase == "installing" then install(site.id, entry) end
+  if entry.phase == "deploying" then
+    deploy(site.id, entry)
+    return { action = "renewed", order_id = entry.order_id, not_after = entry.not_after, reason = entry.reason }
   end
   error("the journal of site " .. site.id .. " is in an unknown phase " .. tostring(entry.phase), 0)
 end
