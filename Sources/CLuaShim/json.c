@@ -162,7 +162,11 @@ static void decode_number(reader *r) {
         errno = 0;
         char *endp;
         long long v = strtoll(text, &endp, 10);
-        if (errno == 0) { free(heap); lua_pushinteger(r->L, (lua_Integer)v); return; }
+        free(heap);
+        /* Integers stay integers: one beyond 64 bits is refused, never rounded to a float. */
+        if (errno != 0) fail(r, "integer beyond 64 bits (write it as a string, or with a fraction or exponent for a float)");
+        lua_pushinteger(r->L, (lua_Integer)v);
+        return;
     }
     double d = strtod(text, NULL);
     free(heap);

@@ -118,7 +118,11 @@ struct JSONReader {
             while i < b.count, isDigit(b[i]) { i += 1 }
         }
         let text = String(decoding: UnsafeBufferPointer(rebasing: b[start..<i]), as: UTF8.self)
-        if isInteger, let v = Int64(text) { return .int(v) }
+        if isInteger {
+            // Integers stay integers: one beyond 64 bits is refused, never rounded to a float.
+            guard let v = Int64(text) else { throw error("integer beyond 64 bits") }
+            return .int(v)
+        }
         guard let d = Double(text), d.isFinite else { throw error("number out of range") }
         return .double(d)
     }

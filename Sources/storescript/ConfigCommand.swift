@@ -56,7 +56,7 @@ struct ConfigCommand: ParsableCommand {
 
         func validate() throws {
             if tokenEnv != nil && tokenStdin { throw ValidationError("give --token-env or --token-stdin, not both") }
-            if !ProfileName.isValid(profile) { throw ValidationError("--profile: use letters, digits, - and _ (got \(profile))") }
+            if let why = ProfileName.problem(profile) { throw ValidationError("--profile \(why)") }
         }
 
         func run() throws {
@@ -244,14 +244,6 @@ struct ConfigCommand: ParsableCommand {
 private func failure(_ message: String) -> Error {
     Console.err("storescript: \(message)\n")
     return ExitCode(ExitStatus.usage)
-}
-
-enum ProfileName {
-    static func isValid(_ s: String) -> Bool {
-        !s.isEmpty && s.utf8.allSatisfy { c in
-            (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A) || c == 0x2D || c == 0x5F
-        }
-    }
 }
 
 /// A line typed at the terminal; `hidden` turns echo off (for a token).

@@ -107,7 +107,11 @@ struct RunOption {
 
     static var profile: RunOption {
         RunOption(name: "--profile", help: "Use the profile NAME of config.toml (default: STORESCRIPT_PROFILE, else the file's default_profile).",
-                  kind: .value(name: "NAME") { inv, v in inv.options.profile = v; return nil })
+                  kind: .value(name: "NAME") { inv, v in
+                      if let why = ProfileName.problem(v) { return why }
+                      inv.options.profile = v
+                      return nil
+                  })
     }
 
     static var profiles: RunOption {

@@ -37,6 +37,15 @@ import Testing
         #expect(throws: JSONParseError.self) { try JSON.parse([0x22, 0xC3, 0x28, 0x22]) }
     }
 
+    @Test("integers stay integers to the last of 64 bits, and beyond them are refused, never rounded")
+    func integersBeyond64Bits() throws {
+        #expect(try JSON.parse("9223372036854775807") == .int(.max))
+        #expect(try JSON.parse("-9223372036854775808") == .int(.min))
+        #expect(throws: JSONParseError.self) { try JSON.parse("18446744073709551615") }
+        #expect(throws: JSONParseError.self) { try JSON.parse("[9223372036854775808]") }
+        #expect(try JSON.parse("1e20") == .double(1e20))
+    }
+
     @Test("random bytes never crash the parser")
     func randomBytes() {
         var state: UInt64 = 42

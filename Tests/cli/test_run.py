@@ -290,3 +290,17 @@ def test_os_execute_answers_as_lua5_4_does_without_a_terminal(run):
     r = run("run", "-e", code, input="")
     lua = subprocess.run(["lua5.4", "-e", code], capture_output=True, text=True, stdin=subprocess.DEVNULL)
     assert r.stdout == lua.stdout == "nil\texit\t3\ntrue\texit\t0\nnil\tsignal\t15\n", (r.stdout, lua.stdout)
+
+
+def test_call_reaches_bindings_only_and_profile_names_cannot_leave_their_directory(run, tmp_path):
+    r = run("call", "os.execute", f"touch {tmp_path}/X")
+    assert r.returncode == 2 and "give a binding's name (bc.* or digicert.*)" in r.stderr
+    assert not (tmp_path / "X").exists()
+    r = run("run", "--profile", "../escape", "-e", "print(1)")
+    assert r.returncode == 2 and "no '..'" in r.stderr
+    config = tmp_path / "c.toml"
+    config.write_text('[profiles."../escape"]\nstore_hash = "x"\n')
+    config.chmod(0o600)
+    r = run("run", "--profiles", "*", "--state-dir", str(tmp_path / "st"), "-e", "print(1)", env={"STORESCRIPT_CONFIG": str(config)})
+    assert r.returncode == 2 and "profile names must be letters" in r.stderr
+    assert not (tmp_path / "escape").exists()

@@ -18,7 +18,6 @@ t.equal(json.encode(0.1), "0.1")
 t.equal(json.encode(math.maxinteger), "9223372036854775807")
 t.equal(json.decode("9223372036854775807"), math.maxinteger)
 t.equal(math.type(json.decode("1e2")), "float")
-t.equal(json.decode("12345678901234567890"), 1.2345678901234567e19)
 t.equal(json.decode('"\\u00e9\\ud83d\\ude00\\n"'), "é😀\n")
 t.equal(json.encode("\0\1\"\\/é"), '"\\u0000\\u0001\\"\\\\/é"')
 t.equal(json.encode(json.null), "null")
@@ -67,4 +66,12 @@ for _ = 1, 20000 do
   pcall(json.decode, table.concat(parts))
 end
 t.ok(require("json") == json)
+
+-- Integers stay integers, to the last of 64 bits; beyond them, an error, never a rounded float.
+t.equal(json.decode("9223372036854775807"), math.maxinteger)
+t.equal(json.decode("-9223372036854775808"), math.mininteger)
+t.equal(math.type(json.decode("[123456789012345678]")[1]), "integer")
+fails(json.decode, "18446744073709551615", "integer beyond 64 bits")
+fails(json.decode, '{"id": 9223372036854775808}', "integer beyond 64 bits")
+t.equal(math.type(json.decode("1e20")), "float")
 t.done()

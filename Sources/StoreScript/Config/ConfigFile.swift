@@ -86,6 +86,7 @@ public struct ConfigFile {
             case "profiles":
                 guard let table = value.table else { throw ConfigError("\(path): profiles must be a table: [profiles.NAME]") }
                 for (name, entry) in table {
+                    if let why = ProfileName.problem(name) { throw ConfigError("\(path): profile \(why)") }
                     guard let entry = entry.table else { throw ConfigError("\(path): profiles.\(name) must be a table: [profiles.\(name)]") }
                     profiles[name] = try entries(of: entry, profile: name, path: path)
                 }
@@ -144,4 +145,19 @@ public struct ConfigFile {
 public struct ConfigError: Error, CustomStringConvertible {
     public let description: String
     public init(_ description: String) { self.description = description }
+}
+
+/// A profile's name names directories too (`--state-dir DIR` is `DIR/PROFILE` under
+/// `--profiles`): letters, digits, `-`, `_` and `.`, never `..` or a leading dot.
+public enum ProfileName {
+    /// Why `name` cannot be a profile's name, or nil.
+    public static func problem(_ name: String) -> String? {
+        let allowed = !name.isEmpty && name.utf8.allSatisfy { c in
+            (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A) || c == 0x2D || c == 0x5F || c == 0x2E
+        }
+        guard allowed, !name.contains(".."), !name.hasPrefix(".") else {
+            return "names must be letters, digits, '-', '_' and '.' (no '..', no leading '.'), got \(name)"
+        }
+        return nil
+    }
 }

@@ -17,8 +17,10 @@ local function fail(err, code)
 end
 
 local name = arg[1]
-if type(name) ~= "string" or not name:match("^[%a_][%w_]*%.[%w_.]+$") then
-  fail("storescript call: give a binding's name, e.g. storescript call bc.catalog.products.list limit=2", 2)
+-- A binding, a list's helper or bc.request and friends: nothing else a script could reach
+-- (`os.execute` is not a binding).
+if type(name) ~= "string" or not (name:match("^bc%.[%w_.]+$") or name:match("^digicert%.[%w_.]+$")) then
+  fail("storescript call: give a binding's name (bc.* or digicert.*), e.g. storescript call bc.catalog.products.list limit=2", 2)
 end
 
 local positional, pairs_, data, all = {}, {}, nil, false
