@@ -7,8 +7,15 @@ import NIOCore
 /// partial object to change them), `/__sandbox/time` (the store's clock and how long its slow
 /// work takes; PUT `{advance_seconds, theme_job_ms, issuance_ms, approval}`), and
 /// `/__sandbox/files/themes/{uuid}.zip` (a theme download's URL, as a CDN would serve it).
+///
+/// Every one but the theme files (public, as a CDN's are, under an unguessable name) needs the
+/// sandbox's token: the sandbox listens on loopback, where every local user reaches it.
 enum ControlEndpoints {
     static func respond(_ sandbox: Sandbox, _ request: Request, path: String, context: SandboxContext) async throws -> Response {
+        if !path.hasPrefix("/__sandbox/files/"), !ControlEndpoints.sameBytes(request.headers[.xAuthToken], sandbox.configuration.token) {
+            return JSONResponse.make(401, ["status": 401, "title": "Unauthorized",
+                                           "detail": "X-Auth-Token is missing or wrong: the sandbox's control endpoints need its token"])
+        }
         switch (request.method, path) {
         case (.get, "/__sandbox/state"):
             return JSONResponse.make(200, sandbox.snapshot())
@@ -78,5 +85,14 @@ enum ControlEndpoints {
             throw SandboxConfigurationError("\(key) must be \"off\" or {quota, window_ms}")
         }
         return .init(quota: Int(q), windowMs: Int(w))
+    }
+
+    /// Compares in time that depends on the lengths only, not on where they first differ.
+    static func sameBytes(_ given: String?, _ expected: String) -> Bool {
+        guard let given else { return false }
+        let a = Array(given.utf8), b = Array(expected.utf8)
+        var difference = UInt8(a.count == b.count ? 0 : 1)
+        for i in 0..<max(a.count, b.count) { difference |= (i < a.count ? a[i] : 0) ^ (i < b.count ? b[i] : 0) }
+        return difference == 0
     }
 }

@@ -41,19 +41,24 @@ class Sandbox:
     def delete(self, path, **kw):
         return self.request("DELETE", path, **kw)
 
+    @property
+    def control(self):
+        """The header the sandbox's control endpoints (/__sandbox/...) need."""
+        return {"X-Auth-Token": self.token}
+
     def faults(self, **settings):
-        r = requests.put(self.root + "/__sandbox/faults", data=json.dumps(settings), timeout=5)
+        r = requests.put(self.root + "/__sandbox/faults", data=json.dumps(settings), headers=self.control, timeout=5)
         assert r.status_code == 200, r.text
         return r.json()
 
     def log(self, since=0):
-        return requests.get(self.root + "/__sandbox/log", params={"since": since}, timeout=5).json()
+        return requests.get(self.root + "/__sandbox/log", params={"since": since}, headers=self.control, timeout=5).json()
 
     def state(self):
-        return requests.get(self.root + "/__sandbox/state", timeout=30).json()
+        return requests.get(self.root + "/__sandbox/state", headers=self.control, timeout=30).json()
 
     def alive(self):
-        return self.proc.poll() is None and requests.get(self.root + "/__sandbox/faults", timeout=5).status_code == 200
+        return self.proc.poll() is None and requests.get(self.root + "/__sandbox/faults", headers=self.control, timeout=5).status_code == 200
 
     def stop(self):
         self.proc.terminate()

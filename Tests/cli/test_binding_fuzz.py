@@ -6,7 +6,7 @@ from test_catalog import generated
 
 LUA = r"""
 -- The in-process sandbox starts with the Standard plan's limit; a fuzzer wants none.
-os.execute("curl -s -o /dev/null -X PUT -d '{\"rate_limit\":\"off\"}' " .. sandbox.root .. "/__sandbox/faults")
+os.execute("curl -s -H 'X-Auth-Token: " .. sandbox.token .. "' -o /dev/null -X PUT -d '{\"rate_limit\":\"off\"}' " .. sandbox.root .. "/__sandbox/faults")
 local names = json.decode(NAMES)
 local seed = 99
 local function rand(n) seed = (seed * 1103515245 + 12345) % 2147483648 return seed % n + 1 end

@@ -84,7 +84,7 @@ def test_batch_forms_split_into_the_api_batch_size(run):
 local items = {}
 for id = 1, 37 do items[#items + 1] = {id = id, price = id + 0.5} end
 local updated = bc.catalog.products.update_many(items)
-local h = io.popen('curl -s ' .. sandbox.root .. '/__sandbox/log')
+local h = io.popen('curl -s -H "X-Auth-Token: ' .. sandbox.token .. '" ' .. sandbox.root .. '/__sandbox/log')
 local log = json.decode(h:read('a')) h:close()
 local puts, largest = 0, 0
 for _, e in ipairs(log) do
@@ -156,10 +156,10 @@ print(digicert.orders.list().page.total)
 
 def test_digicerts_own_rate_limit_is_honoured_like_bigcommerces(run):
     code = """
-local h = io.popen("curl -s -X PUT -d '{\\"digicert_rate_limit\\": {\\"quota\\": 3, \\"window_ms\\": 1500}}' " .. sandbox.root .. "/__sandbox/faults")
+local h = io.popen("curl -s -H 'X-Auth-Token: " .. sandbox.token .. "' -X PUT -d '{\\"digicert_rate_limit\\": {\\"quota\\": 3, \\"window_ms\\": 1500}}' " .. sandbox.root .. "/__sandbox/faults")
 h:read("a") h:close()
 for i = 1, 7 do assert(#digicert.products.list().products > 0) end
-local log = json.decode(io.popen("curl -s " .. sandbox.root .. "/__sandbox/log"):read("a"))
+local log = json.decode(io.popen("curl -s -H 'X-Auth-Token: " .. sandbox.token .. "' " .. sandbox.root .. "/__sandbox/log"):read("a"))
 local limited = 0
 for _, e in ipairs(log) do
   if e.fault == "rate-limit" then limited = limited + 1 end
@@ -204,7 +204,7 @@ for _, bad in ipairs{ {file = "front.png"}, {file = "missing.zip"}, {file = 42},
   local ok, e = pcall(bc.themes.upload, bad)
   print(tostring(e))
 end
-local log = json.decode(io.popen("curl -s " .. sandbox.root .. "/__sandbox/log"):read("a"))
+local log = json.decode(io.popen("curl -s -H 'X-Auth-Token: " .. sandbox.token .. "' " .. sandbox.root .. "/__sandbox/log"):read("a"))
 for _, e in ipairs(log) do
   if e.body and (e.body.file or e.body.image_file) then
     local f = e.body.file or e.body.image_file

@@ -9,7 +9,7 @@ from test_catalog import generated
 def test_every_helper_a_bindings_help_promises_exists_and_answers(run):
     names = sorted({f[2] for f in generated().values()})
     code = "NAMES = json.decode(" + json.dumps(json.dumps(names)) + ")\n" + r"""
-os.execute("curl -s -X PUT -d '{\"rate_limit\": \"off\"}' " .. sandbox.root .. "/__sandbox/faults > /dev/null")
+os.execute("curl -s -H 'X-Auth-Token: " .. sandbox.token .. "' -X PUT -d '{\"rate_limit\": \"off\"}' " .. sandbox.root .. "/__sandbox/faults > /dev/null")
 local docs = package.loaded["storescript.docs"]
 local function lookup(dotted)
   local v = _G

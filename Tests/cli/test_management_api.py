@@ -92,12 +92,12 @@ def test_v2_lists_page_until_a_short_page_and_all_asks_the_count_beside_page_one
     out = lua(run, """
 for i = 1, 4 do bc.orders.shipments.create(100, {order_address_id = 1, tracking_number = "T" .. i,
   items = {{order_product_id = 1, quantity = 1}}}) end
-os.execute("curl -s -X DELETE " .. sandbox.root .. "/__sandbox/log > /dev/null")
+os.execute("curl -s -H 'X-Auth-Token: " .. sandbox.token .. "' -X DELETE " .. sandbox.root .. "/__sandbox/log > /dev/null")
 local all = bc.orders.shipments.all(100, {limit = 2})
 local n = 0
 for s in bc.orders.shipments.each(100, {limit = 3}) do n = n + 1 end
 print(#all, all[1].tracking_number, all[4].tracking_number, n)
-local h = io.popen("curl -s " .. sandbox.root .. "/__sandbox/log")
+local h = io.popen("curl -s -H 'X-Auth-Token: " .. sandbox.token .. "' " .. sandbox.root .. "/__sandbox/log")
 local log = json.decode(h:read("a")) h:close()
 local pages, counts = 0, 0
 for _, e in ipairs(log) do

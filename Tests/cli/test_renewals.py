@@ -38,7 +38,7 @@ class Store:
                               env=dict(self.env, **(env or {})), timeout=timeout)
 
     def time(self, **settings):
-        r = requests.put(self.sb.root + "/__sandbox/time", data=json.dumps(settings), timeout=5)
+        r = requests.put(self.sb.root + "/__sandbox/time", data=json.dumps(settings), headers=self.sb.control, timeout=5)
         assert r.status_code == 200, r.text
 
     def site(self, host):

@@ -397,7 +397,7 @@ def test_bodies_are_checked_against_the_official_request_schema(sandbox):
 
 
 def test_the_request_log_keeps_only_what_the_store_applied_and_redacts_secrets(sandbox):
-    sandbox.request("DELETE", "/__sandbox/log", auth=False)
+    sandbox.request("DELETE", "/__sandbox/log")
     big = {"name": "x" * 3_000_000, "type": "physical"}  # refused: no weight, no price
     for _ in range(5):
         assert sandbox.post("/v3/catalog/products", big).status_code == 422
@@ -406,7 +406,7 @@ def test_the_request_log_keeps_only_what_the_store_applied_and_redacts_secrets(s
     sandbox.get("/v3/catalog/products", params={"api_key": "hunter2", "limit": "1"})
     pem, key = self_signed("sandbox.example.com")
     assert sandbox.put("/v3/sites/1/certificate", {"certificate": {"certificate": pem, "private_key": key}}).status_code == 200
-    r = requests.get(sandbox.root + "/__sandbox/log", timeout=5)
+    r = requests.get(sandbox.root + "/__sandbox/log", headers=sandbox.control, timeout=5)
     log = r.json()
     assert r.headers["X-Sandbox-Log-Dropped"] == "0"
     refused = [e for e in log if e["status"] == 422 and e["method"] == "POST"]
@@ -418,8 +418,19 @@ def test_the_request_log_keeps_only_what_the_store_applied_and_redacts_secrets(s
 
 
 def test_a_large_faults_body_is_413_not_500(sandbox):
-    r = requests.put(sandbox.root + "/__sandbox/faults", data=b"{" + b" " * (1 << 20) + b"}", timeout=10)
+    r = requests.put(sandbox.root + "/__sandbox/faults", data=b"{" + b" " * (1 << 20) + b"}", headers=sandbox.control, timeout=10)
     assert r.status_code == 413
+
+
+def test_the_control_endpoints_need_the_token(sandbox):
+    # Every local user reaches a loopback port: faults, state, log and time are the token's.
+    for method, path in (("GET", "/__sandbox/state"), ("GET", "/__sandbox/log"), ("DELETE", "/__sandbox/log"),
+                         ("GET", "/__sandbox/faults"), ("PUT", "/__sandbox/faults"), ("GET", "/__sandbox/time"),
+                         ("PUT", "/__sandbox/time")):
+        for headers in ({}, {"X-Auth-Token": "wrong"}, {"X-Auth-Token": sandbox.token + "x"}):
+            r = requests.request(method, sandbox.root + path, headers=headers, data="{}", timeout=5)
+            assert r.status_code == 401 and "control endpoints need its token" in r.text, (method, path, r.status_code)
+    assert requests.get(sandbox.root + "/__sandbox/state", headers=sandbox.control, timeout=5).status_code == 200
 
 
 def test_the_database_file_is_private_and_a_half_seeded_file_is_seeded(bin_path, tmp_path):

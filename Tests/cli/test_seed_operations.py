@@ -22,7 +22,7 @@ def operations(seed_only):
 LUA = r"""
 local ops = json.decode(OPS)
 -- One call an operation, as fast as the sandbox answers: its rate limit is not under test here.
-os.execute("curl -s -X PUT -d '{\"rate_limit\": \"off\"}' " .. sandbox.root .. "/__sandbox/faults > /dev/null")
+os.execute("curl -s -H 'X-Auth-Token: " .. sandbox.token .. "' -X PUT -d '{\"rate_limit\": \"off\"}' " .. sandbox.root .. "/__sandbox/faults > /dev/null")
 local calls = {}
 for i, op in ipairs(ops) do
   local fn = _G
@@ -43,7 +43,7 @@ for i, op in ipairs(ops) do
 end
 -- Every call sends one request (no faults, no retries, nothing to split): read the log once
 -- and walk it beside the calls.
-local h = io.popen('curl -s "' .. sandbox.root .. '/__sandbox/log"')
+local h = io.popen('curl -s -H "X-Auth-Token: ' .. sandbox.token .. '" "' .. sandbox.root .. '/__sandbox/log"')
 local log = json.decode(h:read('a')) h:close()
 local at, failures = 1, {}
 for _, c in ipairs(calls) do

@@ -6,7 +6,7 @@ assert(not ok and e.status == 400, tostring(e))
 assert(e.title:find("Required fields missing %[password, account_number, meter_number%]"), e.title)
 
 local function stored()
-  local h = io.popen("curl -s " .. sandbox.root .. "/__sandbox/state")
+  local h = io.popen("curl -s -H 'X-Auth-Token: " .. sandbox.token .. "' " .. sandbox.root .. "/__sandbox/state")
   local state = json.decode(h:read("a")) h:close()
   return (state.collections["/v2/shipping/carrier/connections"] or {})[1]
 end

@@ -17,8 +17,8 @@ root="http://127.0.0.1:$port"
 
 now() { date +%s.%N; }
 # 429s in the sandbox's log since it was cleared; then clears it and lets the window expire.
-count_429() { curl -s "$root/__sandbox/log" | python3 -c 'import json,sys; print(sum(e["status"] == 429 for e in json.load(sys.stdin)))'; }
-fresh() { curl -s -X DELETE -o /dev/null "$root/__sandbox/log"; sleep 3.2; }
+count_429() { curl -s -H "X-Auth-Token: bench" "$root/__sandbox/log" | python3 -c 'import json,sys; print(sum(e["status"] == 429 for e in json.load(sys.stdin)))'; }
+fresh() { curl -s -H "X-Auth-Token: bench" -X DELETE -o /dev/null "$root/__sandbox/log"; sleep 3.2; }
 
 fresh
 t0=$(now)

@@ -9,7 +9,7 @@ start_sandbox() {
   .build/release/storescript sandbox serve --port "$port" --token bench "$@" >/dev/null &
   sandbox_pid=$!
   trap 'kill $sandbox_pid 2>/dev/null' EXIT
-  for _ in $(seq 100); do curl -sf -o /dev/null "http://127.0.0.1:$port/__sandbox/faults" && return; sleep 0.2; done
+  for _ in $(seq 100); do curl -sf -H "X-Auth-Token: bench" -o /dev/null "http://127.0.0.1:$port/__sandbox/faults" && return; sleep 0.2; done
   echo "the sandbox did not start on port $port" >&2
   exit 1
 }

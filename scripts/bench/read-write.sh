@@ -10,7 +10,7 @@ root="http://127.0.0.1:$port"
 sleep 3.2   # a fresh window
 read -r seconds n < <(BIGCOMMERCE_STORE_HASH=sandbox BIGCOMMERCE_ACCESS_TOKEN=bench BIGCOMMERCE_API_URL="$root/stores/sandbox" \
   .build/release/storescript run scripts/bench/read_write.lua)
-four29=$(curl -s "$root/__sandbox/log" | python3 -c 'import json,sys; print(sum(e["status"] == 429 for e in json.load(sys.stdin)))')
+four29=$(curl -s -H "X-Auth-Token: bench" "$root/__sandbox/log" | python3 -c 'import json,sys; print(sum(e["status"] == 429 for e in json.load(sys.stdin)))')
 python3 -c "
 import json; s = float('$seconds'); bound = 520 / 150 * 3.0
 print(json.dumps({'benchmark': 'read-write', 'products': $n, 'requests': 520, 'lower_bound_s': bound,

@@ -12,7 +12,7 @@ wrk_rps=$(wrk -t2 -c32 -d10s -H 'X-Auth-Token: bench' -H 'Accept: application/js
   -H 'User-Agent: storescript' "$base/v3/catalog/products/5000" | awk '/Requests\/sec/ {print $2}')
 best=0
 for _ in 1 2 3; do
-  curl -s -X DELETE -o /dev/null "http://127.0.0.1:$port/__sandbox/log"
+  curl -s -H "X-Auth-Token: bench" -X DELETE -o /dev/null "http://127.0.0.1:$port/__sandbox/log"
   rps=$(BIGCOMMERCE_STORE_HASH=sandbox BIGCOMMERCE_ACCESS_TOKEN=bench BIGCOMMERCE_API_URL="$base" \
     .build/release/storescript run scripts/bench/get_by_id.lua 30000)
   [ "$rps" -gt "$best" ] && best=$rps
