@@ -18,6 +18,9 @@ public struct SandboxConfiguration: Sendable {
     /// for clients that only speak https (the official Python client).
     public var tls = false
     public var seed: UInt64 = 1
+    /// A connection that sends nothing for this long, or whose request (head and body) has not
+    /// arrived whole within it, is closed: idle and slow clients cannot hold the port's descriptors.
+    public var idleTimeoutMs = 15_000
 
     public init() {}
 

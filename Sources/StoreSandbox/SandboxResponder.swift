@@ -155,11 +155,32 @@ struct Exchange {
     }
 
     /// The body: JSON, or a multipart form turned into the JSON the handlers know.
+    struct BodyTimedOut: Error {}
+
+    /// The body, or `BodyTimedOut` when it has not arrived whole within `limit` (a slow client).
+    func collectBody(within limit: Duration) async throws -> ByteBuffer {
+        let request = self.request
+        return try await withThrowingTaskGroup(of: ByteBuffer.self) { group in
+            group.addTask {
+                var r = request
+                return try await r.collectBody(upTo: SandboxResponder.maxBody)
+            }
+            group.addTask {
+                try await Task.sleep(for: limit)
+                throw BodyTimedOut()
+            }
+            defer { group.cancelAll() }
+            return try await group.next()!
+        }
+    }
+
     mutating func readBody() async throws(Answer) {
         guard let op else { return }
         let bytes: ByteBuffer
         do {
-            bytes = try await request.collectBody(upTo: SandboxResponder.maxBody)
+            bytes = try await collectBody(within: .milliseconds(sandbox.configuration.idleTimeoutMs))
+        } catch is BodyTimedOut {
+            throw self.error(APIError(status: 408, title: "The request body did not arrive in time"))
         } catch {
             throw self.error(APIError(status: 413, title: "The request body is too large"))
         }

@@ -30,14 +30,15 @@ public final class SandboxServer: Sendable {
         let (ports, continuation) = AsyncStream<Int>.makeStream()
         var logger = Logger(label: "storescript.sandbox")
         logger.logLevel = .critical
-        var server = HTTPServerBuilder.http1()
+        let http1 = HTTP1Channel.Configuration(idleTimeout: .milliseconds(Int64(config.idleTimeoutMs)))
+        var server = HTTPServerBuilder.http1(configuration: http1)
         var root: String?
         if config.tls {
             let identity = try sandbox.serverIdentity()
             let tls = TLSConfiguration.makeServerConfiguration(
                 certificateChain: try [identity.certificate, identity.intermediate].map { .certificate(try NIOSSLCertificate(bytes: Array($0.utf8), format: .pem)) },
                 privateKey: .privateKey(try NIOSSLPrivateKey(bytes: Array(identity.key.utf8), format: .pem)))
-            server = try .tls(.http1(), tlsConfiguration: tls)
+            server = try .tls(.http1(configuration: http1), tlsConfiguration: tls)
             root = identity.root
         }
         let app = Application(

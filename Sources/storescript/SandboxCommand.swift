@@ -62,6 +62,9 @@ struct SandboxCommand: ParsableCommand {
         @Option(name: .customLong("issuance-delay"), help: "How long a DigiCert order waits before it is issued (1s; 0: at once).")
         var issuanceDelay = "1s"
 
+        @Option(name: .customLong("idle-timeout"), help: "Close a connection idle this long, or whose request has not arrived whole within it.")
+        var idleTimeout = "15s"
+
         func run() async throws {
             var config = SandboxConfiguration()
             config.port = port
@@ -76,6 +79,10 @@ struct SandboxCommand: ParsableCommand {
                     throw ValidationError("--issuance-delay must be a duration (250ms, 2s), got \(issuanceDelay)")
                 }
                 config.timing.issuanceMs = delay
+                guard let idle = SandboxConfiguration.Faults.parseDuration(idleTimeout), idle > 0 else {
+                    throw ValidationError("--idle-timeout must be a duration (500ms, 15s), got \(idleTimeout)")
+                }
+                config.idleTimeoutMs = idle
                 config.rateLimit = try SandboxConfiguration.RateLimit.parse(rateLimit)
                 if let faults { config.faults = try SandboxConfiguration.Faults.parse(faults) }
                 if let latency { try config.faults.setLatency(latency) }

@@ -8,10 +8,10 @@ import requests
 
 
 class Sandbox:
-    def __init__(self, bin_path, *args, token="t"):
+    def __init__(self, bin_path, *args, token="t", preexec_fn=None):
         self.token = token
         self.proc = subprocess.Popen([bin_path, "sandbox", "serve", "--port", "0", "--token", token, *args],
-                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=preexec_fn)
         line = self.proc.stdout.readline()
         m = re.search(r"serving (https?://[\d.]+:(\d+)/stores/(\w+))", line)
         if not m:

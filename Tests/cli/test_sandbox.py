@@ -469,3 +469,35 @@ def test_fields_the_schema_does_not_describe_are_dropped_or_refused_as_it_says(s
                                                         "option_values": [{"label": "Yes", "sort_order": 0}]})
     assert r.status_code == 200, r.text
     assert r.json()["data"]["option_values"][0]["label"] == "Yes"
+
+
+def test_idle_and_slow_connections_time_out_and_cannot_starve_the_port(bin_path):
+    import resource
+    import socket
+    # Few descriptors, as under a tight ulimit: more idle connections than it has.
+    limit = lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (256, 256))
+    sb = Sandbox(bin_path, "--rate-limit", "off", "--idle-timeout", "1s", preexec_fn=limit)
+    try:
+        idle = []
+        for _ in range(300):
+            try:
+                idle.append(socket.create_connection(("127.0.0.1", sb.port), timeout=2))
+            except OSError:
+                break
+        slow = socket.create_connection(("127.0.0.1", sb.port), timeout=5)
+        slow.send(b"GET /stores/sandbox/v3/catalog/products HTTP/1.1\r\nHost: x\r\n")  # and never the rest
+        start = time.monotonic()
+        assert slow.recv(10) == b"" and time.monotonic() - start < 4  # closed by the sandbox
+        deadline = time.monotonic() + 10
+        while True:  # the idle ones are closed too, and the port answers again
+            try:
+                if sb.get("/v3/catalog/products", params={"limit": 1}, timeout=2).status_code == 200:
+                    break
+            except requests.RequestException:
+                pass
+            assert time.monotonic() < deadline, "the sandbox did not answer again"
+        for s in idle:
+            s.settimeout(3)
+            assert s.recv(10) == b""
+    finally:
+        sb.stop()
