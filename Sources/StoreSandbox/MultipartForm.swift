@@ -29,7 +29,8 @@ struct MultipartForm {
 
     /// Nil when the body is not a well-formed form with the boundary its Content-Type names.
     init?(_ body: [UInt8], contentType: String) {
-        guard let b = MultipartForm.parameter("boundary", of: contentType), !b.isEmpty else { return nil }
+        // RFC 2046: a boundary is 1 to 70 characters.
+        guard let b = MultipartForm.parameter("boundary", of: contentType), !b.isEmpty, b.utf8.count <= 70 else { return nil }
         let delimiter = Array(("--" + b).utf8)
         var parts: [Part] = []
         guard var i = MultipartForm.find(delimiter, in: body, from: 0) else { return nil }
@@ -94,13 +95,23 @@ struct MultipartForm {
         return nil
     }
 
+    /// Where `needle` first starts in `haystack` at or after `start`: Knuth-Morris-Pratt, so a
+    /// body of dashes and a boundary of dashes cost the body's length, not its length times the
+    /// boundary's.
     static func find(_ needle: [UInt8], in haystack: [UInt8], from start: Int) -> Int? {
         guard !needle.isEmpty, haystack.count >= needle.count, start <= haystack.count - needle.count else { return nil }
-        let first = needle[0]
-        var i = start
-        while i <= haystack.count - needle.count {
-            if haystack[i] == first && haystack[i..<(i + needle.count)].elementsEqual(needle) { return i }
-            i += 1
+        var fallback = [Int](repeating: 0, count: needle.count)
+        var k = 0
+        for i in needle.indices.dropFirst() {
+            while k > 0 && needle[i] != needle[k] { k = fallback[k - 1] }
+            if needle[i] == needle[k] { k += 1 }
+            fallback[i] = k
+        }
+        var matched = 0
+        for i in start..<haystack.count {
+            while matched > 0 && haystack[i] != needle[matched] { matched = fallback[matched - 1] }
+            if haystack[i] == needle[matched] { matched += 1 }
+            if matched == needle.count { return i - needle.count + 1 }
         }
         return nil
     }

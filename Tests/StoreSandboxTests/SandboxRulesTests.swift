@@ -96,3 +96,35 @@ func object(_ pairs: (String, JSON)...) -> JSONObject { JSONObject(pairs) }
         #expect(throws: APIError.self) { try RequestBodyCheck.check([["name": "Books", "rate": 5]], taxes, taxSchema) }
     }
 }
+
+@Suite struct MultipartRules {
+    func form(_ boundary: String, parts: [(String, String)]) -> [UInt8] {
+        var text = ""
+        for (name, value) in parts { text += "--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"\r\n\r\n\(value)\r\n" }
+        return Array((text + "--\(boundary)--\r\n").utf8)
+    }
+
+    @Test("the boundary is found wherever its prefix repeats in the data (a search that backs off right)")
+    func overlappingPrefixes() {
+        let boundary = "--ab--ab--abc"
+        let body = form(boundary, parts: [("a", "--ab--ab--ab--ab--abX"), ("b", "x")])
+        let parsed = MultipartForm(body, contentType: "multipart/form-data; boundary=\(boundary)")
+        #expect(parsed?.parts.map(\.name) == ["a", "b"])
+        #expect(parsed.map { String(decoding: $0.parts[0].data, as: UTF8.self) } == "--ab--ab--ab--ab--abX")
+        #expect(MultipartForm.find(Array("aab".utf8), in: Array("aaaab".utf8), from: 0) == 2)
+    }
+
+    @Test("a boundary over RFC 2046's 70 characters is refused")
+    func longBoundary() {
+        let boundary = String(repeating: "-", count: 71)
+        #expect(MultipartForm(form(boundary, parts: [("a", "1")]), contentType: "multipart/form-data; boundary=\(boundary)") == nil)
+    }
+
+    @Test("a body of dashes with a boundary of dashes is read in one pass (8 MB: it took 74 s at 16,000 dashes)")
+    func dashes() {
+        let boundary = String(repeating: "-", count: 70)
+        let body = Array("--\(boundary)\r\nContent-Disposition: form-data; name=\"f\"\r\n\r\n".utf8) + [UInt8](repeating: 0x2D, count: 8 << 20)
+        // No closing delimiter: nil, after one pass over the 8 MB.
+        #expect(MultipartForm(body, contentType: "multipart/form-data; boundary=\(boundary)") == nil)
+    }
+}
