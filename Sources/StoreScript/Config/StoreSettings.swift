@@ -50,6 +50,13 @@ public struct StoreSettings: Sendable {
         let named = profile ?? Environment["STORESCRIPT_PROFILE"]
         var s = StoreSettings()
         s.configPath = file?.path
+        // Every profile's credential variables, not only this one's: a run for one store hands
+        // no command another store's token either.
+        for entries in file?.profiles.values.map({ $0 }) ?? [] {
+            for e in entries where ConfigFile.secretKeys.contains(String(e.key.dropLast(4))) && e.key.hasSuffix("_env") {
+                if case .string(let variable) = e.value { s.secretVariables.append(variable) }
+            }
+        }
         var values: [String: (value: ConfigFile.Value, origin: String)] = [:]
         if let named {
             guard let file else {
