@@ -13,7 +13,8 @@ apt_install \
   curl `# Lua tests read the sandbox's log with it` \
   jq `# the README's examples pipe storescript call into it` \
   openssl `# the TLS test makes its own CA and server certificate` \
-  lua-check `# luacheck, run with the standard storescript docs --format luacheck writes`
+  lua-check `# luacheck, run with the standard storescript docs --format luacheck writes` \
+  time `# GNU time: a run's peak memory, in the state test and the state benchmark`
 
 # Test tools from PyPI: pytest drives the CLI tests, pexpect the REPL through a pty, requests
 # talks to the sandbox, PyYAML reads the OpenAPI files for the generator, schemathesis fuzzes
