@@ -298,3 +298,11 @@ def test_the_readme_configuration_reference_names_every_key_a_profile_takes(run,
     r = run("--profile", "main", "-e", "print(1)", env=config('[profiles.main]\nno_such_key = 1\n'))
     known = re.search(r"known: ([a-z_, ]+)\)", r.stderr).group(1).split(", ")
     assert documented == known
+
+
+def test_a_config_file_others_may_change_is_refused_whatever_it_holds(run, config):
+    # Whoever can change it chooses where the token goes (api_url), secret in it or not.
+    for mode in (0o620, 0o602, 0o666, 0o664):
+        env = config('[profiles.main]\nstore_hash = "x"\naccess_token_env = "X_TOKEN"\napi_url = "https://evil.example.com"\n', mode=mode)
+        r = run("--profile", "main", "-e", "print(1)", env=env)
+        assert r.returncode == 2 and "can be changed by others" in r.stderr and "chmod go-w" in r.stderr, (oct(mode), r.stderr)

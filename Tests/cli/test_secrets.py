@@ -27,6 +27,7 @@ s:set("journal", {key = key}) s:set("journal", nil)
 os.execute("env > " .. os.getenv("SWEEP_ENV_FILE"))
 local t = async.spawn(function() error("task failed holding " .. key) end)
 pcall(async.wait, t)
+async.spawn(function() error("a task nobody waits for, holding " .. key) end)
 error("the script ends holding " .. key .. " and " .. os.getenv("SWEEP_TOKEN_COPY"))
 """
 
@@ -87,7 +88,8 @@ def test_a_run_that_succeeds_and_fails_shows_no_secret(world, options):
     sb, tmp, env = world
     r = storescript(world, "run", *options, "-e", SCRIPT)
     assert r.returncode == 1, r.stderr  # it ends with an error, as written
-    assert "the script ends holding" in r.stderr and "n=50" in r.stderr or '"n":50' in r.stderr, r.stderr
+    assert "the script ends holding" in r.stderr and ("n=50" in r.stderr or '"n":50' in r.stderr), r.stderr
+    assert "a task nobody waits for, holding <private key>" in r.stderr, r.stderr
     assert leaks(r.stdout + r.stderr) == [], (r.stdout, r.stderr)
     # The command the script started got no credential.
     # (SWEEP_TOKEN_COPY is the test's own copy, which the script logs; nothing else may hold one.)
