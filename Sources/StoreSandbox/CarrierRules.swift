@@ -8,7 +8,9 @@ import StoreCertificates
 /// in `/__sandbox/state`, with their fields named and their values replaced by a SHA-256 of
 /// the connection, so a test can tell that credentials changed without the sandbox keeping them.
 enum CarrierRules: ResourceFamily {
-    static let connections = "/v2/shipping/carrier/connections"
+    /// A connection by its carrier's id: the API has no GET, so only `/__sandbox/state` shows them.
+    static let connection: EntityName = "carrier_connection"
+    static let entities = [Entity(connection, ids: .given)]
 
     /// Each carrier's required fields, from the "Connection Object – Properties" tables of
     /// shipping.v2.yml. Endicia's table says `passphrase` where its example says `pass_phrase`:
@@ -27,10 +29,9 @@ enum CarrierRules: ResourceFamily {
         hooks.replace("PUT /v2/shipping/carrier/connection") { s, r throws(APIError) in try connect(&s, r, creating: false) }
         hooks.replace("DELETE /v2/shipping/carrier/connection") { s, r throws(APIError) in
             let carrier = try carrierID(try s.objectBody(r))
-            guard s.collections[connections]?.items[carrier] != nil else {
+            guard try s.delete(Self.connection, .string(carrier)) != nil else {
                 throw APIError(status: 404, title: "There is no \(carrier) connection")
             }
-            _ = s.collections[connections]!.remove(carrier)
             return .ok(nil, status: 204, applied: true)
         }
     }
@@ -55,16 +56,17 @@ enum CarrierRules: ResourceFamily {
         let connection = body["connection"]?.objectValue ?? JSONObject()
         let missing = (required[carrier] ?? []).filter { names in !names.contains { connection[$0] != nil } }.map { $0[0] }
         if !missing.isEmpty { throw APIError(status: 400, title: "Required fields missing [\(missing.joined(separator: ", "))]") }
-        if !creating && s.collections[connections]?.items[carrier] == nil {
+        let existing = try s.row(Self.connection, .string(carrier))
+        if !creating && existing == nil {
             throw APIError(status: 404, title: "There is no \(carrier) connection to update; create it with POST")
         }
         let kept = JSONObject([
-            ("carrier_id", .string(carrier)),
+            ("id", .string(carrier)), ("carrier_id", .string(carrier)),
             ("fields", .array(connection.map { .string($0.key) })),
             ("connection_sha256", .string(Digest.sha256(JSON.object(connection).serialized()))),
             ("updated_at", .string(Clock.timestamp(Int(s.clock.now)))),
         ])
-        s.withCollection(connections, template: connections) { $0.insert(carrier, kept) }
+        if existing == nil { try s.insert(Self.connection, kept, id: .string(carrier)) } else { try s.update(Self.connection, kept) }
         return .ok(nil, status: 204, applied: true)
     }
 }

@@ -8,13 +8,15 @@ import StoreCertificates
 /// cart; redirect URLs point at the channel's site (its checkout URL when it has its own), also
 /// given by `include=redirect_urls`; a stale `version` is a 409.
 enum CartRules: ResourceFamily {
-    static let carts = "/v3/carts"
+    static let cart: EntityName = "cart"
+    static let entities = [Entity(cart, ids: .uuid, columns: [Column("customer_id", .int), Column("channel_id", .int)])]
+    static let views = [View("/v3/carts", entity: cart)]
 
     static func register(_ hooks: inout Hooks) {
         hooks.replace("POST /v3/carts") { s, r throws(APIError) in try create(&s, r) }
         hooks.replace("GET /v3/carts/{cartId}") { s, r throws(APIError) in
             let cart = try cart(s, r)
-            return .ok(s.envelope(r, .object(withIncludes(s, cart, r))))
+            return .ok(s.envelope(r, .object(try withIncludes(s, cart, r))))
         }
         hooks.replace("POST /v3/carts/{cartId}/items") { s, r throws(APIError) in
             var cart = try cart(s, r)
@@ -22,7 +24,7 @@ enum CartRules: ResourceFamily {
             try checkVersion(cart, body)
             var items = physicalItems(cart)
             items += try lines(&s, body["line_items"]?.arrayValue ?? [])
-            return save(&s, &cart, items, r, status: 201)
+            return try save(&s, &cart, items, r, status: 201)
         }
         hooks.replace("PUT /v3/carts/{cartId}/items/{itemId}") { s, r throws(APIError) in
             var cart = try cart(s, r)
@@ -38,7 +40,7 @@ enum CartRules: ResourceFamily {
             var priced = try lines(&s, [.object(merged)])[0]
             priced["id"] = items[i]["id"]
             items[i] = priced
-            return save(&s, &cart, items, r, status: 200)
+            return try save(&s, &cart, items, r, status: 200)
         }
         hooks.replace("DELETE /v3/carts/{cartId}/items/{itemId}") { s, r throws(APIError) in
             var cart = try cart(s, r)
@@ -47,20 +49,20 @@ enum CartRules: ResourceFamily {
             items.remove(at: i)
             if items.isEmpty {
                 // The last line gone, the cart goes too.
-                _ = s.collections[carts]?.remove(r.params["cartId"] ?? "")
+                try s.delete(Self.cart, cart["id"] ?? .null)
                 return .ok(nil, status: 204, applied: true)
             }
-            return save(&s, &cart, items, r, status: 200)
+            return try save(&s, &cart, items, r, status: 200)
         }
         hooks.replace("POST /v3/carts/{cartId}/redirect_urls") { s, r throws(APIError) in
             let cart = try cart(s, r)
-            return .ok(s.envelope(r, .object(redirectURLs(s, cart))), status: 201, applied: true)
+            return .ok(s.envelope(r, .object(try redirectURLs(s, cart))), status: 201, applied: true)
         }
     }
 
     static func cart(_ s: StoreState, _ r: SandboxRequest) throws(APIError) -> JSONObject {
         let id = r.params["cartId"] ?? ""
-        guard let cart = s.collections[carts]?.items[id] else { throw APIError.notFound("Cart \(id) not found") }
+        guard let cart = try s.row(cart, .string(id)) else { throw APIError.notFound("Cart \(id) not found") }
         return cart
     }
 
@@ -80,7 +82,7 @@ enum CartRules: ResourceFamily {
         var errors: [(String, String)] = []
         for (i, entry) in given.enumerated() {
             guard let line = entry.objectValue else { errors.append(("line_items.\(i)", "must be an object")); continue }
-            guard let pid = line["product_id"].map(StoreState.key), let product = s.collections[CatalogRules.products]?.items[pid] else {
+            guard let pid = line["product_id"].map(StoreState.key), let product = try s.row(CatalogRules.product, .string(pid)) else {
                 errors.append(("line_items.\(i).product_id", "product \(line["product_id"].map(StoreState.key) ?? "(none)") does not exist"))
                 continue
             }
@@ -91,23 +93,23 @@ enum CartRules: ResourceFamily {
             }
             var variant: JSONObject?
             if let vid = line["variant_id"], vid != .null, vid != .int(0) {
-                variant = s.collections["\(CatalogRules.products)/\(pid)/variants"]?.items[StoreState.key(vid)]
+                variant = try s.row(CatalogRules.variant, vid).flatMap { StoreState.key($0["product_id"] ?? .null) == pid ? $0 : nil }
                 if variant == nil {
                     errors.append(("line_items.\(i).variant_id", "variant \(StoreState.key(vid)) is not a variant of product \(pid)"))
                     continue
                 }
             }
             let list = variant?["price"]?.doubleValue ?? product["price"]?.doubleValue ?? 0
-            var sale = CatalogRules.calculatedPrice(s, product)
+            var sale = try CatalogRules.calculatedPrice(s, product)
             if let v = variant {
                 sale = v["sale_price"]?.doubleValue.flatMap { $0 > 0 ? min($0, list) : nil } ?? (v["price"]?.doubleValue ?? sale)
             }
             let q = Double(quantity)
             out.append(JSONObject([
-                ("id", .string(s.uuid())), ("parent_id", .null),
-                ("variant_id", variant?["id"] ?? .int(0)), ("product_id", product["id"] ?? .null),
+                ("id", .string(try s.uuid())), ("parent_id", .null),
+                ("variant_id", variant?["id"] ?? product["base_variant_id"] ?? .int(0)), ("product_id", product["id"] ?? .null),
                 ("sku", variant?["sku"] ?? product["sku"] ?? ""), ("name", product["name"] ?? ""),
-                ("url", .string("https://\(storeHost(s))\(product["custom_url"]?["url"]?.stringValue ?? "/")")),
+                ("url", .string("https://\(try storeHost(s))\(product["custom_url"]?["url"]?.stringValue ?? "/")")),
                 ("quantity", .int(quantity)), ("is_taxable", true), ("image_url", ""), ("discounts", .array([])), ("coupons", .array([])),
                 ("discount_amount", 0), ("coupon_amount", 0), ("list_price", .double(list)), ("sale_price", .double(sale)),
                 ("extended_list_price", .double(round2(list * q))), ("extended_sale_price", .double(round2(sale * q))),
@@ -126,7 +128,7 @@ enum CartRules: ResourceFamily {
         guard !items.isEmpty || !(body["custom_items"]?.arrayValue ?? []).isEmpty else {
             throw APIError.invalid("A cart needs at least one line item", [("line_items", "give at least one {product_id, quantity}")])
         }
-        if let customer = body["customer_id"]?.intValue, customer != 0, s.collections[CustomerRules.customers]?.items[String(customer)] == nil {
+        if let customer = body["customer_id"]?.intValue, customer != 0, try !s.exists(CustomerRules.customer, .int(customer)) {
             throw APIError.invalid("The customer does not exist", [("customer_id", "customer \(customer) does not exist")])
         }
         let now = Clock.timestamp(Int(s.clock.now))
@@ -135,13 +137,13 @@ enum CartRules: ResourceFamily {
             ("currency", body["currency"] ?? ["code": "USD"]), ("tax_included", false), ("coupons", .array([])), ("discounts", .array([])),
             ("created_time", .string(now)), ("updated_time", .string(now)), ("locale", body["locale"] ?? "en"), ("version", 0),
         ])
-        cart = s.create(cart, in: carts, template: carts, stringIDs: true)
-        return save(&s, &cart, items, r, status: 201, bumpVersion: false)
+        cart = try s.insert(Self.cart, cart)
+        return try save(&s, &cart, items, r, status: 201, bumpVersion: false)
     }
 
     /// The cart with `items` and the amounts they make; the answer as the operation gives it.
     static func save(_ s: inout StoreState, _ cart: inout JSONObject, _ items: [JSONObject], _ r: SandboxRequest, status: Int,
-                     bumpVersion: Bool = true) -> Outcome {
+                     bumpVersion: Bool = true) throws(APIError) -> Outcome {
         let base = items.reduce(0.0) { $0 + ($1["extended_list_price"]?.doubleValue ?? 0) }
         let amount = items.reduce(0.0) { $0 + ($1["extended_sale_price"]?.doubleValue ?? 0) }
         cart["line_items"] = .object(JSONObject([("physical_items", .array(items.map { .object($0) })), ("digital_items", .array([])),
@@ -151,27 +153,27 @@ enum CartRules: ResourceFamily {
         cart["cart_amount"] = .double(round2(amount))
         if bumpVersion { cart["version"] = .int((cart["version"]?.intValue ?? 0) + 1) }
         cart["updated_time"] = .string(Clock.timestamp(Int(s.clock.now)))
-        s.collections[carts]!.insert(StoreState.key(cart["id"]!), cart)
-        return .ok(s.envelope(r, .object(withIncludes(s, cart, r))), status: status, applied: true)
+        cart = try s.update(Self.cart, cart)
+        return .ok(s.envelope(r, .object(try withIncludes(s, cart, r))), status: status, applied: true)
     }
 
-    static func withIncludes(_ s: StoreState, _ cart: JSONObject, _ r: SandboxRequest) -> JSONObject {
+    static func withIncludes(_ s: StoreState, _ cart: JSONObject, _ r: SandboxRequest) throws(APIError) -> JSONObject {
         var out = cart
         if let include = r.query("include"), include.split(separator: ",").contains("redirect_urls") {
-            out["redirect_urls"] = .object(redirectURLs(s, cart))
+            out["redirect_urls"] = .object(try redirectURLs(s, cart))
         }
         return out
     }
 
-    static func storeHost(_ s: StoreState, channel: String = "1") -> String {
-        HostCoverage.normalized(ChannelRules.site(of: channel, in: s)?["url"]?.stringValue ?? "sandbox.example.com")
+    static func storeHost(_ s: StoreState, channel: JSON = ChannelRules.defaultChannel) throws(APIError) -> String {
+        HostCoverage.normalized(try ChannelRules.site(of: channel, in: s)?["url"]?.stringValue ?? "sandbox.example.com")
     }
 
     /// The cart's page, its checkout and the embedded checkout, on the channel's site.
-    static func redirectURLs(_ s: StoreState, _ cart: JSONObject) -> JSONObject {
-        let channel = StoreState.key(cart["channel_id"] ?? 1)
-        let site = ChannelRules.site(of: channel, in: s)
-        let host = storeHost(s, channel: channel)
+    static func redirectURLs(_ s: StoreState, _ cart: JSONObject) throws(APIError) -> JSONObject {
+        let channel = cart["channel_id"] ?? ChannelRules.defaultChannel
+        let site = try ChannelRules.site(of: channel, in: s)
+        let host = try storeHost(s, channel: channel)
         let checkout = (site?["urls"]?.arrayValue?.first { $0["type"]?.stringValue == "checkout" }?["url"]?.stringValue)
             .map(HostCoverage.normalized) ?? host
         let id = StoreState.key(cart["id"] ?? "")

@@ -6,7 +6,11 @@ import StoreCertificates
 /// main domain (`checkout.example.com` for `shop.example.com`), is always https, and shows
 /// among the site's URLs as `checkout`; deleting it falls back to the shared checkout.
 enum ChannelRules: ResourceFamily {
-    static let channels = "/v3/channels"
+    static let channel: EntityName = "channel"
+    static let defaultChannel: JSON = 1
+
+    static let entities = [Entity(channel, columns: [Column("name", .text), Column("type", .text), Column("platform", .text)])]
+    static let views = [View("/v3/channels", entity: channel)]
 
     static func register(_ hooks: inout Hooks) {
         hooks.replace("PUT /v3/channels/{channel_id}/site/checkout-url") { s, r throws(APIError) in try setCheckout(&s, r) }
@@ -15,20 +19,21 @@ enum ChannelRules: ResourceFamily {
             site["urls"] = .array((site["urls"]?.arrayValue ?? []).filter { $0["type"]?.stringValue != "checkout" })
             site["is_checkout_url_customized"] = false
             site["updated_at"] = .string(SandboxClock.rfc3339(s.clock.now))
-            s.collections[SiteRules.sites]!.insert(SiteRules.key(site), site)
+            try s.update(SiteRules.site, site)
             return .ok(.object(JSONObject([("data", .object(JSONObject())), ("meta", .object(JSONObject()))])), applied: true)
         }
         hooks.replace("GET /v3/channels/{channel_id}/site") { s, r throws(APIError) in .ok(s.envelope(r, .object(try channelSite(s, r)))) }
     }
 
-    static func site(of channel: String, in s: StoreState) -> JSONObject? {
-        s.collections[SiteRules.sites]?.all.first { StoreState.key($0["channel_id"] ?? .null) == channel }
+    /// The channel's site (a channel has at most one).
+    static func site(of channel: JSON, in s: StoreState) throws(APIError) -> JSONObject? {
+        try s.rows(SiteRules.site, where: "channel_id", is: channel).first
     }
 
     static func channelSite(_ s: StoreState, _ r: SandboxRequest) throws(APIError) -> JSONObject {
-        let channel = r.params["channel_id"] ?? ""
-        guard s.collections[channels]?.items[channel] != nil else { throw APIError.notFound("Channel \(channel) was not found") }
-        guard let site = site(of: channel, in: s) else { throw APIError.notFound("Channel \(channel) has no site") }
+        let channel = JSON.string(r.params["channel_id"] ?? "")
+        guard try s.exists(Self.channel, channel) else { throw APIError.notFound("Channel \(StoreState.key(channel)) was not found") }
+        guard let site = try site(of: channel, in: s) else { throw APIError.notFound("Channel \(StoreState.key(channel)) has no site") }
         return site
     }
 
@@ -59,7 +64,7 @@ enum ChannelRules: ResourceFamily {
         site["urls"] = .array(urls)
         site["is_checkout_url_customized"] = true
         site["updated_at"] = .string(now)
-        s.collections[SiteRules.sites]!.insert(SiteRules.key(site), site)
+        site = try s.update(SiteRules.site, site)
         return .ok(s.envelope(r, .object(site)), applied: true)
     }
 }

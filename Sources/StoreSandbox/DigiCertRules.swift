@@ -8,11 +8,20 @@ import StoreCertificates
 /// account's approval flow, and is issued after the store's issuance time by the sandbox's own
 /// certificate authority, for the CSR's key. Every order is kept, so tests can count them.
 enum DigiCertRules: ResourceFamily {
-    static let orders = "/services/v2/order/certificate"
-    /// Issued certificates by id: `{order_id, pem}`.
-    static let certificates = "/__sandbox/digicert-certificates"
-    static let statusChanges = "/__sandbox/digicert-status-changes"
+    static let order: EntityName = "digicert_order"
+    /// Certificates by id: `{order_id, pem}` (the pem once issued); the id is given when ordered.
+    static let certificate: EntityName = "digicert_certificate"
+    static let statusChange: EntityName = "digicert_status_change"
     static let authorityPath = "/__sandbox/authority"
+    static let issuance = JobKind("issue-certificate")
+
+    static let entities: [Entity] = [
+        Entity(order, columns: [Column("status", .text)]),
+        Entity(certificate, ids: .counted(first: 1_000_001), columns: [Column("order_id", .int)]),
+        Entity(statusChange, columns: [Column("at", .int)]),
+    ]
+
+    static let views = [View("/services/v2/order/certificate", entity: order)]
 
     static let products: [(id: String, name: String, type: String)] = [
         ("ssl_securesite", "Secure Site SSL", "ssl_certificate"),
@@ -25,16 +34,17 @@ enum DigiCertRules: ResourceFamily {
     ]
 
     static func register(_ hooks: inout Hooks) {
+        hooks.run(issuance) { s, payload throws(APIError) in try issue(&s, payload) }
         hooks.replace("POST /services/v2/order/certificate/{product_id}") { s, r throws(APIError) in try create(&s, r) }
         hooks.replace("GET /services/v2/order/certificate/{order_id}") { s, r throws(APIError) in
             .ok(.object(view(s, try order(s, r.params["order_id"] ?? ""))))
         }
-        hooks.replace("GET /services/v2/order/certificate") { s, r in list(s, r) }
+        hooks.replace("GET /services/v2/order/certificate") { s, r throws(APIError) in try list(s, r) }
         hooks.replace("GET /services/v2/order/certificate/status-changes") { s, r throws(APIError) in
             let minutes = Int(r.query("minutes") ?? "") ?? 60
             guard (1...10_080).contains(minutes) else { throw error("invalid_minutes", "minutes must be from 1 to 10080 (7 days)") }
             let since = s.clock.now - Int64(minutes) * 60
-            let changes = (s.collections[statusChanges]?.all ?? []).filter { ($0["at"]?.intValue ?? 0) >= since }
+            let changes = try s.rows(statusChange, where: "at", is: .int(since), op: .min)
             return .ok(.object(JSONObject([("orders", .array(changes.map { c in
                 .object(JSONObject([("order_id", c["order_id"] ?? .null), ("certificate_id", c["certificate_id"] ?? .null),
                                     ("status", c["status"] ?? .null)]))
@@ -74,7 +84,7 @@ enum DigiCertRules: ResourceFamily {
     }
 
     static func order(_ s: StoreState, _ id: String) throws(APIError) -> JSONObject {
-        guard let o = s.collections[orders]?.items[id] else { throw error("not_found|order", "Order \(id) not found", status: 404) }
+        guard let o = try s.row(order, .string(id)) else { throw error("not_found|order", "Order \(id) not found", status: 404) }
         return o
     }
 
@@ -127,7 +137,7 @@ enum DigiCertRules: ResourceFamily {
             problems.append(("missing_field", "validity_years (or validity_days, custom_expiration_date) is required"))
         }
         if body["organization"]?["id"]?.intValue == nil { problems.append(("missing_field", "organization.id is required")) }
-        if let previous = body["renewal_of_order_id"], s.collections[orders]?.items[StoreState.key(previous)] == nil {
+        if let previous = body["renewal_of_order_id"], try !s.exists(order, previous) {
             problems.append(("invalid_renewal", "renewal_of_order_id \(StoreState.key(previous)) is not an order of this account"))
         }
         if !problems.isEmpty { throw APIError(status: 400, title: problems[0].1, errors: problems) }
@@ -141,9 +151,9 @@ enum DigiCertRules: ResourceFamily {
         let skip = body["skip_approval"] == .bool(true)
         let flow = skip ? "skip" : s.timing.approval
         let requestStatus = ["one-step": "pending", "two-step": "submitted", "auto": "approved"][flow] ?? "pending"
-        let certificateID = nextCertificateID(&s)
+        let certificateID = try s.insert(certificate, JSONObject())["id"]?.intValue ?? 0
         let name = products.first { $0.id == product }?.name ?? product
-        var order = JSONObject([
+        var made = JSONObject([
             ("certificate", .object(JSONObject([
                 ("id", .int(certificateID)), ("common_name", cert["common_name"] ?? ""), ("dns_names", cert["dns_names"] ?? .array([])),
                 ("csr", cert["csr"] ?? ""), ("signature_hash", cert["signature_hash"] ?? ""),
@@ -157,56 +167,48 @@ enum DigiCertRules: ResourceFamily {
             ("date_created", .string(Clock.timestamp(Int(s.clock.now)))), ("disable_renewal_notifications", body["disable_renewal_notifications"] ?? false),
             ("comments", body["comments"] ?? ""), ("approval_flow", .string(flow)),
         ])
-        order = s.create(order, in: orders, template: orders, stringIDs: false)
-        let id = order["id"]!
-        recordChange(&s, order: id, certificate: .int(certificateID), status: "pending")
+        made = try s.insert(order, made)
+        let id = made["id"]!
+        try s.update(certificate, JSONObject([("id", .int(certificateID)), ("order_id", id)]))
+        try recordChange(&s, order: id, certificate: .int(certificateID), status: "pending")
         let requestID = JSON.int((id.intValue ?? 0) + 1000)
         var answer = JSONObject([("id", id)])
         if s.timing.issuanceMs == 0 && flow != "one-step" && flow != "two-step" {
             // Immediate: issued before the answer, the chain in it.
-            issue(&s, JSONObject([("order_id", id)]))
-            let chain = chainPEMs(s, certificate: String(certificateID))
+            try issue(&s, JSONObject([("order_id", id)]))
+            let chain = try chainPEMs(s, certificate: .int(certificateID))
             answer["certificate_id"] = .int(certificateID)
             answer["certificate_chain"] = .array(chain.map { pem in
                 .object(JSONObject([("subject_common_name", .string((try? CertificateFacts(pem: pem))?.commonName ?? "")), ("pem", .string(pem))]))
             })
         } else {
-            s.schedule(.issueCertificate, afterMs: s.timing.issuanceMs, JSONObject([("order_id", id)]))
+            try s.schedule(issuance, afterMs: s.timing.issuanceMs, JSONObject([("order_id", id)]))
             if flow != "skip" { answer["requests"] = .array([.object(JSONObject([("id", requestID), ("status", .string(requestStatus))]))]) }
             if flow == "skip" || flow == "auto" { answer["certificate_id"] = .int(certificateID) }
         }
         return .ok(.object(answer), status: 201, applied: true)
     }
 
-    static func nextCertificateID(_ s: inout StoreState) -> Int64 {
-        s.withCollection(certificates, template: certificates) { col in
-            let id = col.nextID + 1_000_000
-            col.nextID += 1
-            return id
-        }
-    }
-
-    static func recordChange(_ s: inout StoreState, order: JSON, certificate: JSON, status: String) {
-        _ = s.create(JSONObject([("order_id", order), ("certificate_id", certificate), ("status", .string(status)), ("at", .int(s.clock.now))]),
-                     in: statusChanges, template: statusChanges, stringIDs: false)
+    static func recordChange(_ s: inout StoreState, order: JSON, certificate: JSON, status: String) throws(APIError) {
+        try s.insert(statusChange, JSONObject([("order_id", order), ("certificate_id", certificate), ("status", .string(status)), ("at", .int(s.clock.now))]))
     }
 
     /// The sandbox's CA, made the first time it signs and kept with the store.
-    static func authority(_ s: inout StoreState) -> CertificateAuthority? {
-        if let stored = s.singletons[authorityPath]?.objectValue,
+    static func authority(_ s: inout StoreState) throws(APIError) -> CertificateAuthority? {
+        if let stored = try s.singleton(authorityPath)?.objectValue,
            let ca = CertificateAuthority(stored: stored.reduce(into: [:]) { $0[$1.key] = $1.value.stringValue }) {
             return ca
         }
         guard let ca = try? CertificateAuthority.make(name: "Sandbox DigiCert", now: s.clock.now) else { return nil }
-        s.singletons[authorityPath] = .object(JSONObject(ca.stored.sorted { $0.key < $1.key }.map { ($0.key, JSON.string($0.value)) }))
+        try s.setSingleton(authorityPath, .object(JSONObject(ca.stored.sorted { $0.key < $1.key }.map { ($0.key, JSON.string($0.value)) })))
         return ca
     }
 
     /// The issuance job: the order's certificate, signed for the CSR's key.
-    static func issue(_ s: inout StoreState, _ job: JSONObject) {
-        guard let id = job["order_id"].map(StoreState.key), var order = s.collections[orders]?.items[id],
+    static func issue(_ s: inout StoreState, _ job: JSONObject) throws(APIError) {
+        guard let id = job["order_id"], var order = try s.row(order, id),
               order["status"]?.stringValue == "pending", case .object(var cert)? = order["certificate"],
-              let csr = try? SigningRequest(pem: cert["csr"]?.stringValue ?? ""), let ca = authority(&s) else { return }
+              let csr = try? SigningRequest(pem: cert["csr"]?.stringValue ?? ""), let ca = try authority(&s) else { return }
         let now = s.clock.now
         let days = Int(order["validity_days"]?.intValue ?? 365)
         let names = (cert["dns_names"]?.arrayValue ?? []).compactMap(\.stringValue)
@@ -223,22 +225,20 @@ enum DigiCertRules: ResourceFamily {
         order["certificate"] = .object(cert)
         order["status"] = "issued"
         order["order_valid_till"] = cert["valid_till"]
-        s.collections[orders]!.insert(id, order)
-        s.withCollection(certificates, template: certificates) { col in
-            col.insert(StoreState.key(certificateID), JSONObject([("id", certificateID), ("order_id", order["id"] ?? .null), ("pem", .string(pem))]))
-        }
-        recordChange(&s, order: order["id"] ?? .null, certificate: certificateID, status: "issued")
+        try s.update(Self.order, order)
+        try s.update(certificate, JSONObject([("id", certificateID), ("order_id", order["id"] ?? .null), ("pem", .string(pem))]))
+        try recordChange(&s, order: order["id"] ?? .null, certificate: certificateID, status: "issued")
     }
 
     /// Leaf, intermediate, root.
-    static func chainPEMs(_ s: StoreState, certificate: String) -> [String] {
-        guard let pem = s.collections[certificates]?.items[certificate]?["pem"]?.stringValue,
-              let stored = s.singletons[authorityPath]?.objectValue else { return [] }
+    static func chainPEMs(_ s: StoreState, certificate id: JSON) throws(APIError) -> [String] {
+        guard let pem = try s.row(certificate, id)?["pem"]?.stringValue,
+              let stored = try s.singleton(authorityPath)?.objectValue else { return [] }
         return [pem, stored["intermediate"]?.stringValue ?? "", stored["root"]?.stringValue ?? ""]
     }
 
     static func download(_ s: StoreState, certificate: String, format: String) throws(APIError) -> Outcome {
-        let chain = chainPEMs(s, certificate: certificate)
+        let chain = try chainPEMs(s, certificate: .string(certificate))
         guard chain.count == 3 else { throw error("not_found|certificate", "Certificate \(certificate) not found or not issued", status: 404) }
         let parts: [String]
         switch format {
@@ -250,8 +250,8 @@ enum DigiCertRules: ResourceFamily {
         return Outcome(status: 200, body: nil, applied: false, raw: .init(bytes: Array(parts.joined().utf8), type: "application/x-pem-file"))
     }
 
-    static func list(_ s: StoreState, _ r: SandboxRequest) -> Outcome {
-        var all = (s.collections[orders]?.all ?? []).map { view(s, $0) }
+    static func list(_ s: StoreState, _ r: SandboxRequest) throws(APIError) -> Outcome {
+        var all = try s.rows(order).map { view(s, $0) }
         if let status = r.query("filters[status]") { all = all.filter { $0["status"]?.stringValue == status } }
         if let name = r.query("filters[common_name]") { all = all.filter { $0["certificate"]?["common_name"]?.stringValue == name } }
         let offset = max(Int(r.query("offset") ?? "") ?? 0, 0)

@@ -8,11 +8,25 @@ typealias Behaviour = @Sendable (inout StoreState, SandboxRequest) throws(APIErr
 typealias Check = @Sendable (StoreState, inout SandboxRequest) throws(APIError) -> Void
 /// A change to an outcome after it is made (the store may be read or changed too).
 typealias Decoration = @Sendable (inout StoreState, SandboxRequest, inout Outcome) throws(APIError) -> Void
+/// A job of the store's, run when it falls due.
+typealias JobRunner = @Sendable (inout StoreState, JSONObject) throws(APIError) -> Void
 
 /// A family of resources with rules of its own (the catalog, sites, carts, DigiCert, ...): it
-/// states them by route, in one file.
+/// declares its entities and the views that show them, and states its rules by route, in one
+/// file or one folder.
 protocol ResourceFamily {
     static func register(_ hooks: inout Hooks)
+    static var entities: [Entity] { get }
+    static var views: [View] { get }
+    static func refine(_ entity: inout Entity, template: String)
+}
+
+extension ResourceFamily {
+    static var entities: [Entity] { [] }
+    static var views: [View] { [] }
+    /// Adds what the family knows of entities it does not declare, by the template that shows
+    /// them (every `.../metafields` collection has unique namespace+key per owner).
+    static func refine(_ entity: inout Entity, template: String) {}
 }
 
 /// Every family's hooks by route (method and path template), so that renaming a binding cannot
@@ -24,12 +38,15 @@ struct Hooks: Sendable {
     private(set) var decorations: [Route: [Decoration]] = [:]
     /// Unfiltered deletes the real API performs (`DELETE /v3/customers/subscribers` deletes every one).
     private(set) var unfilteredDeletes: Set<Route> = []
+    /// How each kind of job runs.
+    private(set) var jobs: [JobKind: JobRunner] = [:]
     private var twice: [Route] = []
+    private var twiceJobs: [String] = []
 
     static var families: [any ResourceFamily.Type] { [
-        CatalogRules.self, MetafieldRules.self, OrderRules.self, CustomerRules.self, SubscriberRules.self,
+        JobQueue.self, CatalogRules.self, MetafieldRules.self, OrderRules.self, CustomerRules.self, SubscriberRules.self,
         SiteRules.self, ChannelRules.self, CarrierRules.self, ThemeRules.self, CartRules.self, WidgetRules.self,
-        PricingRules.self, DigiCertRules.self,
+        PricingRules.self, PriceListRules.self, CurrencyRules.self, DigiCertRules.self,
     ] }
 
     static let all: Hooks = {
@@ -48,6 +65,10 @@ struct Hooks: Sendable {
 
     mutating func allowUnfilteredDelete(_ route: Route) { unfilteredDeletes.insert(route) }
 
+    mutating func run(_ kind: JobKind, _ runner: @escaping JobRunner) {
+        if jobs.updateValue(runner, forKey: kind) != nil { twiceJobs.append(kind.raw) }
+    }
+
     var routes: [Route] { Array(checks.keys) + Array(replacements.keys) + Array(decorations.keys) + Array(unfilteredDeletes) }
 
     /// Stops the process when a hook names a route the catalog does not have, or two families
@@ -56,13 +77,15 @@ struct Hooks: Sendable {
         let unknown = OperationCatalog.unknown(all.routes)
         precondition(unknown.isEmpty, "sandbox hooks for routes the catalog does not have: \(unknown)")
         precondition(all.twice.isEmpty, "sandbox routes replaced by two families: \(all.twice)")
+        precondition(all.twiceJobs.isEmpty, "sandbox jobs run by two families: \(all.twiceJobs)")
+        EntityCatalog.verify()
     }
 }
 
 extension StoreState {
     /// Checks, then the family's behaviour or the generic one, then decorations.
     mutating func handle(_ request: SandboxRequest) throws(APIError) -> Outcome {
-        runDueJobs()
+        try runDueJobs()
         var r = request
         let route = r.op.route
         let hooks = Hooks.all

@@ -1,45 +1,39 @@
 import JSON
 
-/// Work the store finishes later, as the real one does (a theme unpacked, a certificate
-/// issued). Jobs are kept with the store's data, so a sandbox restarted on its `--db` resumes
-/// them, and run by the first request after they fall due: what a client can see has always
-/// happened on time.
-enum JobKind: String, Sendable, CaseIterable {
-    /// One step of a theme job: QUEUED → WORKING → COMPLETED or FAILED.
-    case themeStep = "theme-step"
-    /// A DigiCert order's certificate is issued.
-    case issueCertificate = "issue-certificate"
+/// A kind of work the store finishes later, as the real one does (a theme unpacked, a
+/// certificate issued); each family declares its kinds and registers how to run them (`Hooks.run`).
+struct JobKind: Hashable, Sendable {
+    let raw: String
+    init(_ raw: String) { self.raw = raw }
+}
+
+/// The store's own bookkeeping: its jobs. Jobs are rows of the store, so a sandbox restarted on
+/// its `--db` resumes them, and run by the first request after they fall due: what a client
+/// can see has always happened on time.
+enum JobQueue: ResourceFamily {
+    static let job: EntityName = "job"
+    static let entities = [Entity(job, columns: [Column("due_ms", .int)], isInternal: true)]
+    static func register(_ hooks: inout Hooks) {}
 }
 
 extension StoreState {
-    static let jobs = "/__sandbox/jobs"
-
     /// Runs `kind` with `payload` once `afterMs` have passed on the store's clock.
-    mutating func schedule(_ kind: JobKind, afterMs: Int, _ payload: JSONObject) {
+    mutating func schedule(_ kind: JobKind, afterMs: Int, _ payload: JSONObject) throws(APIError) {
         var job = payload
-        job["kind"] = .string(kind.rawValue)
+        job["kind"] = .string(kind.raw)
         job["due_ms"] = .int(clock.nowMs + Int64(afterMs))
-        withCollection(Self.jobs, template: Self.jobs) { col in
-            let id = String(col.nextID)
-            col.nextID += 1
-            job["id"] = .int(Int64(id)!)
-            col.insert(id, job)
-        }
+        try insert(JobQueue.job, job)
     }
 
     /// Runs every job that has fallen due, oldest first; a job may schedule the next.
-    mutating func runDueJobs() {
-        guard let queue = collections[Self.jobs], !queue.order.isEmpty else { return }
-        let now = clock.nowMs
-        let due = queue.all.filter { ($0["due_ms"]?.intValue ?? 0) <= now }
-            .sorted { ($0["due_ms"]?.intValue ?? 0, $0["id"]?.intValue ?? 0) < ($1["due_ms"]?.intValue ?? 0, $1["id"]?.intValue ?? 0) }
-        for job in due {
-            _ = collections[Self.jobs]?.remove(StoreState.key(job["id"] ?? 0))
-            guard let kind = job["kind"]?.stringValue.flatMap(JobKind.init(rawValue:)) else { continue }
-            switch kind {
-            case .themeStep: ThemeRules.step(&self, job)
-            case .issueCertificate: DigiCertRules.issue(&self, job)
-            }
+    mutating func runDueJobs() throws(APIError) {
+        var query = RowQuery()
+        query.filters = [RowQuery.Filter(field: "due_ms", op: .max, value: String(clock.nowMs))]
+        query.sort = "due_ms"
+        for job in try rows(JobQueue.job, query).items {
+            try delete(JobQueue.job, job["id"] ?? .null)
+            guard let kind = job["kind"]?.stringValue, let run = Hooks.all.jobs[JobKind(kind)] else { continue }
+            try run(&self, job)
         }
     }
 }

@@ -6,6 +6,14 @@ import StoreAPI
 /// (`resource_type`, `resource_id`), filled in from the path. Registered on every metafield
 /// route of the catalog.
 enum MetafieldRules: ResourceFamily {
+    /// Every metafield collection (wherever it hangs): namespace and key unique per owner.
+    static func refine(_ entity: inout Entity, template: String) {
+        guard template.hasSuffix("/metafields") else { return }
+        entity.columns += [Column("namespace", .text), Column("key", .text)]
+        entity.unique.append(UniqueKey("namespace", "key", perParent: true))
+        if entity.parent != nil { entity.parent?.field = "resource_id" }
+    }
+
     static func register(_ hooks: inout Hooks) {
         for op in OperationCatalog.all where op.path.hasSuffix("/metafields") && op.version == "v3" {
             switch op.kind {
@@ -40,18 +48,17 @@ enum MetafieldRules: ResourceFamily {
         }
         if !errors.isEmpty { throw APIError.invalid("The request payload is invalid", errors) }
         try s.checkParents(r)
-        for existing in s.collections[r.path]?.all ?? [] where existing["namespace"] == body["namespace"] && existing["key"] == body["key"] {
+        var full = body
+        full["resource_type"] = full["resource_type"] ?? .string(resourceType(r.collectionTemplate))
+        full["description"] = full["description"] ?? ""
+        let created: JSONObject
+        do throws(APIError) {
+            created = try s.create(full, r)
+        } catch where error.status == 409 {
             throw APIError.conflict("A metafield with this namespace and key already exists", [
                 ("key", "namespace \(body["namespace"]!.stringValue!) and key \(body["key"]!.stringValue!) are taken"),
             ])
         }
-        var full = body
-        full["resource_type"] = full["resource_type"] ?? .string(resourceType(r.collectionTemplate))
-        full["description"] = full["description"] ?? ""
-        if let parent = r.op.pathParameters.last.flatMap({ r.params[$0.name] }) {
-            full["resource_id"] = Int64(parent).map { .int($0) } ?? .string(parent)
-        }
-        let created = s.create(full, in: r.path, template: r.collectionTemplate, stringIDs: false)
         return .ok(s.envelope(r, .object(created)), status: r.op.successStatus, applied: true)
     }
 

@@ -4,22 +4,40 @@ import Glibc
 import JSON
 import StoreAPI
 
-/// Orders (v2) as the real API keeps them, and the store's clock: an order is made from its
-/// products and addresses, which become its sub-resources (`/v2/orders/{id}/products`, `/shipping_addresses`) and are
-/// pointed at, not embedded; its status follows `status_id`; its totals follow its lines.
+/// Orders as the real API keeps them (orders.v2.oas2.yml, orders.v3.yml): one order behind v2
+/// and v3's sub-resources; an order is made from its products and addresses, which become its
+/// sub-resources (`/v2/orders/{id}/products`, `/shipping_addresses`) and are pointed at, not
+/// embedded; its status follows `status_id`; its totals follow its lines. Deleting an order
+/// deletes what hangs on it; its lines keep the ids of products deleted since.
 enum OrderRules: ResourceFamily {
-    static let orders = "/v2/orders"
+    static let order: EntityName = "order"
+    static let line: EntityName = "order_product"
+    static let shippingAddress: EntityName = "order_shipping_address"
+    static let status: EntityName = "order_status"
+
+    static let entities: [Entity] = [
+        Entity(order, ids: .counted(first: 100), columns: [
+            Column("customer_id", .int), Column("status_id", .int), Column("date_created", .time), Column("date_modified", .time),
+            Column("channel_id", .int), Column("total_inc_tax", .real),
+        ], dates: .rfc2822),
+        Entity(line, parent: Parent(entity: order, field: "order_id"), columns: [Column("product_id", .int)], dates: .rfc2822),
+        Entity(shippingAddress, parent: Parent(entity: order, field: "order_id"), dates: .rfc2822),
+        Entity(status, dates: .rfc2822),
+    ]
+
+    static let views: [View] = [
+        View("/v2/orders", "/v3/orders", entity: order),
+        View("/v2/orders/{}/products", entity: line),
+        View("/v2/orders/{}/shipping_addresses", entity: shippingAddress),
+        View("/v2/order_statuses", entity: status),
+    ]
 
     static func register(_ hooks: inout Hooks) {
-        for (route, behaviour) in routes { hooks.replace(route, behaviour) }
-    }
-
-    static let routes: [Route: Behaviour] = [
-        "POST /v2/orders": { s, r throws(APIError) in try create(&s, r) },
-        "PUT /v2/orders/{order_id}": { s, r throws(APIError) in try update(&s, r) },
+        hooks.replace("POST /v2/orders") { s, r throws(APIError) in try create(&s, r) }
+        hooks.replace("PUT /v2/orders/{order_id}") { s, r throws(APIError) in try update(&s, r) }
         // The store's clock, as `GET /v2/time` tells it (seconds since the epoch).
-        "GET /v2/time": { _, _ in .ok(.object(JSONObject([("time", .int(Int64(time(nil))))]))) },
-    ]
+        hooks.replace("GET /v2/time") { s, _ in .ok(.object(JSONObject([("time", .int(s.clock.now))]))) }
+    }
 
     static func create(_ s: inout StoreState, _ r: SandboxRequest) throws(APIError) -> Outcome {
         var body = try s.objectBody(r)
@@ -27,13 +45,13 @@ enum OrderRules: ResourceFamily {
             throw APIError(status: 400, title: "The order needs products", errors: [("products", "give at least one product line")])
         }
         var products: [JSONObject] = []
-        for (i, line) in lines.enumerated() {
-            guard case .object(var item) = line else { throw APIError(status: 400, title: "products.\(i) must be an object") }
+        for (i, entry) in lines.enumerated() {
+            guard case .object(var item) = entry else { throw APIError(status: 400, title: "products.\(i) must be an object") }
             if let q = item["quantity"], !(q.intValue.map { (1...1_000_000).contains($0) } ?? false) {
                 throw APIError(status: 400, title: "products.\(i).quantity must be a whole number from 1 to 1000000")
             }
             if let id = item["product_id"] {
-                guard let product = s.collections["/v3/catalog/products"]?.items[StoreState.key(id)] else {
+                guard let product = try s.row(CatalogRules.product, id) else {
                     throw APIError(status: 400, title: "products.\(i): no product with id \(StoreState.key(id))")
                 }
                 for k in ["name", "sku"] where item[k] == nil { item[k] = product[k] }
@@ -47,7 +65,7 @@ enum OrderRules: ResourceFamily {
         body["products"] = nil
         body["shipping_addresses"] = nil
         if body["status_id"] == nil { body["status_id"] = 1 }
-        setStatus(s, &body)
+        try setStatus(s, &body)
         var subtotal = 0.0, count: Int64 = 0
         for p in products {
             let quantity = p["quantity"]?.intValue ?? 1
@@ -57,43 +75,41 @@ enum OrderRules: ResourceFamily {
         for (k, v) in [("subtotal_inc_tax", Amount.money(subtotal)), ("subtotal_ex_tax", Amount.money(subtotal)),
                        ("total_inc_tax", Amount.money(subtotal)), ("total_ex_tax", Amount.money(subtotal)),
                        ("items_total", .int(count)), ("items_shipped", 0), ("shipping_address_count", .int(Int64(addresses.count))),
-                       ("is_deleted", false), ("currency_code", "USD"), ("date_created", .string(Clock.rfc2822()))] where body[k] == nil {
+                       ("is_deleted", false), ("currency_code", "USD")] where body[k] == nil {
             body[k] = v
         }
-        var order = s.create(body, in: orders, template: orders, stringIDs: false, op: r.op)
-        let id = StoreState.key(order["id"]!)
-        let base = "\(orders)/\(id)"
-        for var p in products {
-            p["order_id"] = order["id"]
-            _ = s.create(p, in: base + "/products", template: orders + "/{}/products", stringIDs: false)
-        }
-        for var a in addresses {
-            a["order_id"] = order["id"]
-            _ = s.create(a, in: base + "/shipping_addresses", template: orders + "/{}/shipping_addresses", stringIDs: false)
-        }
+        var made = try s.create(body, r)
+        let id = made["id"]!
+        for p in products { try s.insert(line, p, parent: id) }
+        for a in addresses { try s.insert(shippingAddress, a, parent: id) }
+        made = try s.update(order, withLinks(made))
+        return .ok(.object(made), status: r.op.successStatus, applied: true)
+    }
+
+    /// An order points at its products, shipping addresses and coupons.
+    static func withLinks(_ order: JSONObject) -> JSONObject {
+        var out = order
+        let base = "/v2/orders/\(StoreState.key(order["id"] ?? .null))"
         for sub in ["products", "shipping_addresses", "coupons"] {
-            order[sub] = ["url": .string("https://api.bigcommerce.com/stores/sandbox\(base)/\(sub)"), "resource": .string("\(base)/\(sub)")]
+            out[sub] = ["url": .string("https://api.bigcommerce.com/stores/sandbox\(base)/\(sub)"), "resource": .string("\(base)/\(sub)")]
         }
-        s.collections[orders]!.insert(id, order)
-        return .ok(.object(order), status: r.op.successStatus, applied: true)
+        return out
     }
 
     static func update(_ s: inout StoreState, _ r: SandboxRequest) throws(APIError) -> Outcome {
-        guard var order = s.collections[orders]?.items[r.itemID] else { throw APIError.notFound("Order \(r.itemID) not found") }
+        guard let current = try s.row(order, .string(r.itemID)) else { throw APIError.notFound("Order \(r.itemID) not found") }
         var body = try s.objectBody(r)
         // Lines and addresses are their own resources; an update of the order leaves them be.
         body["products"] = nil
         body["shipping_addresses"] = nil
-        setStatus(s, &body)
-        for (k, v) in body where k != "id" { order[k] = v }
-        order["date_modified"] = .string(Clock.rfc2822())
-        s.collections[orders]!.insert(r.itemID, order)
-        return .ok(.object(order), status: r.op.successStatus, applied: true)
+        try setStatus(s, &body)
+        let updated = try s.change(current, with: body, r)
+        return .ok(.object(updated), status: r.op.successStatus, applied: true)
     }
 
     /// `status` is the name of `status_id` (from `/v2/order_statuses`).
-    static func setStatus(_ s: StoreState, _ body: inout JSONObject) {
+    static func setStatus(_ s: StoreState, _ body: inout JSONObject) throws(APIError) {
         guard let id = body["status_id"] else { return }
-        body["status"] = s.collections["/v2/order_statuses"]?.items[StoreState.key(id)]?["name"] ?? body["status"]
+        body["status"] = try s.row(status, id)?["name"] ?? body["status"]
     }
 }

@@ -30,19 +30,77 @@ struct PathFacts: Sendable {
         if fields[template] == nil, let owner = op.pathParameters.last { fields[template] = owner.luaName }
     }
 
+    /// The nested collection a store-wide path lists (`/v3/catalog/products/metafields` holds the
+    /// items of `/v3/catalog/products/{}/metafields`; `/v3/orders/payment_actions/refunds` those of
+    /// `/v3/orders/{}/payment_actions/refunds`): the catalog's template that is the path with one
+    /// parameter more, else one before the last segment.
+    private static func nested(_ path: String) -> String {
+        let segments = PathShape.blank(path).split(separator: "/").map(String.init)
+        for i in stride(from: segments.count - 1, to: 0, by: -1) {
+            var candidate = segments
+            candidate.insert("{}", at: i)
+            let template = "/" + candidate.joined(separator: "/")
+            if collectionPaths.contains(template) { return template }
+        }
+        return PathShape.blank(PathShape.parent(path)) + "/{}/" + PathShape.last(path)
+    }
+
+    /// The blank templates of the catalog's nested collections (lists and creates).
+    private static let collectionPaths: Set<String> = Set(OperationCatalog.all.compactMap { op in
+        switch op.kind {
+        case .list, .create: PathShape.blank(op.path)
+        case .get, .update, .delete: PathShape.blank(PathShape.parent(op.path))
+        default: nil
+        }
+    })
+
     private static func make(_ op: Operation) -> PathFacts {
         let storeWide = op.kind == .listAll || op.kind == .createMany || listAllPaths.contains(op.path)
+            || (op.kind == .count && listAllPaths.contains(PathShape.parent(op.path)))
         let template: String
         switch op.kind {
         case .get, .update, .delete: template = PathShape.blank(PathShape.parent(op.path))
+        case .count:
+            // `/v2/orders/count` counts `/v2/orders`; `/v2/countries/states/count` every country's states.
+            let list = PathShape.parent(op.path)
+            template = listAllPaths.contains(list) ? nested(list) : PathShape.blank(list)
         default:
-            // `/v3/catalog/products/metafields` holds the items of `/v3/catalog/products/{}/metafields`.
-            template = storeWide ? PathShape.blank(PathShape.parent(op.path)) + "/{}/" + PathShape.last(op.path) : PathShape.blank(op.path)
+            template = storeWide ? nested(op.path) : PathShape.blank(op.path)
         }
         let idType = BodySchemaTable.entry(for: op)?.idType
         let collection = op.kind == .get || op.kind == .update || op.kind == .delete ? PathShape.parent(op.path) : op.path
         return PathFacts(collectionTemplate: template, isStoreWideBatch: storeWide,
                          stringIDs: idType.map { $0 == "string" } ?? stringItemTemplates.contains(PathShape.blank(collection)),
                          ownerField: owners[template] ?? "resource_id")
+    }
+}
+
+extension Operation.Kind {
+    /// The operation reads or writes rows of a collection (not a singleton, not an action).
+    var isCollection: Bool {
+        switch self {
+        case .singletonGet, .singletonCreate, .singletonUpsert, .singletonDelete, .action: false
+        default: true
+        }
+    }
+}
+
+/// Paths and templates: `/v3/catalog/products/42/images` is an instance of
+/// `/v3/catalog/products/{}/images`.
+enum PathShape {
+    /// A template with its parameters blanked: `/v3/catalog/products/{product_id}` → `/v3/catalog/products/{}`.
+    static func blank(_ template: some StringProtocol) -> String {
+        template.split(separator: "/").map { $0.hasPrefix("{") ? "{}" : String($0) }.reduce("") { $0 + "/" + $1 }
+    }
+
+    /// The path without its last segment.
+    static func parent(_ concrete: String) -> String {
+        guard let slash = concrete.lastIndex(of: "/") else { return concrete }
+        return String(concrete[..<slash])
+    }
+
+    static func last(_ concrete: String) -> String {
+        guard let slash = concrete.lastIndex(of: "/") else { return concrete }
+        return String(concrete[concrete.index(after: slash)...])
     }
 }

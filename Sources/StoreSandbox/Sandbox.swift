@@ -10,7 +10,6 @@ public final class Sandbox: Sendable {
     public let configuration: SandboxConfiguration
     let state: Mutex<StoreState>
     let control: Mutex<Control>
-    let database: SandboxDatabase?
 
     /// What changes at run time besides the data.
     struct Control {
@@ -29,10 +28,9 @@ public final class Sandbox: Sendable {
         var emptyBodyToggle = false
     }
 
-    init(configuration: SandboxConfiguration, state: StoreState?, database: SandboxDatabase? = nil) {
+    init(configuration: SandboxConfiguration, state: sending StoreState?) {
         Hooks.verify()
         self.configuration = configuration
-        self.database = database
         var store = state ?? DemoStore.make(products: configuration.products, seed: configuration.seed)
         store.timing = configuration.timing
         self.state = Mutex(store)
@@ -47,14 +45,25 @@ public final class Sandbox: Sendable {
             self.init(configuration: configuration, state: nil)
             return
         }
-        let (database, stored) = try SandboxDatabase.open(path: path)
-        var state = stored ?? DemoStore.make(products: configuration.products, seed: configuration.seed)
-        if stored == nil { try database.flush(&state) }
-        self.init(configuration: configuration, state: state, database: database)
+        Hooks.verify()
+        let (database, isNew) = try StoreDatabase.open(path: path)
+        let state = isNew ? DemoStore.make(products: configuration.products, seed: configuration.seed, into: database) : StoreState(database: database)
+        self.init(configuration: configuration, state: state)
     }
 
     /// The store as one JSON document.
-    public func snapshot() -> JSON { Redaction.redact(state.withLock { $0.snapshot }) }
+    public func snapshot() -> JSON {
+        let store = state.withLock { s in Result { () throws(APIError) in try s.transaction { s throws(APIError) in try s.snapshot() } } }
+        switch store {
+        case .success(let value): return Redaction.redact(value)
+        case .failure(let error): return ["status": .int(Int64(error.status)), "title": .string(error.title)]
+        }
+    }
+
+    /// The change log after `sequence` (`/__sandbox/changes`).
+    func changes(after sequence: Int64, limit: Int) throws(APIError) -> [Change] {
+        try state.withLock { s throws(APIError) in try s.transaction { s throws(APIError) in try s.changes(after: sequence, limit: limit) } }
+    }
 
     /// The request log (every entry it still holds).
     public var log: [RequestLog.Entry] { control.withLock { $0.log.since(0) } }
@@ -85,8 +94,7 @@ public final class Sandbox: Sendable {
                 s.clock.offsetMs += seconds * 1000
             }
             s.timing = timing
-            s.runDueJobs()
-            if let database { try database.flush(&s) } else { s.forgetPending() }
+            try s.transaction { s throws(APIError) in try s.runDueJobs() }
         }
     }
 
@@ -94,20 +102,23 @@ public final class Sandbox: Sendable {
     /// store's CA (the one that signs DigiCert orders), with the CA's root for clients to trust.
     func serverIdentity() throws -> (certificate: String, intermediate: String, key: String, root: String) {
         try state.withLock { s in
-            guard let ca = DigiCertRules.authority(&s) else { throw SandboxConfigurationError("the sandbox's CA could not be made") }
+            guard let ca = try s.transaction({ s throws(APIError) in try DigiCertRules.authority(&s) }) else {
+                throw SandboxConfigurationError("the sandbox's CA could not be made")
+            }
             let key = try KeyPair.make(.ecdsa(curve: "P-256"))
             let host = configuration.host
             let csr = try SigningRequest(pem: try SigningRequest.make(keyPEM: key, subject: .init(commonName: "localhost"), dnsNames: []))
             let pem = try ca.issue(csr: csr, commonName: "localhost", dnsNames: Array(Set(["localhost", "127.0.0.1", host])).sorted(),
                                    organization: "storescript sandbox", now: s.clock.now - 60, days: 30, hash: "sha256")
-            if let database { try database.flush(&s) } else { s.forgetPending() }
             return (pem, ca.intermediatePEM, key, ca.rootPEM)
         }
     }
 
     /// A theme's zip, for its download URL.
     func themeFile(_ uuid: String) -> [UInt8]? {
-        state.withLock { $0.collections[ThemeRules.files]?.items[uuid]?["zip"]?.stringValue.map(Base64.decode) }
+        state.withLock { s in
+            try? s.transaction { s throws(APIError) in try s.row(ThemeRules.file, .string(uuid))?["zip"]?.stringValue.map(Base64.decode) }
+        } ?? nil
     }
 
     // MARK: Limits and faults
@@ -202,31 +213,20 @@ public final class Sandbox: Sendable {
 
     // MARK: Handling
 
-    /// Runs an API request against the store.
+    /// Runs an API request against the store, in one transaction: committed with its answer,
+    /// or, when it fails, rolled back whole.
     func handle(_ request: SandboxRequest) -> Outcome {
         state.withLock { s in
-            var outcome: Outcome
             do throws(APIError) {
-                outcome = try s.handle(request)
+                s.request = request.sequence
+                return try s.transaction { s throws(APIError) in try s.handle(request) }
             } catch {
                 var error = error
                 let entry = BodySchemaTable.entry(for: request.op)
                 if error.status == 422 { error.shape = entry?.errorShape ?? .flat }
                 if error.status == 404 { error.shape = entry?.notFoundShape ?? .flat }
-                outcome = Outcome(status: error.status, body: error.body(version: request.op.version), applied: false)
+                return Outcome(status: error.status, body: error.body(version: request.op.version), applied: false)
             }
-            if let database {
-                do {
-                    try database.flush(&s)
-                } catch {
-                    // The change is in memory but not on disk: say so rather than pretend.
-                    return Outcome(status: 500, body: APIError(status: 500, title: "The sandbox database could not be written: \(error)")
-                        .body(version: request.op.version), applied: outcome.applied)
-                }
-            } else {
-                s.forgetPending()
-            }
-            return outcome
         }
     }
 }

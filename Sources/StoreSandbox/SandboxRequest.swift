@@ -19,6 +19,8 @@ struct SandboxRequest: Sendable {
     var rejected: [JSON] = []
     /// Where the client reached the sandbox (`http://127.0.0.1:8080`), for URLs the store gives out.
     var origin = ""
+    /// The request's sequence in the request log (the change log names it).
+    var sequence = 0
 
     func query(_ name: String) -> String? { query.first { $0.0 == name }?.1 }
 

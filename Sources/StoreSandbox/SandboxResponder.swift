@@ -232,6 +232,7 @@ struct Exchange {
         let query = Percent.queryPairs(request.uri.query ?? "")
         var apiRequest = SandboxRequest(op: op, params: params, path: apiPath, query: query, body: body, files: files, rejected: rejected)
         apiRequest.origin = "http://" + (request.head.authority ?? "\(sandbox.configuration.host):\(sandbox.configuration.port)")
+        apiRequest.sequence = entry.sequence
         let outcome = sandbox.handle(apiRequest)
         entry.applied = outcome.applied
         switch fault {

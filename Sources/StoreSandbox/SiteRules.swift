@@ -8,14 +8,21 @@ import StoreCertificates
 /// its validity period. What a GET shows is derived from the stored PEM; the private key is
 /// kept for the store and never shown.
 enum SiteRules: ResourceFamily {
-    static let sites = "/v3/sites"
+    static let site: EntityName = "site"
+    /// A site's installed certificate, by the site's id (the private key is kept, never shown).
+    static let certificate: EntityName = "site_certificate"
+
+    static let entities: [Entity] = [
+        Entity(site, columns: [Column("channel_id", .int)], unique: [UniqueKey("channel_id", status: 422)],
+               references: [Reference("channel_id", to: ChannelRules.channel, onDelete: .cascade, refusedWith: 422)]),
+        Entity(certificate, ids: .given, parent: Parent(entity: site)),
+    ]
+
+    static let views = [View("/v3/sites", entity: site)]
 
     static func register(_ hooks: inout Hooks) {
         hooks.replace("POST /v3/sites") { s, r throws(APIError) in try create(&s, r) }
         hooks.replace("PUT /v3/sites/{site_id}") { s, r throws(APIError) in try update(&s, r) }
-        hooks.decorate("DELETE /v3/sites/{site_id}") { s, r, outcome in
-            if outcome.applied { s.singletons[certificatePath(r.itemID)] = nil }
-        }
         hooks.replace("PUT /v3/sites/{site_id}/certificate") { s, r throws(APIError) in
             let site = try site(s, r.params["site_id"] ?? "")
             try install(&s, site: site, try s.objectBody(r))
@@ -23,16 +30,16 @@ enum SiteRules: ResourceFamily {
         }
         hooks.replace("GET /v3/sites/{site_id}/certificate") { s, r throws(APIError) in
             let site = try site(s, r.params["site_id"] ?? "")
-            let stored = s.singletons[certificatePath(key(site))]?.objectValue
+            let stored = try s.row(certificate, site["id"] ?? .null)
             var data = JSONObject([("status", .string(stored == nil ? "shared" : "dedicated"))])
             data["installed_certificate"] = stored.flatMap(installed) ?? .null
             return .ok(s.envelope(r, .object(data)))
         }
-        hooks.replace("GET /v3/sites/certificates") { s, r in
+        hooks.replace("GET /v3/sites/certificates") { s, r throws(APIError) in
             let wanted = r.query("urls:in").map { Set($0.split(separator: ",").map { HostCoverage.normalized(String($0)) }) }
             var list: [JSON] = []
-            for site in s.collections[sites]?.all ?? [] {
-                guard let stored = s.singletons[certificatePath(key(site))]?.objectValue, let detail = installed(stored) else { continue }
+            for stored in try s.rows(certificate) {
+                guard let detail = installed(stored) else { continue }
                 if let wanted, !wanted.contains(HostCoverage.normalized(stored["url"]?.stringValue ?? "")) { continue }
                 list.append(detail)
             }
@@ -41,10 +48,9 @@ enum SiteRules: ResourceFamily {
     }
 
     static func key(_ site: JSONObject) -> String { StoreState.key(site["id"] ?? 0) }
-    static func certificatePath(_ siteID: String) -> String { "\(sites)/\(siteID)/certificate" }
 
     static func site(_ s: StoreState, _ id: String) throws(APIError) -> JSONObject {
-        guard let site = s.collections[sites]?.items[id] else { throw APIError.notFound("Site \(id) was not found") }
+        guard let site = try s.row(site, .string(id)) else { throw APIError.notFound("Site \(id) was not found") }
         return site
     }
 
@@ -64,10 +70,10 @@ enum SiteRules: ResourceFamily {
     static func create(_ s: inout StoreState, _ r: SandboxRequest) throws(APIError) -> Outcome {
         var body = try s.objectBody(r)
         let url = try checkURL(body["url"])
-        guard let channel = body["channel_id"], s.collections[ChannelRules.channels]?.items[StoreState.key(channel)] != nil else {
+        guard let channel = body["channel_id"], try s.exists(ChannelRules.channel, channel) else {
             throw APIError.invalid("The channel does not exist", [("channel_id", "channel \(body["channel_id"].map(StoreState.key) ?? "(none)") does not exist")])
         }
-        if ChannelRules.site(of: StoreState.key(channel), in: s) != nil {
+        if try ChannelRules.site(of: channel, in: s) != nil {
             throw APIError.invalid("The channel already has a site", [("channel_id", "each channel has at most one site")])
         }
         let certificate = body["certificate"]?.objectValue
@@ -78,10 +84,10 @@ enum SiteRules: ResourceFamily {
         body["is_checkout_url_customized"] = false
         body["created_at"] = .string(now)
         body["updated_at"] = .string(now)
-        var site = s.create(body, in: sites, template: sites, stringIDs: false)
+        var site = try s.insert(site, body)
         if let certificate {
             try install(&s, site: site, JSONObject([("certificate", .object(certificate))]))
-            site = s.collections[sites]!.items[key(site)]!
+            site = try Self.site(s, key(site))
         }
         return .ok(s.envelope(r, .object(site)), status: r.op.successStatus, applied: true)
     }
@@ -102,7 +108,7 @@ enum SiteRules: ResourceFamily {
         }
         if let channel = body["channel_id"] { site["channel_id"] = channel }
         site["updated_at"] = .string(now)
-        s.collections[sites]!.insert(r.itemID, site)
+        site = try s.update(Self.site, site)
         return .ok(s.envelope(r, .object(site)), applied: true)
     }
 
@@ -154,14 +160,21 @@ enum SiteRules: ResourceFamily {
             }
         }
         if !errors.isEmpty { throw APIError.invalid("The certificate cannot be installed", errors) }
-        s.singletons[certificatePath(self.key(site))] = .object(JSONObject([
+        let installed = JSONObject([
             ("url", .string(host)), ("certificate", .string(leaf!.pem)),
             ("intermediate_certificates", .string(chain.map(\.pem).joined())), ("private_key", .string(key)),
-        ]))
+        ])
+        let id = site["id"] ?? .null
+        if var existing = try s.row(certificate, id) {
+            for (k, v) in installed { existing[k] = v }
+            try s.update(certificate, existing)
+        } else {
+            try s.insert(certificate, installed, parent: id, id: id)
+        }
         var updated = site
         updated["ssl_status"] = "dedicated"
         updated["updated_at"] = .string(SandboxClock.rfc3339(s.clock.now))
-        s.collections[sites]!.insert(self.key(site), updated)
+        try s.update(Self.site, updated)
     }
 
     /// What the API shows of a stored certificate: its facts, read again from the PEM, never the key.

@@ -5,7 +5,10 @@ import StoreAPI
 /// the documented filters; `DELETE /v3/customers/subscribers` without a filter deletes every
 /// subscriber, exactly as the real API warns.
 enum SubscriberRules: ResourceFamily {
-    static let subscribers = "/v3/customers/subscribers"
+    static let subscriber: EntityName = "subscriber"
+    static let entities = [Entity(subscriber, columns: [Column("email", .text), Column("date_created", .time), Column("date_modified", .time)],
+                                  unique: [UniqueKey("email", ignoringCase: true)])]
+    static let views = [View("/v3/customers/subscribers", entity: subscriber)]
 
     static func register(_ hooks: inout Hooks) {
         hooks.allowUnfilteredDelete("DELETE /v3/customers/subscribers")
@@ -26,9 +29,7 @@ enum SubscriberRules: ResourceFamily {
 
     static func check(_ s: StoreState, email: String, except id: String?) throws(APIError) {
         guard isEmail(email) else { throw APIError.invalid("The email is invalid", [("email", "\(email) is not an email address")]) }
-        let taken = s.collections[subscribers]?.all.contains {
-            $0["email"]?.stringValue?.lowercased() == email.lowercased() && StoreState.key($0["id"] ?? .null) != id
-        } ?? false
+        let taken = try s.rows(subscriber, where: "email", is: .string(email)).contains { StoreState.key($0["id"] ?? .null) != id }
         if taken { throw APIError.conflict("A subscriber with this email already exists", [("email", "\(email) is already subscribed")]) }
     }
 

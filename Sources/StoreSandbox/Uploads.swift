@@ -23,7 +23,7 @@ enum Uploads {
                 guard isImage(file.data) else {
                     throw APIError.invalid("The image is not a GIF, JPEG or PNG", [("image_file", "\(filename) is not a GIF, JPEG or PNG image")])
                 }
-                body["image_url"] = .string("https://cdn.sandbox.invalid/s-\(storeHash)/images/\(encodeSegment(filename))")
+                body["image_url"] = .string("https://cdn.sandbox.invalid/s-\(storeHash)/images/\(Percent.encode(filename))")
             } else if file.name == "file" {
                 guard file.data.starts(with: [0x50, 0x4B, 0x03, 0x04]) else {
                     throw APIError.invalid("The theme is not a zip archive", [("file", "\(filename) is not a zip archive (a Stencil theme bundle)")])
@@ -40,17 +40,5 @@ enum Uploads {
 
     static func isImage(_ b: [UInt8]) -> Bool {
         b.starts(with: [0x89, 0x50, 0x4E, 0x47]) || b.starts(with: [0xFF, 0xD8, 0xFF]) || b.starts(with: Array("GIF8".utf8))
-    }
-
-    private static func encodeSegment(_ s: String) -> String {
-        var out = ""
-        for b in s.utf8 {
-            if (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || b == 0x2D || b == 0x2E || b == 0x5F || b == 0x7E {
-                out.unicodeScalars.append(Unicode.Scalar(b))
-            } else {
-                out += "%" + (b < 16 ? "0" : "") + String(b, radix: 16, uppercase: true)
-            }
-        }
-        return out
     }
 }

@@ -6,9 +6,44 @@ import StoreAPI
 /// template file of the theme and a region of that file; a template previews as HTML with the
 /// widget's configuration filled in; widgets are found by `query`.
 enum WidgetRules: ResourceFamily {
-    static let templates = "/v3/content/widget-templates"
-    static let widgets = "/v3/content/widgets"
-    static let placements = "/v3/content/placements"
+    static let template: EntityName = "widget_template"
+    static let widget: EntityName = "widget"
+    static let placement: EntityName = "placement"
+
+    static let entities: [Entity] = [
+        Entity(template, ids: .uuid, columns: [Column("name", .text), Column("kind", .text)]),
+        // A template in use cannot be deleted; a widget's placements go with it.
+        Entity(widget, ids: .uuid, columns: [Column("name", .text), Column("widget_template_uuid", .text)],
+               references: [Reference("widget_template_uuid", to: template, onDelete: .refuse, refusedWith: 422)]),
+        Entity(placement, ids: .uuid, columns: [Column("template_file", .text), Column("widget_uuid", .text)],
+               references: [Reference("widget_uuid", to: widget, onDelete: .cascade, refusedWith: 422)]),
+    ]
+
+    static let views: [View] = [
+        View("/v3/content/widget-templates", entity: template),
+        View("/v3/content/widgets", entity: widget, shape: BodyShape(store: { body in
+            var out = body
+            out["widget_template"] = nil
+            return out
+        }, show: { row, s throws(APIError) in
+            // A widget shows its template as it is now.
+            var out = row
+            out["widget_template"] = try row["widget_template_uuid"].flatMap { id throws(APIError) in try s.row(template, id) }.map { .object($0) }
+            return out
+        })),
+        View("/v3/content/placements", entity: placement, shape: BodyShape(store: { body in
+            var out = body
+            out["widget"] = nil
+            return out
+        }, show: { row, s throws(APIError) in
+            // A placement shows its widget as it is now.
+            var out = row
+            if let id = row["widget_uuid"], let w = try s.row(widget, id) {
+                out["widget"] = .object(try s.catalog.view(template: "/v3/content/widgets")!.shape.shown(w, s))
+            }
+            return out
+        })),
+    ]
 
     /// The regions of the Cornerstone theme's template files (what `GET /content/regions` lists).
     static let regions: [String: [String]] = [
@@ -30,14 +65,14 @@ enum WidgetRules: ResourceFamily {
             body["icon_name"] = body["icon_name"] ?? "default"
             body["channel_id"] = body["channel_id"] ?? 1
             body["schema"] = body["schema"] ?? .array([])
-            return create(&s, r, body, in: templates)
+            return try create(&s, r, body, in: template)
         }
         hooks.replace("POST /v3/content/widgets") { s, r throws(APIError) in
             var body = try s.objectBody(r)
-            body["widget_template"] = .object(try template(s, body["widget_template_uuid"]))
+            _ = try template(s, body["widget_template_uuid"])
             body["channel_id"] = body["channel_id"] ?? 1
             body["widget_configuration"] = body["widget_configuration"] ?? .object(JSONObject())
-            return create(&s, r, body, in: widgets)
+            return try create(&s, r, body, in: widget)
         }
         hooks.validate("PUT /v3/content/widgets/{uuid}") { s, r throws(APIError) in
             if let given = r.body?["widget_template_uuid"] { _ = try template(s, given) }
@@ -48,11 +83,10 @@ enum WidgetRules: ResourceFamily {
             body["status"] = body["status"] ?? "inactive"
             body["sort_order"] = body["sort_order"] ?? 0
             body["channel_id"] = body["channel_id"] ?? 1
-            if let widget = body["widget_uuid"]?.stringValue { body["widget"] = s.collections[widgets]?.items[widget].map(JSON.object) }
-            return create(&s, r, body, in: placements)
+            return try create(&s, r, body, in: placement)
         }
         hooks.validate("PUT /v3/content/placements/{uuid}") { s, r throws(APIError) in
-            guard var current = s.collections[placements]?.items[r.itemID] else { throw APIError.notFound("Placement not found") }
+            guard var current = try s.row(placement, .string(r.itemID)) else { throw APIError.notFound("Placement not found") }
             for (k, v) in try s.objectBody(r) { current[k] = v }
             try checkPlacement(s, current)
         }
@@ -63,12 +97,13 @@ enum WidgetRules: ResourceFamily {
             }
             return .ok(s.envelope(r, .array(names.map { .object(JSONObject([("name", .string($0))])) })))
         }
-        hooks.replace("GET /v3/content/widgets/search") { s, r in
+        hooks.replace("GET /v3/content/widgets/search") { s, r throws(APIError) in
             let needle = (r.query("query") ?? "").lowercased()
-            let found = (s.collections[widgets]?.all ?? []).filter { w in
+            let found = try s.rows(widget).filter { w in
                 needle.isEmpty || ["name", "description"].contains { w[$0]?.stringValue?.lowercased().contains(needle) ?? false }
             }
-            return .ok(s.envelope(r, .array(found.map { .object($0) })))
+            let shape = s.catalog.view(template: "/v3/content/widgets")!.shape
+            return .ok(s.envelope(r, .array(try found.map { w throws(APIError) in .object(try shape.shown(w, s)) })))
         }
         hooks.replace("POST /v3/content/widget-templates/{uuid}/preview") { s, r throws(APIError) in
             let t = try template(s, .string(r.params["uuid"] ?? ""))
@@ -78,20 +113,16 @@ enum WidgetRules: ResourceFamily {
     }
 
     /// Created with `uuid` as the API names the id, and the dates it stamps.
-    static func create(_ s: inout StoreState, _ r: SandboxRequest, _ body: JSONObject, in path: String) -> Outcome {
-        var item = s.create(body, in: path, template: path, stringIDs: true)
-        let id = StoreState.key(item["id"]!)
-        item["uuid"] = .string(id)
-        let now = Clock.timestamp(Int(s.clock.now))
-        item["date_created"] = .string(now)
-        item["date_modified"] = .string(now)
-        if path == templates { item["current_version_uuid"] = .string(s.uuid()) }
-        s.collections[path]!.insert(id, item)
-        return .ok(s.envelope(r, .object(item)), status: r.op.successStatus, applied: true)
+    static func create(_ s: inout StoreState, _ r: SandboxRequest, _ body: JSONObject, in entity: EntityName) throws(APIError) -> Outcome {
+        var item = try s.create(body, r)
+        item["uuid"] = item["id"]
+        if entity == template { item["current_version_uuid"] = .string(try s.uuid()) }
+        item = try s.update(entity, item)
+        return .ok(s.envelope(r, .object(try s.shown(item, r))), status: r.op.successStatus, applied: true)
     }
 
     static func template(_ s: StoreState, _ uuid: JSON?) throws(APIError) -> JSONObject {
-        guard let id = uuid?.stringValue, let t = s.collections[templates]?.items[id] else {
+        guard let id = uuid?.stringValue, let t = try s.row(template, .string(id)) else {
             throw APIError.invalid("The widget template does not exist", [("widget_template_uuid", "no widget template \(uuid.map(StoreState.key) ?? "(none)")")])
         }
         return t
@@ -99,7 +130,7 @@ enum WidgetRules: ResourceFamily {
 
     static func checkPlacement(_ s: StoreState, _ p: JSONObject) throws(APIError) {
         var errors: [(String, String)] = []
-        if let widget = p["widget_uuid"]?.stringValue, s.collections[widgets]?.items[widget] == nil {
+        if let id = p["widget_uuid"]?.stringValue, try !s.exists(widget, .string(id)) {
             errors.append(("widget_uuid", "no widget \(widget)"))
         }
         let file = p["template_file"]?.stringValue ?? ""

@@ -8,7 +8,8 @@ import Testing
 func call(_ state: inout StoreState, _ route: Route, path: String, body: JSON? = nil, query: [(String, String)] = []) throws -> Outcome {
     let op = try #require(OperationCatalog.byRoute[route])
     let (_, params) = try #require(OperationCatalog.match(method: route.method, path: path))
-    return try state.handle(SandboxRequest(op: op, params: params, path: path, query: query, body: body))
+    let request = SandboxRequest(op: op, params: params, path: path, query: query, body: body)
+    return try state.transaction { s throws(APIError) in try s.handle(request) }
 }
 
 func refusal(_ state: inout StoreState, _ route: Route, path: String, body: JSON? = nil) throws -> APIError {
@@ -94,7 +95,8 @@ func refusal(_ state: inout StoreState, _ route: Route, path: String, body: JSON
         let e = try refusal(&state, route, path: "/v2/shipping/carrier/connection", body: ["carrier_id": "auspost", "connection": ["auth_key": "k"]])
         #expect(e.status == 400 && e.body(version: "v2") == [["status": 400, "message": "Required fields missing [test_mode]"]])
         let ok = try call(&state, route, path: "/v2/shipping/carrier/connection", body: ["carrier_id": "auspost", "connection": ["auth_key": "k", "test_mode": false]])
-        #expect(ok.status == 204 && !state.snapshot.text.contains("\"k\""))
+        let snapshot = try state.transaction { s throws(APIError) in try s.snapshot() }
+        #expect(ok.status == 204 && !snapshot.text.contains("\"k\"") && snapshot["entities"]?["carrier_connection"]?.arrayValue?.count == 1)
     }
 
     @Test("a checkout URL must share the storefront's main domain")
@@ -118,15 +120,21 @@ func refusal(_ state: inout StoreState, _ route: Route, path: String, body: JSON
         var state = StoreState()
         let zip = ZipWriter.stored([("config.json", Array("{\"name\":\"T\",\"variations\":[{\"name\":\"Light\"}]}".utf8)),
                                     ("schema.json", Array("[]".utf8)), ("templates/pages/home.html", [])])
-        let job = ThemeRules.queue(&state, JSONObject([("upload_name", "T")]))
-        state.withCollection(ThemeRules.files, template: ThemeRules.files) { $0.insert(StoreState.key(job), JSONObject([("zip", .string(Base64.encode(zip)))])) }
-        func status() -> String? { state.collections[ThemeRules.jobs]?.items[StoreState.key(job)]?["status"]?.stringValue }
-        #expect(status() == "QUEUED")
+        let job = try state.transaction { s throws(APIError) in
+            let job = try ThemeRules.queue(&s, JSONObject([("upload_name", "T")]))
+            try s.insert(ThemeRules.file, JSONObject([("zip", .string(Base64.encode(zip)))]), id: job)
+            return job
+        }
+        func status() throws -> String? {
+            try state.transaction { s throws(APIError) in try s.row(ThemeRules.themeJob, job)?["status"]?.stringValue }
+        }
+        #expect(try status() == "QUEUED")
         for expected in ["WORKING", "COMPLETED"] {
             state.clock.offsetMs += Int64(state.timing.themeJobMs)
-            state.runDueJobs()
-            #expect(status() == expected)
+            try state.transaction { s throws(APIError) in try s.runDueJobs() }
+            #expect(try status() == expected)
         }
-        #expect(state.collections[ThemeRules.themes]?.all.first?["variations"]?.arrayValue?.count == 1)
+        let themes = try state.transaction { s throws(APIError) in try s.rows(ThemeRules.theme) }
+        #expect(themes.first?["variations"]?.arrayValue?.count == 1)
     }
 }

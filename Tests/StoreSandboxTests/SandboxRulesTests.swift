@@ -46,25 +46,37 @@ import Testing
 func object(_ pairs: (String, JSON)...) -> JSONObject { JSONObject(pairs) }
 
 @Suite struct UniquenessRules {
-    @Test("a collection's unique fields are indexed through inserts, updates and removals")
-    func index() {
-        var products = ResourceCollection(uniqueFields: ["name", "sku"])
-        products.insert("1", object(("name", "Mug"), ("sku", "M-1")))
-        products.insert("2", object(("name", "Bowl"), ("sku", "B-1")))
-        products.insert("1", object(("name", "Cup"), ("sku", "M-1")))
-        #expect(products.ids("name", "Mug").isEmpty && products.ids("name", "Cup") == ["1"])
-        _ = products.remove("2")
-        #expect(products.ids("sku", "B-1").isEmpty && products.ids("sku", "M-1") == ["1"])
+    @Test("a unique key is kept through inserts, updates and deletes; a row's own value is no duplicate")
+    func uniqueKeys() throws {
+        var state = StoreState()
+        try state.transaction { s throws(APIError) in
+            let mug = try s.insert(CatalogRules.brand, object(("name", "Mug Co")))
+            let bowl = try s.insert(CatalogRules.brand, object(("name", "Bowl Co")))
+            #expect(throws: APIError.self) { try s.insert(CatalogRules.brand, object(("name", "Mug Co"))) }
+            var renamed = mug
+            renamed["name"] = "Cup Co"
+            try s.update(CatalogRules.brand, renamed)
+            try s.insert(CatalogRules.brand, object(("name", "Mug Co")))
+            try s.update(CatalogRules.brand, bowl)
+            try s.delete(CatalogRules.brand, bowl["id"]!)
+            try s.insert(CatalogRules.brand, object(("name", "Bowl Co")))
+        }
     }
 
-    @Test("a duplicate name is a conflict, the same product's own name is not")
+    @Test("a duplicate name or SKU is a conflict (409) naming the field; an empty SKU repeats freely")
     func duplicates() throws {
-        var state = StoreState()
-        state.withCollection(CatalogRules.products, template: CatalogRules.products) { $0.insert("7", object(("name", "Mug"), ("sku", "M-1"))) }
-        #expect(throws: APIError.self) { try CatalogRules.checkDuplicates(state, object(("name", "Mug")), except: nil) }
-        #expect(throws: APIError.self) { try CatalogRules.checkDuplicates(state, object(("sku", "M-1")), except: "8") }
-        try CatalogRules.checkDuplicates(state, object(("name", "Mug"), ("sku", "M-1")), except: "7")
-        try CatalogRules.checkDuplicates(state, object(("name", "Bowl"), ("sku", "")), except: nil)
+        var state = DemoStore.make(products: 3, seed: 1)
+        try state.transaction { s throws(APIError) in
+            let taken = try s.rows(CatalogRules.product)[0]
+            var e: APIError?
+            do throws(APIError) { _ = try CatalogRules.addProduct(&s, object(("name", taken["name"]!), ("type", "physical"))) } catch { e = error }
+            #expect(e?.status == 409 && e?.errors.first?.0 == "name")
+            e = nil
+            do throws(APIError) { _ = try CatalogRules.addProduct(&s, object(("name", "New"), ("type", "physical"), ("sku", taken["sku"]!))) } catch { e = error }
+            #expect(e?.status == 409 && e?.errors.first?.0 == "sku")
+            _ = try CatalogRules.addProduct(&s, object(("name", "Unnamed 1"), ("type", "physical"), ("sku", "")))
+            _ = try CatalogRules.addProduct(&s, object(("name", "Unnamed 2"), ("type", "physical"), ("sku", "")))
+        }
     }
 }
 

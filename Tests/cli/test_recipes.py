@@ -156,16 +156,16 @@ def test_campaign_widget_is_idempotent_and_removable(served):
     assert "create the template" in first.stdout and "place it on pages/home" in first.stdout
     again = served.run("campaign-widget.lua", *args)
     assert again.returncode == 0 and "is up to date (active)" in again.stdout, again.stdout + again.stderr
-    state = served.sb.state()["collections"]
-    assert len([w for w in state["/v3/content/widgets"] if w["name"] == "Winter sale"]) == 1
-    placement = [p for p in state["/v3/content/placements"] if p.get("status") == "active"]
+    state = served.sb.state()["entities"]
+    assert len([w for w in state["widget"] if w["name"] == "Winter sale"]) == 1
+    placement = [p for p in state["placement"] if p.get("status") == "active"]
     assert len(placement) == 1
     ended = served.run("campaign-widget.lua", "Winter sale", "--text", "20% off", "--start", "2000-01-01", "--end", "2000-01-31")
     assert "(inactive)" in ended.stdout, ended.stdout
     gone = served.run("campaign-widget.lua", "Winter sale", "--remove")
     assert gone.returncode == 0 and "delete the widget" in gone.stdout
-    state = served.sb.state()["collections"]
-    assert not [w for w in state.get("/v3/content/widgets", []) if w["name"] == "Winter sale"]
+    state = served.sb.state()["entities"]
+    assert not [w for w in state.get("widget", []) if w["name"] == "Winter sale"]
 
 
 def test_export_subscribers_writes_only_what_changed_since_the_last_run(served):
@@ -222,10 +222,10 @@ def test_rotate_carrier_takes_credentials_from_the_environment_only(served):
     env = {"CARRIER_ACCOUNT_ID": "acct", "CARRIER_PASS_PHRASE": "first-secret"}
     created = served.run("rotate-carrier.lua", "endicia", "--create", env=env)
     assert created.returncode == 0 and "created endicia: account_id, pass_phrase" in created.stdout, created.stderr
-    before = served.sb.state()["collections"]["/v2/shipping/carrier/connections"][0]["connection_sha256"]
+    before = served.sb.state()["entities"]["carrier_connection"][0]["connection_sha256"]
     rotated = served.run("rotate-carrier.lua", "endicia", env={**env, "CARRIER_PASS_PHRASE": "second-secret"})
     assert rotated.returncode == 0, rotated.stderr
-    assert served.sb.state()["collections"]["/v2/shipping/carrier/connections"][0]["connection_sha256"] != before
+    assert served.sb.state()["entities"]["carrier_connection"][0]["connection_sha256"] != before
     everything = created.stdout + created.stderr + rotated.stdout + json.dumps(served.sb.log()) + json.dumps(served.sb.state())
     assert "first-secret" not in everything and "second-secret" not in everything
 

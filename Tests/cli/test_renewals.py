@@ -62,7 +62,7 @@ class Store:
         return r.stdout.split()
 
     def orders(self):
-        return self.sb.state()["collections"].get("/services/v2/order/certificate", [])
+        return self.sb.state()["entities"].get("digicert_order", [])
 
     def orders_for(self, host):
         return [o for o in self.orders() if o["certificate"]["common_name"] == host]

@@ -60,7 +60,7 @@ digicert_api_url = "{self.a.root}"
         return json.loads(r.stdout)
 
     def orders(self):
-        return self.a.state()["collections"].get("/services/v2/order/certificate", [])
+        return self.a.state()["entities"].get("digicert_order", [])
 
     def stop(self):
         self.a.stop()

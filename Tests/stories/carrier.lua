@@ -8,7 +8,7 @@ assert(e.title:find("Required fields missing %[password, account_number, meter_n
 local function stored()
   local h = io.popen("curl -s -H 'X-Auth-Token: " .. sandbox.token .. "' " .. sandbox.root .. "/__sandbox/state")
   local state = json.decode(h:read("a")) h:close()
-  return (state.collections["/v2/shipping/carrier/connections"] or {})[1]
+  return (state.entities.carrier_connection or {})[1]
 end
 local before = stored()
 assert(before.carrier_id == "endicia" and before.connection == nil, "no credential is kept")

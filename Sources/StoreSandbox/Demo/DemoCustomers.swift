@@ -6,8 +6,11 @@ import JSON
 extension DemoBuilder {
     typealias Person = (id: JSON, first: String, last: String, email: String)
 
-    mutating func customers(channel: JSON) -> [Person] {
-        let tier = add("/v3/customers/attributes", "/v3/customers/attributes", [
+    mutating func customers(channel: JSON) throws(APIError) -> [Person] {
+        // The groups every store has: retail (the default) and wholesale.
+        try add(CustomerRules.group, [("name", "Retail"), ("is_default", true), ("category_access", ["type": "all"]), ("discount_rules", [])])
+        try add(CustomerRules.group, [("name", "Wholesale"), ("is_default", false), ("category_access", ["type": "all"]), ("discount_rules", [])])
+        let tier = try add(CustomerRules.attribute, [
             ("name", "Loyalty tier"), ("type", "string"), ("date_created", .string(Self.created)), ("date_modified", .string(Self.created)),
         ])
         var people: [Person] = []
@@ -15,26 +18,26 @@ extension DemoBuilder {
                      ("Alan", "Turing", "Manchester", "M1 1AE", "GB")]
         for (i, (first, last, city, zip, country)) in names.enumerated() {
             let email = "\(first.lowercased())@example.com"
-            let id = add("/v3/customers", "/v3/customers", [
+            let id = try add(CustomerRules.customer, [
                 ("email", .string(email)), ("first_name", .string(first)), ("last_name", .string(last)), ("company", ""),
                 ("phone", .string("555-010\(i)")), ("notes", ""), ("tax_exempt_category", ""), ("customer_group_id", 0),
-                ("registration_ip_address", "127.0.0.1"), ("address_count", 1), ("attribute_count", 1),
+                ("registration_ip_address", "127.0.0.1"),
                 ("accepts_product_review_abandoned_cart_emails", true), ("origin_channel_id", channel), ("channel_ids", [channel]),
                 ("authentication", ["force_password_reset": false]),
                 ("date_created", .string(Self.created)), ("date_modified", .string(Self.created)),
             ])
-            add("/v3/customers/addresses", "/v3/customers/addresses", [
-                ("customer_id", id), ("first_name", .string(first)), ("last_name", .string(last)), ("company", ""),
+            try add(CustomerRules.address, parent: id, [
+                ("first_name", .string(first)), ("last_name", .string(last)), ("company", ""),
                 ("address1", .string("\(i + 1) Analytical Row")), ("address2", ""), ("city", .string(city)),
                 ("state_or_province", country == "US" ? "Virginia" : "England"), ("postal_code", .string(zip)),
                 ("country", country == "US" ? "United States" : "United Kingdom"), ("country_code", .string(country)),
                 ("phone", .string("555-010\(i)")), ("address_type", "residential"),
             ])
-            add("/v3/customers/attribute-values", "/v3/customers/attribute-values", [
-                ("attribute_id", tier), ("attribute_value", i == 0 ? "gold" : "silver"), ("customer_id", id),
+            try add(CustomerRules.attributeValue, parent: id, [
+                ("attribute_id", tier), ("attribute_value", i == 0 ? "gold" : "silver"),
                 ("date_created", .string(Self.created)), ("date_modified", .string(Self.created)),
             ])
-            add("/v3/customers/subscribers", "/v3/customers/subscribers", [
+            try add(SubscriberRules.subscriber, [
                 ("email", .string(email)), ("first_name", .string(first)), ("last_name", "Sandbox"), ("source", "storefront"),
                 ("order_id", i == 0 ? 100 : .null), ("channel_id", channel),
                 ("date_created", .string(Self.created)), ("date_modified", .string(Self.created)),
@@ -46,19 +49,15 @@ extension DemoBuilder {
 
     /// Orders 100, 101 and 102: awaiting fulfilment (with a coupon and a payment), shipped
     /// (with its shipment), and completed.
-    mutating func orders(channel: JSON, customers: [Person], products: [(id: JSON, name: String, sku: String, price: Double)]) {
-        state.withCollection("/v2/orders", template: "/v2/orders") { $0.nextID = 100 }
+    mutating func orders(channel: JSON, customers: [Person], products: [DemoProduct]) throws(APIError) {
         let statuses: [(Int64, String)] = [
             (0, "Incomplete"), (1, "Pending"), (2, "Shipped"), (3, "Partially Shipped"), (4, "Refunded"), (5, "Cancelled"),
             (6, "Declined"), (7, "Awaiting Payment"), (8, "Awaiting Pickup"), (9, "Awaiting Shipment"), (10, "Completed"),
             (11, "Awaiting Fulfillment"), (12, "Manual Verification Required"), (13, "Disputed"), (14, "Partially Refunded"),
         ]
-        state.withCollection("/v2/order_statuses", template: "/v2/order_statuses") { col in
-            for (id, name) in statuses {
-                col.insert(String(id), JSONObject([("id", .int(id)), ("name", .string(name)), ("system_label", .string(name)),
-                                                   ("custom_label", .string(name)), ("system_description", .string(name)), ("order", .int(id))]))
-            }
-            col.nextID = 15
+        for (id, name) in statuses {
+            try add(OrderRules.status, [("name", .string(name)), ("system_label", .string(name)), ("custom_label", .string(name)),
+                                        ("system_description", .string(name)), ("order", .int(id))], id: .int(id))
         }
         let plan: [(status: Int64, quantity: Int64, shipped: Bool, coupon: Bool)] = [(11, 2, false, true), (2, 1, true, false), (10, 3, true, false)]
         for (i, order) in plan.enumerated() where !products.isEmpty {
@@ -74,7 +73,7 @@ extension DemoBuilder {
                 ("street_2", ""), ("city", "London"), ("state", "England"), ("zip", "EC1A 1BB"), ("country", "United Kingdom"),
                 ("country_iso2", "GB"), ("phone", "555-0100"), ("email", .string(who.email)),
             ]
-            let id = add("/v2/orders", "/v2/orders", [
+            let id = try add(OrderRules.order, [
                 ("customer_id", who.id), ("date_created", .string(date)), ("date_modified", .string(date)),
                 ("date_shipped", order.shipped ? .string(date) : ""), ("status_id", .int(order.status)), ("status", .string(status)),
                 ("subtotal_ex_tax", Amount.money(subtotal)), ("subtotal_inc_tax", Amount.money(subtotal)), ("subtotal_tax", "0.0000"),
@@ -87,40 +86,33 @@ extension DemoBuilder {
                 ("channel_id", channel), ("customer_message", ""), ("staff_notes", ""), ("order_source", "www"),
                 ("billing_address", .object(JSONObject(address))), ("external_source", ""), ("ip_address", "127.0.0.1"),
             ])
-            let base = "/v2/orders/\(StoreState.key(id))"
-            state.withCollection("/v2/orders", template: "/v2/orders") { col in
-                // v2 points at an order's sub-resources rather than embedding them.
-                var o = col.items[StoreState.key(id)]!
-                for sub in ["products", "shipping_addresses", "coupons"] {
-                    o[sub] = ["url": .string("https://api.bigcommerce.com/stores/sandbox\(base)/\(sub)"), "resource": .string("\(base)/\(sub)")]
-                }
-                col.insert(StoreState.key(id), o)
-            }
-            let line = add(base + "/products", "/v2/orders/{}/products", [
-                ("order_id", id), ("product_id", product.id), ("name", .string(product.name)), ("sku", .string(product.sku)),
+            // v2 points at an order's sub-resources rather than embedding them.
+            try state.update(OrderRules.order, OrderRules.withLinks(try state.row(OrderRules.order, id)!))
+            let line = try add(OrderRules.line, parent: id, [
+                ("product_id", product.id), ("variant_id", product.variant), ("name", .string(product.name)), ("sku", .string(product.sku)),
                 ("type", "physical"), ("quantity", .int(order.quantity)), ("base_price", Amount.money(product.price)),
                 ("price_ex_tax", Amount.money(product.price)), ("price_inc_tax", Amount.money(product.price)),
                 ("total_ex_tax", Amount.money(subtotal)), ("total_inc_tax", Amount.money(subtotal)),
                 ("quantity_shipped", .int(order.shipped ? order.quantity : 0)), ("is_refunded", false), ("product_options", []),
             ])
-            let addressID = add(base + "/shipping_addresses", "/v2/orders/{}/shipping_addresses", [("order_id", id)] + address + [
+            let addressID = try add(OrderRules.shippingAddress, parent: id, address + [
                 ("items_total", .int(order.quantity)), ("items_shipped", .int(order.shipped ? order.quantity : 0)),
                 ("shipping_method", "Flat Rate"), ("base_cost", "5.0000"), ("cost_ex_tax", "5.0000"), ("cost_inc_tax", "5.0000"),
             ])
             if order.coupon {
-                add(base + "/coupons", "/v2/orders/{}/coupons", [
+                try add(template: "/v2/orders/{}/coupons", parent: id, [
                     ("coupon_id", 1), ("order_id", id), ("code", "WELCOME5"), ("amount", 5), ("type", 0), ("discount", 5.0),
                 ])
             }
             // Every demo order was paid for: its purchase (and, once shipped, its capture).
             for event in order.shipped ? ["authorization", "capture"] : ["purchase"] {
-                add("/v3/orders/\(StoreState.key(id))/transactions", "/v3/orders/{}/transactions", [
+                try add(template: "/v3/orders/{}/transactions", parent: id, [
                     ("event", .string(event)), ("method", "credit_card"), ("amount", .double(total)), ("currency", "USD"),
                     ("gateway", "sandbox"), ("status", "ok"), ("test", true), ("order_id", .string(StoreState.key(id))),
                 ])
             }
             if order.shipped {
-                add(base + "/shipments", "/v2/orders/{}/shipments", [
+                try add(template: "/v2/orders/{}/shipments", parent: id, [
                     ("order_id", id), ("customer_id", who.id), ("order_address_id", addressID), ("date_created", .string(date)),
                     ("tracking_number", .string("1Z999AA1012345678\(i)")), ("shipping_method", "Flat Rate"), ("shipping_provider", "ups"),
                     ("tracking_carrier", "ups"), ("comments", ""),
@@ -131,8 +123,15 @@ extension DemoBuilder {
     }
 
     /// `GET /v2/store`: what the store says about itself.
-    mutating func storeInformation(channel: JSON) {
-        state.singletons["/v2/store"] = .object(JSONObject([
+    mutating func storeInformation(channel: JSON) throws(APIError) {
+        // The store's default currency, as every store has one.
+        try add(CurrencyRules.currency, [
+            ("is_default", true), ("name", "US Dollar"), ("currency_code", "USD"), ("currency_exchange_rate", "1.0000000000"),
+            ("token_location", "left"), ("token", "$"), ("decimal_token", "."), ("thousands_token", ","), ("decimal_places", 2),
+            ("country_iso2", "US"), ("enabled", true), ("auto_update", false), ("is_transactional", true),
+            ("last_updated", "Mon, 15 Jan 2024 10:00:00 +0000"),
+        ])
+        try state.setSingleton("/v2/store", .object(JSONObject([
             ("id", "sandbox"), ("domain", "sandbox.example.com"), ("secure_url", "https://sandbox.example.com"),
             ("control_panel_base_url", "https://store-sandbox.mybigcommerce.com"), ("status", "live"), ("name", "Sandbox Store"),
             ("first_name", "Sandy"), ("last_name", "Box"), ("address", "1 Analytical Row, London"), ("country", "United Kingdom"),
@@ -146,18 +145,18 @@ extension DemoBuilder {
             ("is_price_entered_with_tax", false), ("store_id", 1), ("default_channel_id", channel), ("default_site_id", 1),
             ("active_comparison_modules", []), ("features", ["stencil_enabled": true, "sitewidehttps_enabled": true,
                                                              "facebook_catalog_id": "", "checkout_type": "optimized"]),
-        ]))
+        ])))
     }
 
-    /// Price list 1, "Wholesale", with a record for each of the first products (USD).
-    mutating func priceList(products: [(id: JSON, name: String, sku: String, price: Double)]) {
-        let list = add("/v3/pricelists", "/v3/pricelists", [
+    /// Price list 1, "Wholesale", with a record for the base variant of each of the first products (USD).
+    mutating func priceList(products: [DemoProduct]) throws(APIError) {
+        let list = try add(PriceListRules.list, [
             ("name", "Wholesale"), ("active", true), ("date_created", .string(Self.created)), ("date_modified", .string(Self.created)),
         ])
         for product in products {
             let price = (product.price * 0.8 * 100).rounded() / 100
-            add("/v3/pricelists/\(StoreState.key(list))/records", "/v3/pricelists/{}/records", [
-                ("price_list_id", list), ("product_id", product.id), ("variant_id", product.id), ("sku", .string(product.sku)),
+            try add(PriceListRules.record, parent: list, [
+                ("product_id", product.id), ("variant_id", product.variant), ("sku", .string(product.sku)),
                 ("currency", "usd"), ("price", .double(price)), ("calculated_price", .double(price)),
                 ("date_created", .string(Self.created)), ("date_modified", .string(Self.created)),
             ])
