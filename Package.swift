@@ -56,6 +56,8 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "GRDB", package: "GRDB.swift"),
+            // Webhook callbacks to their destinations.
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ]),
         // HTTP to BigCommerce and DigiCert: transport, auth, errors. Knows nothing of Lua.
         .target(name: "StoreClient", dependencies: [

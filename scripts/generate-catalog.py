@@ -227,6 +227,10 @@ UNDOCUMENTED_FIELDS = {
     # request schema; the official Python client sends it.
     ("POST", "/v2/customers"): [((), "email", {"t": "string"})],
     ("PUT", "/v2/customers/{customer_id}"): [((), "email", {"t": "string"})],
+    # The store-wide variant batch makes a variant from product_id, sku and option_values (its
+    # description says so; its schema lists only the fields of an update).
+    ("PUT", "/v3/catalog/variants"): [(["i"], "product_id", {"t": "integer"}), (["i"], "sku", {"t": "string"}),
+                                      (["i"], "option_values", {"t": "array", "i": {"t": "object", "p": {"id": {"t": "integer"}, "option_id": {"t": "integer"}}}})],
 }
 
 
@@ -429,8 +433,9 @@ def item_id_type(doc, op, version):
 
 def batch_limit(op):
     text = (op.get("description") or "") + " " + (op.get("summary") or "")
-    m = re.search(r"Batches are limited to (\d+)", text)
-    return int(m.group(1)) if m else 0
+    # "Batches are limited to 10", "Create up to 10 customers in one call", "Limit of 10 customers per call".
+    m = re.search(r"Batches are limited to (\d+)|[Uu]p to (\d+) \w+ in one call|Limit of (\d+) \w+ per call|the limit is (\d+) \w+", text)
+    return int(next(g for g in m.groups() if g)) if m else 0
 
 
 def clean(text):
@@ -489,6 +494,8 @@ def operations():
             defaults=answer_defaults(doc, op, version, lua_names[(method, full)].endswith(".get") and not is_param(full.rsplit("/", 1)[-1])),
             answer=answer_shape_of(doc, op, version), id_type=item_id_type(doc, op, version) if method == "POST" else None,
             multi_status="207" in (op.get("responses") or {}) or 207 in (op.get("responses") or {}),
+            # A list that answers 204 when it has nothing (orders.v2.oas2.yml's shipments).
+            empty_no_content=method == "GET" and ("204" in (op.get("responses") or {}) or 204 in (op.get("responses") or {})),
             bare=bare_answer(doc, op), upload=upload_fields(doc, op),
         )
     seeds = set()
@@ -601,7 +608,7 @@ extension OperationTable {{
 # What else an operation's row of BodySchemaTable.swift holds: the operation's field, its key
 # there (the table's header says what each means).
 SCHEMA_KEYS = [("answer", "o"), ("id_type", "it"), ("multi_status", "m"), ("not_found_shape", "a4"), ("defaults", "d"),
-               ("upload", "u"), ("bare", "b"), ("keep", "k")]
+               ("upload", "u"), ("bare", "b"), ("keep", "k"), ("empty_no_content", "z")]
 
 
 def render_schemas(ops):
@@ -622,7 +629,8 @@ def render_schemas(ops):
 // b, whether the success answer is bare (an array) rather than the {{data, meta}} envelope,
 // u, the fields of a multipart/form-data body that carry a file, o, whether the answer's
 // data is an array or an object, it, the type of a created item's id, m, whether it answers
-// 207 Multi-Status when some items of a batch fail, and d, what the sandbox
+// 207 Multi-Status when some items of a batch fail, z, whether a GET answers 204 when it holds
+// nothing, and d, what the sandbox
 // fills in where it holds nothing: a singleton's whole answer, or the fields each item of an
 // answer must have (values of their types: the first of an enum, zero, "", false, []).
 

@@ -157,6 +157,8 @@ public enum BodySchemaTable {
         public let idType: String?
         /// A batch answers 207 Multi-Status when some of its items fail (the others are applied).
         public let multiStatus: Bool
+        /// A GET answers 204 No Content when it holds nothing (orders.v2.oas2.yml's shipments).
+        public let emptyIsNoContent: Bool
     }
 
     public static let entries: [String: Entry] = {
@@ -171,7 +173,8 @@ public enum BodySchemaTable {
                                               bareAnswer: j["b"]?.intValue == 1,
                                               uploadFields: j["u"]?.arrayValue?.compactMap(\.stringValue) ?? [],
                                               defaults: j["d"]?.objectValue, answerShape: j["o"]?.stringValue,
-                                              idType: j["it"]?.stringValue, multiStatus: j["m"]?.intValue == 1)
+                                              idType: j["it"]?.stringValue, multiStatus: j["m"]?.intValue == 1,
+                                              emptyIsNoContent: j["z"]?.intValue == 1)
         }
         return out
     }()

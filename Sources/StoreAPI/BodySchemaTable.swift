@@ -7,7 +7,8 @@
 // b, whether the success answer is bare (an array) rather than the {data, meta} envelope,
 // u, the fields of a multipart/form-data body that carry a file, o, whether the answer's
 // data is an array or an object, it, the type of a created item's id, m, whether it answers
-// 207 Multi-Status when some items of a batch fail, and d, what the sandbox
+// 207 Multi-Status when some items of a batch fail, z, whether a GET answers 204 when it holds
+// nothing, and d, what the sandbox
 // fills in where it holds nothing: a singleton's whole answer, or the fields each item of an
 // answer must have (values of their types: the first of an enum, zero, "", false, []).
 
@@ -74,7 +75,7 @@ GET /v2/orders/{order_id}/fees	{"a":0,"d":{"base_cost":"","cost_ex_tax":"","cost
 GET /v2/orders/{order_id}/messages	{"a":0,"b":1,"o":"array","s":{}}
 GET /v2/orders/{order_id}/products	{"a":0,"b":1,"o":"array","s":{}}
 GET /v2/orders/{order_id}/products/{product_id}	{"a":0,"o":"object","s":{}}
-GET /v2/orders/{order_id}/shipments	{"a":0,"b":1,"o":"array","s":{}}
+GET /v2/orders/{order_id}/shipments	{"a":0,"b":1,"o":"array","s":{},"z":1}
 POST /v2/orders/{order_id}/shipments	{"a":0,"it":"integer","o":"object","s":{"p":{"comments":{"ml":65535,"t":"string"},"items":{"i":{"p":{"order_product_id":{"t":"integer"},"quantity":{"t":"integer"}},"t":"object"},"t":"array"},"merchant_shipping_cost":{"t":"string"},"order_address_id":{"t":"integer"},"shipping_method":{"t":"string"},"shipping_provider":{},"tracking_carrier":{"t":"string"},"tracking_link":{"ml":500,"t":"string"},"tracking_number":{"ml":50,"t":"string"}},"t":"object"}}
 GET /v2/orders/{order_id}/shipments/count	{"a":0,"o":"object","s":{}}
 GET /v2/orders/{order_id}/shipments/{shipment_id}	{"a":0,"o":"object","s":{}}
@@ -186,7 +187,7 @@ GET /v3/catalog/products/{product_id}/custom-fields	{"a":0,"o":"array","s":{}}
 POST /v3/catalog/products/{product_id}/custom-fields	{"a":0,"it":"integer","o":"object","s":{"p":{"name":{"ml":250,"mn":1,"t":"string"},"value":{"ml":250,"mn":1,"t":"string"}},"r":["name","value"],"t":"object"}}
 GET /v3/catalog/products/{product_id}/custom-fields/{custom_field_id}	{"a":0,"o":"object","s":{}}
 PUT /v3/catalog/products/{product_id}/custom-fields/{custom_field_id}	{"a":0,"o":"object","s":{"p":{"name":{"ml":250,"mn":1,"t":"string"},"value":{"ml":250,"mn":1,"t":"string"}},"t":"object"}}
-GET /v3/catalog/products/{product_id}/images	{"a":0,"o":"array","s":{}}
+GET /v3/catalog/products/{product_id}/images	{"a":0,"o":"array","s":{},"z":1}
 POST /v3/catalog/products/{product_id}/images	{"a":0,"s":{"p":{"date_modified":{"f":"date-time","t":"string"},"description":{"t":"string"},"image_url":{"ml":255,"t":"string"},"is_thumbnail":{"t":"boolean"},"product_id":{"t":"integer"},"sort_order":{"max":2147483647,"min":-2147483648,"t":"integer"}},"t":"object"},"u":["image_file"]}
 GET /v3/catalog/products/{product_id}/images/{image_id}	{"a":0,"o":"object","s":{}}
 PUT /v3/catalog/products/{product_id}/images/{image_id}	{"a":0,"s":{"p":{"date_modified":{"f":"date-time","t":"string"},"description":{"t":"string"},"image_url":{"ml":255,"t":"string"},"is_thumbnail":{"t":"boolean"},"product_id":{"t":"integer"},"sort_order":{"max":2147483647,"min":-2147483648,"t":"integer"}},"t":"object"},"u":["image_file"]}
@@ -211,7 +212,7 @@ GET /v3/catalog/products/{product_id}/options/{option_id}/values	{"a":0,"d":{"la
 POST /v3/catalog/products/{product_id}/options/{option_id}/values	{"a":0,"d":{"label":"","sort_order":0},"it":"integer","o":"object","s":{"p":{"is_default":{"t":"boolean"},"label":{"t":"string"},"sort_order":{"max":2147483647,"min":-2147483648,"t":"integer"},"value_data":{"t":"object"}},"r":["label","sort_order"],"t":"object"}}
 GET /v3/catalog/products/{product_id}/options/{option_id}/values/{value_id}	{"a":0,"d":{"label":"","sort_order":0},"k":["label","sort_order"],"o":"object","s":{}}
 PUT /v3/catalog/products/{product_id}/options/{option_id}/values/{value_id}	{"a":0,"d":{"label":"","sort_order":0},"o":"object","s":{"p":{"id":{"t":"integer"},"is_default":{"t":"boolean"},"label":{"t":"string"},"sort_order":{"max":2147483647,"min":-2147483648,"t":"integer"},"value_data":{"t":"object"}},"r":["label","sort_order"],"t":"object"}}
-GET /v3/catalog/products/{product_id}/reviews	{"a":0,"d":{"date_reviewed":"2024-01-15T10:00:00Z","title":""},"k":["date_reviewed","title"],"o":"array","s":{}}
+GET /v3/catalog/products/{product_id}/reviews	{"a":0,"d":{"date_reviewed":"2024-01-15T10:00:00Z","title":""},"k":["date_reviewed","title"],"o":"array","s":{},"z":1}
 POST /v3/catalog/products/{product_id}/reviews	{"a":0,"d":{"date_reviewed":"2024-01-15T10:00:00Z","title":""},"it":"integer","o":"object","s":{"p":{"date_reviewed":{"f":"date-time","t":"string"},"email":{"t":"string"},"name":{"ml":255,"mn":0,"t":"string"},"rating":{"t":"integer"},"status":{"t":"string"},"text":{"t":"string"},"title":{"ml":255,"mn":0,"t":"string"}},"r":["date_reviewed","title"],"t":"object"}}
 GET /v3/catalog/products/{product_id}/reviews/{review_id}	{"a":0,"d":{"date_reviewed":"2024-01-15T10:00:00Z","title":""},"k":["date_reviewed","title"],"o":"object","s":{}}
 PUT /v3/catalog/products/{product_id}/reviews/{review_id}	{"a":0,"d":{"date_reviewed":"2024-01-15T10:00:00Z","title":""},"o":"object","s":{"p":{"date_reviewed":{"f":"date-time","t":"string"},"email":{"t":"string"},"name":{"ml":255,"mn":0,"t":"string"},"rating":{"t":"integer"},"status":{"t":"string"},"text":{"t":"string"},"title":{"ml":255,"mn":0,"t":"string"}},"r":["date_reviewed","title"],"t":"object"}}
@@ -238,7 +239,7 @@ PUT /v3/catalog/trees/categories	{"a":2,"m":1,"o":"object","s":{"i":{"p":{"categ
 DELETE /v3/catalog/trees/categories	{"a":2,"s":{}}
 GET /v3/catalog/trees/{tree_id}/categories	{"a":0,"o":"array","s":{}}
 GET /v3/catalog/variants	{"a":0,"o":"array","s":{}}
-PUT /v3/catalog/variants	{"a":0,"o":"array","s":{"i":{"p":{"bin_picking_number":{"ml":255,"mn":0,"t":"string"},"cost_price":{"min":0,"t":"number"},"depth":{"min":0,"t":"number"},"fixed_cost_shipping_price":{"min":0,"t":"number"},"height":{"min":0,"t":"number"},"id":{"t":"integer"},"inventory_level":{"max":2147483647,"t":"integer"},"inventory_warning_level":{"max":2147483647,"t":"integer"},"is_free_shipping":{"t":"boolean"},"price":{"min":0,"t":"number"},"purchasing_disabled":{"t":"boolean"},"purchasing_disabled_message":{"ml":255,"mn":0,"t":"string"},"retail_price":{"min":0,"t":"number"},"sale_price":{"min":0,"t":"number"},"upc":{"ml":14,"mn":0,"n":1,"t":"string"},"weight":{"min":0,"t":"number"},"width":{"min":0,"t":"number"}},"t":"object"},"t":"array"}}
+PUT /v3/catalog/variants	{"a":0,"o":"array","s":{"i":{"p":{"bin_picking_number":{"ml":255,"mn":0,"t":"string"},"cost_price":{"min":0,"t":"number"},"depth":{"min":0,"t":"number"},"fixed_cost_shipping_price":{"min":0,"t":"number"},"height":{"min":0,"t":"number"},"id":{"t":"integer"},"inventory_level":{"max":2147483647,"t":"integer"},"inventory_warning_level":{"max":2147483647,"t":"integer"},"is_free_shipping":{"t":"boolean"},"option_values":{"i":{"p":{"id":{"t":"integer"},"option_id":{"t":"integer"}},"t":"object"},"t":"array"},"price":{"min":0,"t":"number"},"product_id":{"t":"integer"},"purchasing_disabled":{"t":"boolean"},"purchasing_disabled_message":{"ml":255,"mn":0,"t":"string"},"retail_price":{"min":0,"t":"number"},"sale_price":{"min":0,"t":"number"},"sku":{"t":"string"},"upc":{"ml":14,"mn":0,"n":1,"t":"string"},"weight":{"min":0,"t":"number"},"width":{"min":0,"t":"number"}},"t":"object"},"t":"array"}}
 GET /v3/catalog/variants/metafields	{"a":0,"o":"array","s":{}}
 POST /v3/catalog/variants/metafields	{"a":1,"it":"integer","o":"array","s":{"i":{"p":{"description":{"ml":255,"mn":0,"t":"string"},"key":{"ml":64,"mn":1,"t":"string"},"namespace":{"ml":64,"mn":1,"t":"string"},"permission_set":{"e":["app_only","read","write","read_and_sf_access","write_and_sf_access"],"t":"string"},"resource_id":{"t":"integer"},"value":{"ml":65535,"mn":1,"t":"string"}},"r":["key","namespace","permission_set","resource_id","value"],"t":"object"},"t":"array"}}
 PUT /v3/catalog/variants/metafields	{"a":1,"o":"array","s":{"i":{"p":{"description":{"ml":255,"mn":0,"t":"string"},"id":{"t":"integer"},"key":{"ml":64,"mn":1,"t":"string"},"namespace":{"ml":64,"mn":1,"t":"string"},"permission_set":{"e":["app_only","read","write","read_and_sf_access","write_and_sf_access"],"t":"string"},"value":{"ml":65535,"mn":1,"t":"string"}},"r":["id"],"t":"object"},"t":"array"}}
@@ -412,7 +413,7 @@ POST /v3/orders/{order_id}/payment_actions/refund_quotes	{"a":0,"o":"object","s"
 GET /v3/orders/{order_id}/payment_actions/refunds	{"a":0,"o":"array","s":{}}
 POST /v3/orders/{order_id}/payment_actions/refunds	{"a":0,"it":"integer","o":"object","s":{}}
 POST /v3/orders/{order_id}/payment_actions/void	{"a":0,"o":"object","s":{}}
-GET /v3/orders/{order_id}/transactions	{"a":0,"d":{"amount":0,"currency":"","event":"purchase","gateway":"2checkout","method":"credit_card"},"k":["amount","currency","event","gateway","method"],"o":"array","s":{}}
+GET /v3/orders/{order_id}/transactions	{"a":0,"d":{"amount":0,"currency":"","event":"purchase","gateway":"2checkout","method":"credit_card"},"k":["amount","currency","event","gateway","method"],"o":"array","s":{},"z":1}
 POST /v3/payments/access_tokens	{"a":0,"d":{"id":"s"},"it":"string","o":"object","s":{"p":{"order":{"p":{"id":{"min":1,"t":"integer"},"is_recurring":{"t":"boolean"}},"r":["id"],"t":"object"}},"r":["order"],"t":"object"}}
 GET /v3/payments/methods	{"a":0,"d":{"id":"s","name":"s","supported_instruments":[],"test_mode":false,"type":""},"k":["id","name","supported_instruments","test_mode","type"],"o":"array","s":{}}
 GET /v3/pickup/methods	{"a":0,"o":"array","s":{}}

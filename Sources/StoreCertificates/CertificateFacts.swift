@@ -99,6 +99,8 @@ enum Names {
 /// A SHA-256 of bytes, in hex: what the sandbox keeps instead of a secret it must not store.
 public enum Digest {
     public static func sha256(_ bytes: [UInt8]) -> String { Hex.string(SHA256.hash(data: bytes)) }
+    /// SHA-1, where a format asks for it (a webhook callback's `hash`); never for security.
+    public static func sha1(_ bytes: [UInt8]) -> String { Hex.string(Insecure.SHA1.hash(data: bytes)) }
 }
 
 enum Hex {

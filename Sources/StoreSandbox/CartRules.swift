@@ -9,7 +9,7 @@ import StoreCertificates
 /// given by `include=redirect_urls`; a stale `version` is a 409.
 enum CartRules: ResourceFamily {
     static let cart: EntityName = "cart"
-    static let entities = [Entity(cart, ids: .uuid, columns: [Column("customer_id", .int), Column("channel_id", .int)])]
+    static let entities = [Entity(cart, ids: .uuid, events: Events("store/cart", type: "cart"), columns: [Column("customer_id", .int), Column("channel_id", .int)])]
     static let views = [View("/v3/carts", entity: cart)]
 
     static func register(_ hooks: inout Hooks) {

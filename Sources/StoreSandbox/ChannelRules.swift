@@ -9,7 +9,7 @@ enum ChannelRules: ResourceFamily {
     static let channel: EntityName = "channel"
     static let defaultChannel: JSON = 1
 
-    static let entities = [Entity(channel, columns: [Column("name", .text), Column("type", .text), Column("platform", .text)])]
+    static let entities = [Entity(channel, events: Events("store/channel", type: "channel"), columns: [Column("name", .text), Column("type", .text), Column("platform", .text)])]
     static let views = [View("/v3/channels", entity: channel)]
 
     static func register(_ hooks: inout Hooks) {

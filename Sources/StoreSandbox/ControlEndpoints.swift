@@ -2,7 +2,8 @@ import Hummingbird
 import JSON
 import NIOCore
 
-/// `/__sandbox/state` (a snapshot of the store), `/__sandbox/log` (every request, with
+/// `/__sandbox/state` (a snapshot of the store: each entity's rows), `/__sandbox/changes` (the
+/// change log, `?after=SEQ&limit=N`), `/__sandbox/log` (every request, with
 /// whether it changed the store; DELETE clears it), `/__sandbox/faults` (GET, or PUT a
 /// partial object to change them), `/__sandbox/time` (the store's clock and how long its slow
 /// work takes; PUT `{advance_seconds, theme_job_ms, issuance_ms, approval}`), and
@@ -19,6 +20,16 @@ enum ControlEndpoints {
         switch (request.method, path) {
         case (.get, "/__sandbox/state"):
             return JSONResponse.make(200, sandbox.snapshot())
+        case (.get, "/__sandbox/changes"):
+            // The change log: every create, update and delete after `after`, oldest first.
+            let query = Percent.queryPairs(request.uri.query ?? "")
+            let after = query.first { $0.0 == "after" }.flatMap { Int64($0.1) } ?? 0
+            let limit = min(max(query.first { $0.0 == "limit" }.flatMap { Int($0.1) } ?? 1000, 1), 10_000)
+            do throws(APIError) {
+                return JSONResponse.make(200, .array(try sandbox.changes(after: after, limit: limit).map(\.json)))
+            } catch {
+                return JSONResponse.make(error.status, ["title": .string(error.title)])
+            }
         case (.get, "/__sandbox/log"):
             let since = Percent.queryPairs(request.uri.query ?? "").first { $0.0 == "since" }.flatMap { Int($0.1) } ?? 0
             let (entries, dropped) = sandbox.control.withLock { ($0.log.since(since), $0.log.dropped) }
@@ -74,7 +85,7 @@ enum ControlEndpoints {
             }
             return JSONResponse.make(200, sandbox.control.withLock { $0.faults.json })
         default:
-            return JSONResponse.make(404, ["title": "unknown sandbox endpoint; use /__sandbox/state, /__sandbox/log, /__sandbox/faults, /__sandbox/time"])
+            return JSONResponse.make(404, ["title": "unknown sandbox endpoint; use /__sandbox/state, /__sandbox/changes, /__sandbox/log, /__sandbox/faults, /__sandbox/time"])
         }
     }
 

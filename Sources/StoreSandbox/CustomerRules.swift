@@ -14,11 +14,13 @@ enum CustomerRules: ResourceFamily {
     static let group: EntityName = "customer_group"
 
     static let entities: [Entity] = [
-        Entity(customer, columns: [Column("email", .text), Column("customer_group_id", .int), Column("date_created", .time),
+        Entity(customer, events: Events("store/customer", type: "customer"), columns: [Column("email", .text), Column("customer_group_id", .int), Column("date_created", .time),
                                    Column("date_modified", .time)],
                unique: [UniqueKey("email", ignoringCase: true, status: 422)],
                references: [Reference("customer_group_id", to: group, onDelete: .pull, refusedWith: 422)]),
-        Entity(address, parent: Parent(entity: customer, field: "customer_id")),
+        Entity(address, parent: Parent(entity: customer, field: "customer_id"), events: Events("store/customer/address", type: "customer", data: { change in
+            JSONObject([("address", .object(JSONObject([("customer_id", (change.after ?? change.before)?["customer_id"] ?? .null)])))])
+        })),
         Entity(attribute, columns: [Column("name", .text)], unique: [UniqueKey("name", status: 422)]),
         Entity(attributeValue, parent: Parent(entity: customer, field: "customer_id"), columns: [Column("attribute_id", .int)],
                references: [Reference("attribute_id", to: attribute, onDelete: .cascade, refusedWith: 422)]),
@@ -41,8 +43,9 @@ enum CustomerRules: ResourceFamily {
         hooks.replace("POST /v2/customers/{customer_id}/addresses") { s, r throws(APIError) in
             let owner = JSON.string(r.params["customer_id"] ?? "")
             guard try s.exists(customer, owner) else { throw APIError.notFound("Customer \(StoreState.key(owner)) was not found") }
-            var fields = v2Address.stored(try s.objectBody(r))
-            StoreState.fillRequired(&fields, for: r.op)
+            var body = try s.objectBody(r)
+            StoreState.fillRequired(&body, for: r.op)
+            let fields = v2Address.stored(body)
             guard let made = try makeAddress(&s, fields, owner: owner) else {
                 throw APIError(status: 409, title: "The customer already has this address")
             }

@@ -12,6 +12,9 @@ enum DigiCertRules: ResourceFamily {
     /// Certificates by id: `{order_id, pem}` (the pem once issued); the id is given when ordered.
     static let certificate: EntityName = "digicert_certificate"
     static let statusChange: EntityName = "digicert_status_change"
+    /// Organizations made with an order (the account's own are named by id).
+    static let organization: EntityName = "digicert_organization"
+    static let newOrganizationFields = ["name", "address", "city", "state", "zip", "country", "telephone"]
     static let authorityPath = "/__sandbox/authority"
     static let issuance = JobKind("issue-certificate")
 
@@ -19,6 +22,7 @@ enum DigiCertRules: ResourceFamily {
         Entity(order, columns: [Column("status", .text)]),
         Entity(certificate, ids: .counted(first: 1_000_001), columns: [Column("order_id", .int)]),
         Entity(statusChange, columns: [Column("at", .int)]),
+        Entity(organization, ids: .counted(first: 200_001)),
     ]
 
     static let views = [View("/services/v2/order/certificate", entity: order)]
@@ -124,19 +128,39 @@ enum DigiCertRules: ResourceFamily {
             problems.append((hash.isEmpty ? "missing_field" : "invalid_signature_hash", "certificate.signature_hash must be sha256, sha384 or sha512"))
         }
         var days = 0
-        if let d = body["validity_days"]?.intValue {
+        if let custom = body["custom_expiration_date"] {
+            // yyyy-MM-dd, a real date less than 825 days ahead; it overrides validity_days and
+            // validity_years (the seed, 004). A certificate still lives at most 397 days.
+            let text = custom.stringValue ?? ""
+            if text.count == 10, let at = Instant.seconds(text), Clock.timestamp(Int(at)).hasPrefix(text) {
+                let ahead = Int((at - s.clock.now + 86_399) / 86_400)
+                if ahead < 1 || ahead >= 825 {
+                    problems.append(("invalid_custom_expiration_date", "custom_expiration_date must be after today and less than 825 days ahead"))
+                }
+                days = min(max(ahead, 1), 397)
+            } else {
+                problems.append(("invalid_custom_expiration_date", "custom_expiration_date must be a date, yyyy-MM-dd (\(text.isEmpty ? custom.text : text))"))
+            }
+        } else if let d = body["validity_days"]?.intValue {
             days = Int(d)
             if !(1...397).contains(days) { problems.append(("invalid_validity", "validity_days must be from 1 to 397")) }
         } else if let y = body["validity_years"]?.intValue {
             if !(1...2).contains(y) { problems.append(("invalid_validity", "validity_years must be 1 or 2")) }
             // Since 2020 a certificate lives at most 397 days; a longer plan is reissued.
             days = min(Int(y) * 365, 397)
-        } else if body["custom_expiration_date"] != nil {
-            days = 397
         } else {
             problems.append(("missing_field", "validity_years (or validity_days, custom_expiration_date) is required"))
         }
-        if body["organization"]?["id"]?.intValue == nil { problems.append(("missing_field", "organization.id is required")) }
+        if let organization = body["organization"]?.objectValue {
+            // An organization without an id is a new one: all its required details (the seed, 004: Create organization).
+            if organization["id"]?.intValue == nil {
+                for field in newOrganizationFields where (organization[field]?.stringValue ?? "").isEmpty {
+                    problems.append(("missing_field", "organization.\(field) is required for a new organization (or give organization.id)"))
+                }
+            }
+        } else {
+            problems.append(("missing_field", "organization.id (or a new organization's details) is required"))
+        }
         if let previous = body["renewal_of_order_id"], try !s.exists(order, previous) {
             problems.append(("invalid_renewal", "renewal_of_order_id \(StoreState.key(previous)) is not an order of this account"))
         }
@@ -167,12 +191,19 @@ enum DigiCertRules: ResourceFamily {
             ("date_created", .string(Clock.timestamp(Int(s.clock.now)))), ("disable_renewal_notifications", body["disable_renewal_notifications"] ?? false),
             ("comments", body["comments"] ?? ""), ("approval_flow", .string(flow)),
         ])
+        var newOrganization: JSON?
+        if var organization = body["organization"]?.objectValue, organization["id"] == nil {
+            organization = try s.insert(self.organization, organization)
+            newOrganization = organization["id"]
+            made["organization"] = .object(JSONObject([("id", organization["id"] ?? .null), ("name", organization["name"] ?? "")]))
+        }
         made = try s.insert(order, made)
         let id = made["id"]!
         try s.update(certificate, JSONObject([("id", .int(certificateID)), ("order_id", id)]))
         try recordChange(&s, order: id, certificate: .int(certificateID), status: "pending")
         let requestID = JSON.int((id.intValue ?? 0) + 1000)
         var answer = JSONObject([("id", id)])
+        if let newOrganization { answer["organization"] = .object(JSONObject([("id", newOrganization)])) }
         if s.timing.issuanceMs == 0 && flow != "one-step" && flow != "two-step" {
             // Immediate: issued before the answer, the chain in it.
             try issue(&s, JSONObject([("order_id", id)]))

@@ -46,7 +46,7 @@ struct Hooks: Sendable {
     static var families: [any ResourceFamily.Type] { [
         JobQueue.self, CatalogRules.self, MetafieldRules.self, OrderRules.self, CustomerRules.self, SubscriberRules.self,
         SiteRules.self, ChannelRules.self, CarrierRules.self, ThemeRules.self, CartRules.self, WidgetRules.self,
-        PricingRules.self, PriceListRules.self, CurrencyRules.self, DigiCertRules.self,
+        PricingRules.self, PriceListRules.self, CurrencyRules.self, InventoryRules.self, WebhookRules.self, DigiCertRules.self,
     ] }
 
     static let all: Hooks = {

@@ -16,7 +16,12 @@ enum OrderRules: ResourceFamily {
     static let status: EntityName = "order_status"
 
     static let entities: [Entity] = [
-        Entity(order, ids: .counted(first: 100), columns: [
+        Entity(order, ids: .counted(first: 100), events: Events("store/order", type: "order", deleted: "archived", more: { change in
+            guard let status = Events.changed(change, "status_id") else { return [] }
+            return [("store/order/statusUpdated", JSONObject([("status", .object(JSONObject([
+                ("previous_status_id", status.before ?? 0), ("new_status_id", status.after ?? 0),
+            ])))]))]
+        }), columns: [
             Column("customer_id", .int), Column("status_id", .int), Column("date_created", .time), Column("date_modified", .time),
             Column("channel_id", .int), Column("total_inc_tax", .real),
         ], dates: .rfc2822),
@@ -31,6 +36,15 @@ enum OrderRules: ResourceFamily {
         View("/v2/orders/{}/shipping_addresses", entity: shippingAddress),
         View("/v2/order_statuses", entity: status),
     ]
+
+    /// An order's shipments fire `store/shipment/*`, naming their order.
+    static func refine(_ entity: inout Entity, template: String) {
+        guard template == "/v2/orders/{}/shipments" else { return }
+        entity.events = Events("store/shipment", type: "shipment", data: { change in
+            JSONObject([("orderId", (change.after ?? change.before)?["order_id"] ?? .null)])
+        })
+        entity.parent?.field = "order_id"
+    }
 
     static func register(_ hooks: inout Hooks) {
         hooks.replace("POST /v2/orders") { s, r throws(APIError) in try create(&s, r) }

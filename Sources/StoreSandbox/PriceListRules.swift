@@ -29,12 +29,13 @@ enum PriceListRules: ResourceFamily {
     static func register(_ hooks: inout Hooks) {
         hooks.replace("POST /v3/pricelists/{price_list_id}/records") { s, r throws(APIError) in
             let owner = try priceList(s, r.params["price_list_id"])
-            return try s.eachItem(r, try items(r)) { s, item throws(APIError) in try upsert(&s, item, in: owner, creating: true) }
+            return try s.eachItem(r, try items(r)) { s, item throws(APIError) in try upsert(&s, item, in: owner, creating: false) }
         }
         hooks.replace("PUT /v3/pricelists/{price_list_id}/records") { s, r throws(APIError) in
             let owner = try priceList(s, r.params["price_list_id"])
             return try s.eachItem(r, try items(r)) { s, item throws(APIError) in try upsert(&s, item, in: owner, creating: false) }
         }
+        // The store-wide POST "will error out if any record in the batch already exists"; PUT upserts.
         for (route, creating) in [("POST /v3/pricelists/records", true), ("PUT /v3/pricelists/records", false)] {
             hooks.replace(Route(stringLiteral: route)) { s, r throws(APIError) in
                 try s.eachItem(r, try s.arrayBody(r)) { s, item throws(APIError) in

@@ -33,6 +33,8 @@ public final class Sandbox: Sendable {
         self.configuration = configuration
         var store = state ?? DemoStore.make(products: configuration.products, seed: configuration.seed)
         store.timing = configuration.timing
+        store.storeHash = configuration.storeHash
+        store.loopbackHooks = configuration.loopbackWebhooks
         self.state = Mutex(store)
         self.control = Mutex(Control(faults: configuration.faults, rateLimit: configuration.rateLimit,
                                      random: SeededRandom(seed: configuration.seed)))
@@ -95,6 +97,16 @@ public final class Sandbox: Sendable {
             }
             s.timing = timing
             try s.transaction { s throws(APIError) in try s.runDueJobs() }
+            post(s.takeOutbox())
+        }
+    }
+
+    /// Runs the jobs that have fallen due (the server calls it a few times a second, so that
+    /// retries and slow work happen on time with no request to carry them).
+    func tick() {
+        state.withLock { s in
+            _ = try? s.transaction { s throws(APIError) in try s.runDueJobs() }
+            post(s.takeOutbox())
         }
     }
 
@@ -219,6 +231,7 @@ public final class Sandbox: Sendable {
         state.withLock { s in
             do throws(APIError) {
                 s.request = request.sequence
+                defer { post(s.takeOutbox()) }
                 return try s.transaction { s throws(APIError) in try s.handle(request) }
             } catch {
                 var error = error

@@ -21,6 +21,9 @@ public struct SandboxConfiguration: Sendable {
     /// A connection that sends nothing for this long, or whose request (head and body) has not
     /// arrived whole within it, is closed: idle and slow clients cannot hold the port's descriptors.
     public var idleTimeoutMs = 15_000
+    /// Webhooks may point at http destinations on loopback addresses (for tests; the API
+    /// takes https on port 443 only).
+    public var loopbackWebhooks = false
 
     public init() {}
 

@@ -30,7 +30,8 @@ struct SandboxRequest: Sendable {
     /// one an item operation's item lives in (the path without the id).
     var collectionPath: String {
         switch op.kind {
-        case .get, .update, .delete: PathShape.parent(path)
+        // `/v2/orders/101/shipments/count` counts `/v2/orders/101/shipments`.
+        case .get, .update, .delete, .count: PathShape.parent(path)
         default: path
         }
     }

@@ -53,6 +53,14 @@ public final class SandboxServer: Sendable {
         )
         let task = Task {
             defer { continuation.finish() }
+            // The store's clock keeps running between requests: due jobs (retries, slow work) run on time.
+            let ticker = Task {
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: .milliseconds(250))
+                    sandbox.tick()
+                }
+            }
+            defer { ticker.cancel() }
             try await app.runService(gracefulShutdownSignals: handlingSignals ? [.sigterm, .sigint] : [])
         }
         var iterator = ports.makeAsyncIterator()

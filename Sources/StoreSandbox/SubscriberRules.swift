@@ -6,7 +6,7 @@ import StoreAPI
 /// subscriber, exactly as the real API warns.
 enum SubscriberRules: ResourceFamily {
     static let subscriber: EntityName = "subscriber"
-    static let entities = [Entity(subscriber, columns: [Column("email", .text), Column("date_created", .time), Column("date_modified", .time)],
+    static let entities = [Entity(subscriber, events: Events("store/subscriber", type: "subscriber"), columns: [Column("email", .text), Column("date_created", .time), Column("date_modified", .time)],
                                   unique: [UniqueKey("email", ignoringCase: true)])]
     static let views = [View("/v3/customers/subscribers", entity: subscriber)]
 

@@ -45,6 +45,10 @@ enum ThemeRules: ResourceFamily {
             let fields = ["active_theme_uuid", "active_theme_configuration_uuid", "active_theme_version_uuid", "saved_theme_configuration_uuid"]
             return .ok(s.envelope(r, .object(JSONObject(fields.map { ($0, record[$0] ?? .null) }))))
         }
+        hooks.replace("GET /v3/themes/{uuid}/configurations") { s, r throws(APIError) in
+            guard let t = try s.row(theme, .string(r.params["uuid"] ?? "")) else { throw APIError.notFound("Theme not found") }
+            return .ok(s.envelope(r, .array(try configurations(s, t, r))))
+        }
         hooks.decorate("DELETE /v3/themes/{uuid}") { s, r, outcome throws(APIError) in
             if outcome.applied { try s.delete(file, .string(r.itemID)) }
         }
@@ -163,6 +167,29 @@ enum ThemeRules: ResourceFamily {
             try s.insert(file, JSONObject([("zip", .string(Base64.encode(zip)))]), id: .string(theme))
         }
         return .success(JSONObject([("download_url", .string("\(origin)/__sandbox/files/themes/\(theme).zip"))]))
+    }
+
+    /// A theme's configurations (themes.v3.yml `themeConfiguration_Full`): each variation's
+    /// original one (site 0) and the one each channel it is active on saved (its site).
+    static func configurations(_ s: StoreState, _ t: JSONObject, _ r: SandboxRequest) throws(APIError) -> [JSON] {
+        var out: [JSON] = []
+        let uuid = t["uuid"] ?? .null
+        for case .object(let v) in t["variations"]?.arrayValue ?? [] {
+            out.append(.object(JSONObject([("uuid", v["uuid"] ?? .null), ("theme_uuid", uuid), ("variation_id", v["uuid"] ?? .null),
+                                           ("settings", .object(JSONObject())), ("date_created", "2024-01-15T10:00:00Z"), ("site_id", 0)])))
+        }
+        for record in try s.rows(active, where: "active_theme_uuid", is: uuid) {
+            let channel = s.normalized(s.entity(ChannelRules.channel), record["id"] ?? .null)
+            let site = try ChannelRules.site(of: channel, in: s)
+            out.append(.object(JSONObject([("uuid", record["saved_theme_configuration_uuid"] ?? .null), ("theme_uuid", uuid),
+                                           ("variation_id", record["active_variation_id"] ?? .null), ("settings", .object(JSONObject())),
+                                           ("date_created", "2024-01-15T10:00:00Z"), ("site_id", site?["id"] ?? 0)])))
+        }
+        let wanted = r.query("uuid:in").map { Set($0.split(separator: ",").map(String.init)) }
+        let variation = r.query("variation_uuid")
+        return out.filter { c in
+            (wanted?.contains(c["uuid"]?.stringValue ?? "") ?? true) && (variation.map { c["variation_id"]?.stringValue == $0 } ?? true)
+        }
     }
 
     static func activate(_ s: inout StoreState, _ r: SandboxRequest) throws(APIError) -> Outcome {

@@ -65,6 +65,9 @@ struct SandboxCommand: ParsableCommand {
         @Option(name: .customLong("idle-timeout"), help: "Close a connection idle this long, or whose request has not arrived whole within it.")
         var idleTimeout = "15s"
 
+        @Flag(name: .customLong("webhooks-to-loopback"), help: "Let webhooks point at http://127.0.0.1:PORT (for tests; the API takes https on port 443 only).")
+        var webhooksToLoopback = false
+
         func run() async throws {
             var config = SandboxConfiguration()
             config.port = port
@@ -74,6 +77,7 @@ struct SandboxCommand: ParsableCommand {
             config.seed = seed
             config.databasePath = db
             config.tls = tls
+            config.loopbackWebhooks = webhooksToLoopback
             do {
                 guard let delay = SandboxConfiguration.Faults.parseDuration(issuanceDelay), delay >= 0 else {
                     throw ValidationError("--issuance-delay must be a duration (250ms, 2s), got \(issuanceDelay)")
@@ -102,7 +106,7 @@ struct SandboxCommand: ParsableCommand {
                     throw ExitCode(ExitStatus.usage)
                 }
             }
-            Console.out("storescript sandbox: serving \(server.baseURL)\n  X-Auth-Token: \(token)\n  control: \(server.rootURL)/__sandbox/state | /__sandbox/log | /__sandbox/faults | /__sandbox/time\n")
+            Console.out("storescript sandbox: serving \(server.baseURL)\n  X-Auth-Token: \(token)\n  control: \(server.rootURL)/__sandbox/state | /__sandbox/changes | /__sandbox/log | /__sandbox/faults | /__sandbox/time\n")
             try await server.wait()
         }
     }

@@ -17,16 +17,31 @@ extension CatalogRules {
     static let defaultTree: JSON = 1
 
     static let entities: [Entity] = [
-        Entity(product, columns: [
+        Entity(product, events: Events("store/product", type: "product", more: { change in
+            guard let level = Events.changed(change, "inventory_level") else { return [] }
+            return [("store/product/inventory/updated", JSONObject([("inventory", .object(JSONObject([
+                ("product_id", change.after?["id"] ?? .null), ("method", "absolute"), ("value", level.after ?? 0),
+            ])))]))]
+        }), columns: [
             Column("name", .text), Column("sku", .text), Column("type", .text), Column("price", .real), Column("sale_price", .real),
             Column("calculated_price", .real), Column("inventory_level", .int), Column("brand_id", .int), Column("is_visible", .bool),
             Column("is_featured", .bool), Column("date_created", .time), Column("date_modified", .time), Column("total_sold", .int),
+            Column("inventory_tracking", .text),
         ], unique: [UniqueKey("name"), UniqueKey("sku")], references: [
             // products_catalog.v3.yml: a product naming a category or brand that does not exist is a 409.
             Reference("brand_id", to: brand, onDelete: .pull),
             Reference("categories", to: category, many: true, onDelete: .pull),
         ]),
-        Entity(variant, parent: Parent(entity: product, field: "product_id"), columns: [
+        Entity(variant, parent: Parent(entity: product, field: "product_id"), events: Events("store/sku", type: "sku", data: { change in
+            let row = change.after ?? change.before
+            return JSONObject([("sku", .object(JSONObject([("product_id", row?["product_id"] ?? .null), ("variant_id", row?["id"] ?? .null)])))])
+        }, more: { change in
+            guard let level = Events.changed(change, "inventory_level") else { return [] }
+            return [("store/sku/inventory/updated", JSONObject([("inventory", .object(JSONObject([
+                ("product_id", change.after?["product_id"] ?? .null), ("method", "absolute"), ("value", level.after ?? 0),
+                ("variant_id", change.after?["id"] ?? .null),
+            ])))]))]
+        }), columns: [
             Column("sku", .text), Column("price", .real), Column("inventory_level", .int),
         ], unique: [UniqueKey("sku")]),
         Entity(variantMetafield, parent: Parent(entity: variant)),
@@ -34,7 +49,7 @@ extension CatalogRules {
         Entity(option, parent: Parent(entity: product, field: "product_id")),
         Entity(bulkPricingRule, parent: Parent(entity: product)),
         Entity(tree, columns: [Column("name", .text)]),
-        Entity(category, parent: Parent(entity: tree, field: "tree_id"), columns: [
+        Entity(category, parent: Parent(entity: tree, field: "tree_id"), events: Events("store/category", type: "category"), columns: [
             Column("parent_id", .int), Column("name", .text), Column("is_visible", .bool), Column("sort_order", .int),
         ], unique: [UniqueKey("parent_id", "name", perParent: true)], references: [
             // A category's children go with it; an unknown parent is refused.

@@ -132,22 +132,23 @@ enum CatalogRules: ResourceFamily {
         for (k, v) in body where !["variants", "images", "custom_fields", "id", "base_variant_id", "calculated_price"].contains(k) { full[k] = v }
         if full["date_created"] == nil { s.touch(&full, created: true, s.entity(product)) }
         full["calculated_price"] = .double(try calculatedPrice(s, full))
-        var created = try s.insert(product, full)
+        let given = body["variants"]?.arrayValue?.compactMap(\.objectValue) ?? []
+        let simple = !given.contains { !($0["option_values"]?.arrayValue ?? []).isEmpty }
+        // A simple product's base variant is made right after it: its id is known now.
+        if simple { full["base_variant_id"] = .int(try s.nextID(variant)) }
+        let created = try s.insert(product, full)
         let id = created["id"]!
         for (field, sub) in [("images", "images"), ("custom_fields", "custom-fields")] {
             guard case .array(let items)? = body[field], let view = s.catalog.view(template: "/v3/catalog/products/{}/\(sub)") else { continue }
             for case .object(let item) in items { try s.insert(view.entity, item, parent: id) }
         }
-        let given = body["variants"]?.arrayValue?.compactMap(\.objectValue) ?? []
-        if given.contains(where: { !($0["option_values"]?.arrayValue ?? []).isEmpty }) {
-            for v in given { try addVariant(&s, v, to: id) }
-        } else {
+        if simple {
             var base = given.first ?? JSONObject()
             for field in mirrored where base[field] == nil { base[field] = created[field] }
             base["option_values"] = .array([])
-            let variant = try addVariant(&s, base, to: id)
-            created["base_variant_id"] = variant["id"]
-            created = try s.update(product, created)
+            try addVariant(&s, base, to: id, id: created["base_variant_id"])
+        } else {
+            for v in given { try addVariant(&s, v, to: id) }
         }
         return created
     }
@@ -212,16 +213,23 @@ enum CatalogRules: ResourceFamily {
         try s.update(variant, base)
     }
 
+    /// A simple product follows its base variant; a complex one's stock is its variants' together.
     static func mirrorOnProduct(_ s: inout StoreState, _ variant: JSONObject) throws(APIError) {
-        guard let pid = variant["product_id"], var product = try s.row(product, pid), product["base_variant_id"] == variant["id"] else { return }
-        for field in mirrored where variant[field] != nil && variant[field] != .null { product[field] = variant[field] }
-        product["calculated_price"] = .double(try calculatedPrice(s, product))
-        try s.update(CatalogRules.product, product)
+        guard let pid = variant["product_id"], var owner = try s.row(product, pid) else { return }
+        if owner["base_variant_id"] == variant["id"] {
+            for field in mirrored where variant[field] != nil && variant[field] != .null { owner[field] = variant[field] }
+            owner["calculated_price"] = .double(try calculatedPrice(s, owner))
+        } else if owner["base_variant_id"] == nil {
+            owner["inventory_level"] = .int(try s.rows(Self.variant, parent: pid).reduce(0) { $0 + ($1["inventory_level"]?.intValue ?? 0) })
+        } else {
+            return
+        }
+        try s.update(product, owner)
     }
 
     /// A variant of the product: its option values must be values of the product's options.
     @discardableResult
-    static func addVariant(_ s: inout StoreState, _ body: JSONObject, to pid: JSON) throws(APIError) -> JSONObject {
+    static func addVariant(_ s: inout StoreState, _ body: JSONObject, to pid: JSON, id: JSON? = nil) throws(APIError) -> JSONObject {
         let options = try s.rows(option, parent: pid)
         for case .object(let v) in body["option_values"]?.arrayValue ?? [] {
             let optionID = v["option_id"].map(StoreState.key) ?? ""
@@ -239,7 +247,7 @@ enum CatalogRules: ResourceFamily {
         if full["calculated_price"] == nil, let price = full["sale_price"]?.doubleValue.flatMap({ $0 > 0 ? $0 : nil }) ?? full["price"]?.doubleValue {
             full["calculated_price"] = .double(price)
         }
-        return try s.insert(variant, full, parent: pid)
+        return try s.insert(variant, full, parent: pid, id: id)
     }
 
     static func createVariant(_ s: inout StoreState, _ r: SandboxRequest) throws(APIError) -> Outcome? {

@@ -13,6 +13,7 @@ enum DemoStore {
             try state.transaction { s throws(APIError) in
                 var demo = DemoBuilder(state: s, random: SeededRandom(seed: seed))
                 let channel = try demo.channel()
+                try InventoryRules.seed(&demo.state)
                 let products = try demo.catalog(products: count)
                 try demo.content()
                 let customers = try demo.customers(channel: channel)
@@ -119,10 +120,11 @@ struct DemoBuilder {
             let product = try CatalogRules.addProduct(&state, JSONObject([
                 ("name", .string(name)), ("type", n % 10 == 0 ? "digital" : "physical"), ("sku", .string("SKU-\(n)")),
                 ("description", .string("<p>\(name), made for the sandbox.</p>")), ("weight", .double(Double(n % 7) + 0.5)),
-                ("price", .double(price)), ("sale_price", .double(sale)),
+                ("price", .double(price)), ("sale_price", sale > 0 ? .double(sale) : 0),
                 ("categories", .array([categories[n % categories.count]])), ("brand_id", brands[n % brands.count]),
                 ("inventory_level", .int(Int64(random.next() % 200))), ("is_visible", .bool(n % 9 != 0)),
                 ("is_featured", .bool(n % 11 == 0)), ("date_created", .string(Self.created)), ("date_modified", .string(Self.created)),
+                ("inventory_tracking", n % 3 == 0 ? "variant" : "product"),
             ]))
             let pid = product["id"]!
             if first.count < 5, n % 3 != 0, let variant = product["base_variant_id"] { first.append((pid, variant, name, "SKU-\(n)", price)) }

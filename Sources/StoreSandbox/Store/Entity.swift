@@ -34,13 +34,15 @@ struct Entity: Sendable {
     var references: [Reference] = []
     /// How the store writes the dates it stamps (v2's entities write RFC 2822).
     var dates = DateStyle.rfc3339
+    /// The webhook events its changes fire.
+    var events: Events?
     /// Bookkeeping the API does not show (jobs, theme files): kept out of the change log.
     var isInternal = false
 
-    init(_ name: EntityName, ids: IDs = .counted, parent: Parent? = nil, columns: [Column] = [], unique: [UniqueKey] = [],
-         references: [Reference] = [], dates: DateStyle = .rfc3339, isInternal: Bool = false) {
-        (self.name, self.ids, self.parent, self.columns, self.unique, self.references, self.dates, self.isInternal)
-            = (name, ids, parent, columns, unique, references, dates, isInternal)
+    init(_ name: EntityName, ids: IDs = .counted, parent: Parent? = nil, events: Events? = nil, columns: [Column] = [],
+         unique: [UniqueKey] = [], references: [Reference] = [], dates: DateStyle = .rfc3339, isInternal: Bool = false) {
+        (self.name, self.ids, self.parent, self.events, self.columns, self.unique, self.references, self.dates, self.isInternal)
+            = (name, ids, parent, events, columns, unique, references, dates, isInternal)
     }
 
     var isCounted: Bool { if case .counted = ids { return true } else { return false } }

@@ -31,6 +31,8 @@ struct RowQuery {
     var sort: String?
     var descending = false
     var page = Page.all
+    /// Conditions a family adds in SQL (inventory items: variants of products that track inventory).
+    var extra: [(sql: String, arguments: [DatabaseValue])] = []
 
     /// `field=v`, `field:in=a,b`, v2's `min_field` and `max_field`; nil for a parameter that is
     /// not a filter (paging, `include`).
@@ -66,6 +68,10 @@ struct RowQuery {
         for filter in filters {
             let (clause, args) = condition(filter, entity, s)
             clauses.append(clause)
+            arguments += args
+        }
+        for (sql, args) in extra {
+            clauses.append(sql)
             arguments += args
         }
         if let keyword, !keyword.isEmpty {
@@ -104,6 +110,9 @@ struct RowQuery {
         let column: (sql: String, kind: Column.Kind)?
         if filter.field == "id" {
             column = ("id", entity.isCounted ? .int : .text)
+        } else if let parent = entity.parent, parent.field == filter.field {
+            // The field naming the parent is the parent column (`product_id` of a variant).
+            column = ("parent", s.entity(parent.entity).isCounted ? .int : .text)
         } else {
             column = entity.column(filter.field).map { ($0.sqlName, $0.kind) }
         }
@@ -235,9 +244,7 @@ extension StoreState {
             page.reverse()
         }
         let items = try page.map { text, _, _ throws(APIError) in try Self.decodeObject(text) }
-        let cursors = cursorPage
-            ? (page.first.map { Cursor(row: $0.1, value: $0.2).text }, page.last.map { Cursor(row: $0.1, value: $0.2).text })
-            : (nil, nil)
+        let cursors = (page.first.map { Cursor(row: $0.1, value: $0.2).text }, page.last.map { Cursor(row: $0.1, value: $0.2).text })
         return (items, total, more, cursors)
     }
 

@@ -120,12 +120,8 @@ extension StoreState {
         let stored = try sql { db -> JSONObject in
             try database.ensureTable(entity, db)
             var row = row
-            if id == .null {
-                // The next id first, so that the body holds it.
-                let stem = "e:" + name.raw
-                let last = try Int64.fetchOne(db.cachedStatement(sql: "SELECT seq FROM sqlite_sequence WHERE name = ?"), arguments: [stem]) ?? 0
-                row["id"] = .int(last + 1)
-            }
+            // The next id first, so that the body holds it.
+            if id == .null { row["id"] = .int(try Self.nextID(name, db)) }
             let sqlColumns = ["id", "parent", "body"] + columns.map(\.sqlName)
             let placeholders = Array(repeating: "?", count: sqlColumns.count).joined(separator: ", ")
             var arguments: [DatabaseValue] = [key(entity, row["id"]!)!, parentKey(entity, parentID), JSON.object(row).text.databaseValue]
@@ -137,6 +133,20 @@ extension StoreState {
         }
         try log(name, id: stored["id"]!, action: .created, before: nil, after: stored)
         return stored
+    }
+
+    /// The id the entity's next counted row will take (rows made in between take it first).
+    func nextID(_ name: EntityName) throws(APIError) -> Int64 {
+        let entity = entity(name)
+        return try sql { db in
+            try database.ensureTable(entity, db)
+            return try Self.nextID(name, db)
+        }
+    }
+
+    private static func nextID(_ name: EntityName, _ db: Database) throws -> Int64 {
+        let last = try Int64.fetchOne(db.cachedStatement(sql: "SELECT seq FROM sqlite_sequence WHERE name = ?"), arguments: ["e:" + name.raw]) ?? 0
+        return last + 1
     }
 
     private func parentKey(_ entity: Entity, _ parentID: JSON?) -> DatabaseValue {
@@ -270,9 +280,8 @@ extension StoreState {
             let taken = try self.sql { db in try Bool.fetchOne(db.cachedStatement(sql: sql), arguments: StatementArguments(arguments)) } ?? false
             if taken {
                 let field = unique.fields.last!
-                let value = row[field].map { $0.stringValue ?? $0.text } ?? ""
-                throw APIError(status: unique.status, title: "The \(entity.noun) \(field.replacingUnderscores) is a duplicate",
-                               errors: [(field, "\(value) is taken by another \(entity.noun)\(unique.perParent ? " under the same parent" : "")")])
+                let title = "The \(entity.noun) \(field.replacingUnderscores) is a duplicate"
+                throw APIError(status: unique.status, title: title, errors: [(field, title)])
             }
         }
     }

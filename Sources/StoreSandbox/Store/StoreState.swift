@@ -16,8 +16,12 @@ struct StoreState {
     var request = 0
     /// Off while the demo store is seeded: the change log starts empty.
     var logsChanges = true
-    /// Work to do once the transaction commits (webhook deliveries).
-    var afterCommit: [@Sendable () -> Void] = []
+    /// Webhook callbacks to post once the transaction commits (the sandbox takes them).
+    var outbox: [Callback] = []
+    /// The store's hash, as callbacks name their producer (`stores/HASH`).
+    var storeHash = "sandbox"
+    /// Webhooks may point at loopback http destinations (a sandbox started for tests).
+    var loopbackHooks = false
 
     init(database: StoreDatabase = .inMemory()) { self.database = database }
 
@@ -46,20 +50,26 @@ struct StoreState {
             }
         } catch {
             database.rolledBack()
-            afterCommit = []
+            outbox = []
             throw APIError(status: 500, title: "The sandbox database failed: \(error)")
         }
-        let deliveries = afterCommit
-        afterCommit = []
-        let value = try result!.get()
-        for deliver in deliveries { deliver() }
+        guard case .success(let value) = result! else {
+            outbox = []
+            return try result!.get()
+        }
         return value
+    }
+
+    /// The callbacks committed transactions left to post.
+    mutating func takeOutbox() -> [Callback] {
+        defer { outbox = [] }
+        return outbox
     }
 
     /// Runs `body` so that, if it throws, none of its changes stay (one item of a batch).
     mutating func attempt<T>(_ body: (inout StoreState) throws(APIError) -> T) throws(APIError) -> T {
         try sql { db in try db.execute(sql: "SAVEPOINT item") }
-        let pendingDeliveries = afterCommit.count
+        let pending = outbox.count
         do throws(APIError) {
             let value = try body(&self)
             try sql { db in try db.execute(sql: "RELEASE item") }
@@ -69,7 +79,7 @@ struct StoreState {
                 try db.execute(sql: "ROLLBACK TO item; RELEASE item")
                 try database.recheckTables(db)
             }
-            afterCommit.removeSubrange(pendingDeliveries...)
+            outbox.removeSubrange(pending...)
             throw error
         }
     }

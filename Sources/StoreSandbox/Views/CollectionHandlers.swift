@@ -113,6 +113,7 @@ extension StoreState {
     func list(_ r: SandboxRequest) throws(APIError) -> Outcome {
         let query = try rowQuery(r)
         let page = try rows(r.entityName, query)
+        if page.items.isEmpty && BodySchemaTable.entry(for: r.op)?.emptyIsNoContent == true { return .ok(nil, status: 204) }
         let data = JSON.array(try page.items.map { row throws(APIError) in .object(try project(try shown(row, r), r)) })
         var meta = JSONObject()
         let limit = pageRequest(r).limit
@@ -131,7 +132,8 @@ extension StoreState {
             meta["cursor_pagination"] = cursorPagination(count: page.items.count, limit: limit, start: page.cursors.start, end: page.cursors.end,
                                                          more: true, hasPrevious: page.more)
         case .all:
-            break
+            // A v3 list the file gives no paging still says it is one whole page (clients read it).
+            meta["pagination"] = pagination(total: page.items.count, count: page.items.count, limit: max(page.items.count, 1), page: 1)
         }
         return .ok(envelope(r, data, meta: meta))
     }

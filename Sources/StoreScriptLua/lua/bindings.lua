@@ -59,7 +59,10 @@ local function list_helpers(name)
     page = function(params, q, number)
       q.page = number
       params[path_params + 1] = q
-      return list(table.unpack(params, 1, path_params + 2))
+      local data, meta = list(table.unpack(params, 1, path_params + 2))
+      -- A list that answers 204 when it holds nothing (a v2 order's shipments): no items.
+      if type(data) ~= "table" then return json.array {}, nil end
+      return data, meta
     end
   end
 
