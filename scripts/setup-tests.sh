@@ -19,9 +19,10 @@ apt_install \
 # Test tools from PyPI: pytest drives the CLI tests, pexpect the REPL through a pty, requests
 # talks to the sandbox, PyYAML reads the OpenAPI files for the generator, schemathesis fuzzes
 # the sandbox against them, cryptography makes certificates with another X.509 stack (OpenSSL),
-# bigcommerce is the official Python client, run unchanged against the sandbox.
-python3 - <<'PY' || python3 -m pip install -q pytest pexpect pyyaml requests schemathesis cryptography bigcommerce
-import shutil, pexpect, pytest, yaml, requests, cryptography, bigcommerce  # noqa: F401
+# bigcommerce is the official Python client and bigc an independent one, both run unchanged
+# against the sandbox.
+python3 - <<'PY' || python3 -m pip install -q pytest pexpect pyyaml requests schemathesis cryptography bigcommerce bigc==1.1.0
+import shutil, pexpect, pytest, yaml, requests, cryptography, bigcommerce, bigc  # noqa: F401
 assert shutil.which("schemathesis")
 PY
 echo "setup: ready to test"

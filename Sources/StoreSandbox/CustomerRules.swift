@@ -51,6 +51,22 @@ enum CustomerRules: ResourceFamily {
             }
             return .ok(.object(try v2Address.shown(made, s)), status: r.op.successStatus, applied: true)
         }
+        // A customer's email is an email, whichever door it comes through; v2 requires it too.
+        for route: Route in ["POST /v3/customers", "PUT /v3/customers", "POST /v2/customers", "PUT /v2/customers/{customer_id}"] {
+            hooks.validate(route) { _, r throws(APIError) in
+                let items = r.body?.arrayValue ?? [r.body ?? .object(JSONObject())]
+                for (i, item) in items.enumerated() {
+                    let field = r.op.arrayBody ? "\(i).email" : "email"
+                    if let email = item["email"] {
+                        guard email.stringValue.map(SubscriberRules.isEmail) ?? false else {
+                            throw APIError.invalid("The email is invalid", [(field, "\(email.stringValue ?? email.text) is not an email address")])
+                        }
+                    } else if r.op.method == .POST {
+                        throw APIError.invalid("The email is required", [(field, "email is a required field")])
+                    }
+                }
+            }
+        }
         // A batch update's form fields name their item; then the generic update applies it.
         hooks.validate("PUT /v3/customers") { _, r in r.body = owningFormFields(r.body, as: "customer_id") }
         hooks.validate("PUT /v3/customers/addresses") { _, r in r.body = owningFormFields(r.body, as: "address_id") }

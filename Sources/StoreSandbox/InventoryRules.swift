@@ -105,8 +105,9 @@ enum InventoryRules: ResourceFamily {
                                                ("available_to_sell", .int(available(row))), ("total_inventory_onhand", row["total_inventory_onhand"] ?? 0),
                                                ("location_enabled", place?["enabled"] ?? true), ("settings", settings(row))]))
                 }
+                // sku_id: "null if the item is a base variant" (and the schema has no null: left out).
                 var identity = identity
-                identity["sku_id"] = .null
+                if try s.row(CatalogRules.product, variant["product_id"] ?? .null)?["base_variant_id"] != variant["id"] { identity["sku_id"] = variant["id"] }
                 data.append(.object(JSONObject([("identity", .object(identity)), ("locations", .array(entries))])))
             }
         }

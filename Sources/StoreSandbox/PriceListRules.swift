@@ -142,7 +142,7 @@ enum PriceListRules: ResourceFamily {
 enum CurrencyRules: ResourceFamily {
     static let currency: EntityName = "currency"
     static let entities = [Entity(currency, columns: [Column("currency_code", .text), Column("is_default", .bool)],
-                                  unique: [UniqueKey("currency_code", ignoringCase: true)], dates: .rfc2822)]
+                                  unique: [UniqueKey("currency_code", ignoringCase: true)])]
     static let views = [View("/v2/currencies", entity: currency)]
 
     static func register(_ hooks: inout Hooks) {

@@ -28,6 +28,23 @@ enum CatalogRules: ResourceFamily {
                 outcome.body = .object(envelope)
             }
         }
+        // A variant's field written null inherits its product's (a price, a UPC, a bin number).
+        hooks.validate("PUT /v3/catalog/products/{product_id}/variants/{variant_id}") { s, r throws(APIError) in
+            r.body = try inheriting(s, r.body, product: .string(r.params["product_id"] ?? ""))
+        }
+        hooks.validate("POST /v3/catalog/products/{product_id}/variants") { s, r throws(APIError) in
+            r.body = try inheriting(s, r.body, product: .string(r.params["product_id"] ?? ""))
+        }
+        hooks.validate("PUT /v3/catalog/variants") { s, r throws(APIError) in
+            guard case .array(let items)? = r.body else { return }
+            var out: [JSON] = []
+            for item in items {
+                var owner = item["product_id"]
+                if owner == nil, let id = item["id"] { owner = try s.row(variant, id)?["product_id"] }
+                if let owner { out.append(try inheriting(s, item, product: owner) ?? item) } else { out.append(item) }
+            }
+            r.body = .array(out)
+        }
         // A base variant changed through its own route changes its product.
         hooks.decorate("PUT /v3/catalog/products/{product_id}/variants/{variant_id}") { s, r, outcome throws(APIError) in
             if outcome.applied, let variant = try s.row(variant, .string(r.itemID)) { try mirrorOnProduct(&s, variant) }
@@ -205,6 +222,15 @@ enum CatalogRules: ResourceFamily {
     /// The fields a simple product and its base variant share: a change to one is a change to both.
     static let mirrored = ["sku", "price", "cost_price", "sale_price", "retail_price", "map_price", "weight", "width", "height", "depth",
                            "is_free_shipping", "inventory_level", "inventory_warning_level", "upc", "mpn", "gtin", "bin_picking_number"]
+
+    /// The body with each field written null given the product's value (the variant inherits
+    /// it), or left out where the product has none (the variant keeps its own).
+    static func inheriting(_ s: StoreState, _ body: JSON?, product pid: JSON) throws(APIError) -> JSON? {
+        guard case .object(var o)? = body, o.contains(where: { $0.value == .null }) else { return body }
+        let owner = try s.row(product, pid)
+        for (field, value) in o where value == .null { o[field] = owner?[field].flatMap { $0 == .null ? nil : $0 } }
+        return .object(o)
+    }
 
     static func mirrorOnBaseVariant(_ s: inout StoreState, _ product: JSONObject) throws(APIError) {
         guard let id = product["base_variant_id"], var base = try s.row(variant, id) else { return }

@@ -129,7 +129,7 @@ extension DemoBuilder {
             ("is_default", true), ("name", "US Dollar"), ("currency_code", "USD"), ("currency_exchange_rate", "1.0000000000"),
             ("token_location", "left"), ("token", "$"), ("decimal_token", "."), ("thousands_token", ","), ("decimal_places", 2),
             ("country_iso2", "US"), ("enabled", true), ("auto_update", false), ("is_transactional", true),
-            ("last_updated", "Mon, 15 Jan 2024 10:00:00 +0000"),
+            ("last_updated", .string(Self.created)),
         ])
         try state.setSingleton("/v2/store", .object(JSONObject([
             ("id", "sandbox"), ("domain", "sandbox.example.com"), ("secure_url", "https://sandbox.example.com"),

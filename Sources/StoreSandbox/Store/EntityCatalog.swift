@@ -34,12 +34,16 @@ struct EntityCatalog: Sendable {
             entities[view] = entity
         }
         // Every collection the catalog reaches and no view serves is an entity of its own.
-        var facts: [String: PathFacts] = [:]
-        for op in OperationCatalog.all where op.kind.isCollection && facts[PathFacts.of(op).collectionTemplate] == nil { facts[PathFacts.of(op).collectionTemplate] = PathFacts.of(op) }
+        // A collection's ids are strings if any of its operations says so.
+        var stringIDs: [String: Bool] = [:]
+        for op in OperationCatalog.all where op.kind.isCollection {
+            let facts = PathFacts.of(op)
+            stringIDs[facts.collectionTemplate] = (stringIDs[facts.collectionTemplate] ?? false) || facts.stringIDs
+        }
         // Shorter templates first: a parent's entity is known before its children's.
-        for template in facts.keys.sorted(by: { ($0.count, $0) < ($1.count, $1) }) where views[template] == nil {
+        for template in stringIDs.keys.sorted(by: { ($0.count, $0) < ($1.count, $1) }) where views[template] == nil {
             let name = EntityName(template)
-            var entity = Entity(name, ids: facts[template]!.stringIDs ? .uuid : .counted, dates: template.hasPrefix("/v2/") ? .rfc2822 : .rfc3339)
+            var entity = Entity(name, ids: stringIDs[template]! ? .uuid : .counted, dates: template.hasPrefix("/v2/") ? .rfc2822 : .rfc3339)
             if let above = Self.parentTemplate(template) {
                 entity.parent = Parent(entity: views[above]?.entity ?? EntityName(above), field: nil)
             }
