@@ -10,6 +10,9 @@ struct PathFacts: Sendable {
     let isStoreWideBatch: Bool
     /// Items get UUIDs rather than counted ids (widgets, themes, carts).
     let stringIDs: Bool
+    /// `stringIDs` is what the answer schema's `id` says (not only the path parameter's type,
+    /// which some files give as string where the body says integer).
+    let idsFromSchema: Bool
     /// The field that names an item's owner in a store-wide batch (`tree_id`, else `resource_id`).
     let ownerField: String
 
@@ -71,6 +74,7 @@ struct PathFacts: Sendable {
         let collection = op.kind == .get || op.kind == .update || op.kind == .delete ? PathShape.parent(op.path) : op.path
         return PathFacts(collectionTemplate: template, isStoreWideBatch: storeWide,
                          stringIDs: idType.map { $0 == "string" } ?? stringItemTemplates.contains(PathShape.blank(collection)),
+                         idsFromSchema: idType != nil,
                          ownerField: owners[template] ?? "resource_id")
     }
 }

@@ -34,12 +34,15 @@ struct EntityCatalog: Sendable {
             entities[view] = entity
         }
         // Every collection the catalog reaches and no view serves is an entity of its own.
-        // A collection's ids are strings if any of its operations says so.
-        var stringIDs: [String: Bool] = [:]
+        // A collection's ids are strings if any of its answer schemas says so; where none
+        // shows an id, if any of its path parameters is a string.
+        var bySchema: [String: Bool] = [:], byPath: [String: Bool] = [:]
         for op in OperationCatalog.all where op.kind.isCollection {
             let facts = PathFacts.of(op)
-            stringIDs[facts.collectionTemplate] = (stringIDs[facts.collectionTemplate] ?? false) || facts.stringIDs
+            if facts.idsFromSchema { bySchema[facts.collectionTemplate, default: false] = bySchema[facts.collectionTemplate, default: false] || facts.stringIDs }
+            byPath[facts.collectionTemplate, default: false] = byPath[facts.collectionTemplate, default: false] || facts.stringIDs
         }
+        let stringIDs = byPath.merging(bySchema) { _, schema in schema }
         // Shorter templates first: a parent's entity is known before its children's.
         for template in stringIDs.keys.sorted(by: { ($0.count, $0) < ($1.count, $1) }) where views[template] == nil {
             let name = EntityName(template)

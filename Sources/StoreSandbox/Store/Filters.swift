@@ -1,34 +1,13 @@
 import JSON
 
-/// The query filters of list endpoints, applied to any collection: `field=value`,
-/// `field:in`, `field:not_in`, `field:min`, `field:max`, `field:greater`, `field:less`,
-/// `field:like`, and `keyword` (name, sku, description). A filter on a field the items do
+/// The query filters of list endpoints over a field of the row's body, which no typed column
+/// holds (RowQuery's `sbx_match`): `field=value`, `field:in`, `field:not_in`, `field:min`,
+/// `field:max`, `field:greater`, `field:less`, `field:like`. A filter on a field the items do
 /// not have is ignored, as the API ignores parameters it does not know.
 enum Filters {
     static let skipped: Set<String> = [
         "page", "limit", "include", "include_fields", "exclude_fields", "sort", "direction", "channel_id:in",
     ]
-
-    static func matches(_ item: JSONObject, _ query: [(String, String)]) -> Bool {
-        for (key, value) in query where !skipped.contains(key) {
-            if key == "keyword" {
-                let needle = value.lowercased()
-                let hay = ["name", "sku", "description"].compactMap { item[$0]?.stringValue?.lowercased() }
-                if !hay.contains(where: { $0.contains(needle) }) { return false }
-                continue
-            }
-            var parts = key.split(separator: ":", maxSplits: 1)
-            // v2 spells bounds as prefixes: `min_id`, `max_date_created`.
-            for (prefix, bound) in [("min_", "min"), ("max_", "max")] where parts.count == 1 && key.hasPrefix(prefix) {
-                parts = [key.dropFirst(prefix.count), Substring(bound)]
-            }
-            let field = String(parts[0])
-            let op = parts.count > 1 ? String(parts[1]) : "eq"
-            guard let actual = item[field] else { continue }
-            if !test(actual, op, value) { return false }
-        }
-        return true
-    }
 
     static func test(_ actual: JSON, _ op: String, _ value: String) -> Bool {
         switch op {
@@ -72,17 +51,5 @@ enum Filters {
         }
         if let s = actual.stringValue { return s < value ? -1 : (s > value ? 1 : 0) }
         return nil
-    }
-
-    static func less(_ a: JSON?, _ b: JSON?) -> Bool {
-        switch (a, b) {
-        case (nil, nil): return false
-        case (nil, _): return true
-        case (_, nil): return false
-        case let (x?, y?):
-            if let p = x.doubleValue, let q = y.doubleValue { return p < q }
-            if let p = x.stringValue, let q = y.stringValue { return p.lowercased() < q.lowercased() }
-            return false
-        }
     }
 }
