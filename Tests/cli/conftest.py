@@ -15,6 +15,15 @@ def bin_path():
 
 
 @pytest.fixture
+def sandbox(bin_path):
+    """A sandbox with the demo store and no rate limit, for one test."""
+    from sandbox_support import Sandbox
+    sb = Sandbox(bin_path, "--rate-limit", "off")
+    yield sb
+    sb.stop()
+
+
+@pytest.fixture
 def run(bin_path, tmp_path):
     """Runs storescript with args; returns the CompletedProcess (text mode)."""
 

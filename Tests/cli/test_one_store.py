@@ -11,10 +11,8 @@ from sandbox_support import Sandbox, new_product
 
 
 @pytest.fixture
-def sb(bin_path):
-    s = Sandbox(bin_path, "--rate-limit", "off")
-    yield s
-    s.stop()
+def sb(sandbox):
+    return sandbox
 
 
 def data(r):

@@ -12,13 +12,6 @@ from sandbox_support import Sandbox, new_product, self_signed
 from test_catalog import generated
 
 
-@pytest.fixture
-def sandbox(bin_path):
-    sb = Sandbox(bin_path, "--rate-limit", "off")
-    yield sb
-    sb.stop()
-
-
 def test_acceptance_two_products_with_pagination_and_rate_limit_headers(bin_path):
     sb = Sandbox(bin_path)
     try:

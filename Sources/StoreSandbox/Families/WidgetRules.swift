@@ -21,29 +21,25 @@ enum WidgetRules: ResourceFamily {
 
     static let views: [View] = [
         View("/v3/content/widget-templates", entity: template),
-        View("/v3/content/widgets", entity: widget, shape: BodyShape(store: { body in
+        // A widget shows its template, a placement its widget, as they are now (never as stored).
+        View("/v3/content/widgets", entity: widget, shape: embedding("widget_template", by: "widget_template_uuid", shownAs: "/v3/content/widget-templates")),
+        View("/v3/content/placements", entity: placement, shape: embedding("widget", by: "widget_uuid", shownAs: "/v3/content/widgets")),
+    ]
+
+    /// A body field that embeds the row another field names, shown through that row's view.
+    private static func embedding(_ field: String, by idField: String, shownAs template: String) -> BodyShape {
+        BodyShape(store: { body in
             var out = body
-            out["widget_template"] = nil
+            out[field] = nil
             return out
         }, show: { row, s throws(APIError) in
-            // A widget shows its template as it is now.
             var out = row
-            out["widget_template"] = try row["widget_template_uuid"].flatMap { id throws(APIError) in try s.row(template, id) }.map { .object($0) }
-            return out
-        })),
-        View("/v3/content/placements", entity: placement, shape: BodyShape(store: { body in
-            var out = body
-            out["widget"] = nil
-            return out
-        }, show: { row, s throws(APIError) in
-            // A placement shows its widget as it is now.
-            var out = row
-            if let id = row["widget_uuid"], let w = try s.row(widget, id) {
-                out["widget"] = .object(try s.catalog.view(template: "/v3/content/widgets")!.shape.shown(w, s))
+            if let id = row[idField], let view = s.catalog.view(template: template), let embedded = try s.row(view.entity, id) {
+                out[field] = .object(try view.shape.shown(embedded, s))
             }
             return out
-        })),
-    ]
+        })
+    }
 
     /// The regions of the Cornerstone theme's template files (what `GET /content/regions` lists).
     static let regions: [String: [String]] = [
