@@ -157,4 +157,40 @@ import Testing
         #expect(changes.map(\.entity) == [CatalogRules.product, CatalogRules.variant])
         #expect(changes.allSatisfy { $0.action == .updated } && changes[0].after?["price"] == 1.5)
     }
+
+    @Test("a cursor walk in either direction, over a typed column, a text column or a body field with nulls, sees every row once in order")
+    func cursorWalks() throws {
+        var state = StoreState()
+        let prices: [JSON] = [5, .null, 3, 5, .null, 7, 1, 3, .null]
+        let names: [JSON] = ["b", .null, "c", "a", "B", "d", .null, "e", "D"]
+        try state.transaction { s throws(APIError) in
+            for (price, name) in zip(prices, names) {
+                var fields = JSONObject()
+                fields["name"] = name
+                fields["price"] = price
+                fields["x_rank"] = price // a field no column holds
+                _ = try makeRow(&s, CatalogRules.product, fields)
+            }
+        }
+        for sort in ["price", "name", "x_rank"] {
+            for descending in [false, true] {
+                var query = RowQuery()
+                query.sort = sort
+                query.descending = descending
+                let all = try state.transaction { s throws(APIError) in try s.rows(CatalogRules.product, query).items }
+                var walked: [JSON] = []
+                var cursor: String?
+                repeat {
+                    query.page = .after(cursor, limit: 2)
+                    let page = try state.transaction { s throws(APIError) in try s.rows(CatalogRules.product, query) }
+                    walked += page.items.map { $0["id"]! }
+                    cursor = page.more ? page.cursors.end : nil
+                } while cursor != nil
+                #expect(walked == all.map { $0["id"]! }, "sort=\(sort) descending=\(descending)")
+                // Nulls first ascending, last descending; ties in creation order.
+                let keys = all.map { $0[sort] ?? .null }
+                #expect((descending ? keys.last : keys.first) == .null, "sort=\(sort)")
+            }
+        }
+    }
 }

@@ -151,45 +151,75 @@ struct RowQuery {
         }
     }
 
+    /// How rows are ordered: `key` in ORDER BY and in the cursor's comparison (its
+    /// `arguments` bound at each use), read back as the cursor's value.
+    struct Order {
+        let key: String
+        let arguments: [DatabaseValue]
+        /// A declared column the key reads as it is, so its index orders the rows; its nulls
+        /// sort first, as SQLite sorts them, and a cursor compares them by hand.
+        let nullableColumn: String?
+    }
+
     /// The sort key: the sort field (typed where declared, text without case), nulls first;
     /// nil: creation order.
-    func order(_ entity: Entity) -> (key: String, arguments: [DatabaseValue])? {
+    func order(_ entity: Entity) -> Order? {
         guard let sort else { return nil }
-        if sort == "id" { return entity.isCounted ? ("rowid", []) : ("id", []) }
-        if let c = entity.column(sort) { return ("IFNULL(\(c.sqlName), -1e308)" + (c.kind == .text ? " COLLATE NOCASE" : ""), []) }
+        if sort == "id" { return Order(key: entity.isCounted ? "rowid" : "id", arguments: [], nullableColumn: nil) }
+        if let c = entity.column(sort) {
+            return Order(key: c.sqlName + (c.kind == .text ? " COLLATE NOCASE" : ""), arguments: [], nullableColumn: c.sqlName)
+        }
         let path = "$.\"" + sort.replacing("\"", with: "\\\"") + "\""
-        return ("IFNULL(json_extract(body, ?), -1e308) COLLATE NOCASE", [path.databaseValue])
+        return Order(key: "IFNULL(json_extract(body, ?), -1e308) COLLATE NOCASE", arguments: [path.databaseValue], nullableColumn: nil)
     }
 
     /// The condition for rows past `cursor` in the list's order.
-    static func past(_ cursor: String, descending: Bool, order: (key: String, arguments: [DatabaseValue])?) throws(APIError) -> (String, [DatabaseValue]) {
+    static func past(_ cursor: String, descending: Bool, order: Order?) throws(APIError) -> (String, [DatabaseValue]) {
         guard let position = Cursor(cursor) else {
             throw APIError(status: 400, title: "The cursor is not one this store gave", errors: [("after", "invalid cursor \(cursor)")])
         }
         let comparison = descending ? "<" : ">"
-        if let order, order.key != "rowid" {
-            return (" AND (\(order.key), rowid) \(comparison) (?, ?)", order.arguments + [position.value, position.row.databaseValue])
+        let row = position.row.databaseValue
+        guard let order, order.key != "rowid" else { return (" AND rowid \(comparison) ?", [row]) }
+        guard let column = order.nullableColumn else {
+            return (" AND (\(order.key), rowid) \(comparison) (?, ?)", order.arguments + [position.value, row])
         }
-        return (" AND rowid \(comparison) ?", [position.row.databaseValue])
+        // Nulls come first: past a null, the other nulls after it and (ascending) every value;
+        // past a value, the values after it and (descending) every null.
+        switch (position.value.isNull, descending) {
+        case (true, false): return (" AND (\(column) IS NOT NULL OR rowid > ?)", [row])
+        case (true, true): return (" AND \(column) IS NULL AND rowid < ?", [row])
+        case (false, false): return (" AND (\(order.key), rowid) > (?, ?)", [position.value, row])
+        case (false, true): return (" AND ((\(order.key), rowid) < (?, ?) OR \(column) IS NULL)", [position.value, row])
+        }
     }
 
     // MARK: The filter rules as an SQL function
 
     /// `sbx_match(value, json_type, op, operand)`: one filter over a body field, by `Filters.test`.
-    static let matchFunction = DatabaseFunction("sbx_match", argumentCount: 4, pure: true) { args -> Bool in
+    static let matchFunction = DatabaseFunction("sbx_match", argumentCount: 4, pure: true) { args in match(args) }
+
+    // A function of its own, not the closure's body: swiftc 6.3.1 crashes optimizing that
+    // closure (CopyPropagation) when the body is inline.
+    private static func match(_ args: [DatabaseValue]) -> Bool {
         guard let type = String.fromDatabaseValue(args[1]) else { return true } // absent: ignored
-        let value: JSON
-        switch type {
-        case "null": value = .null
-        case "true": value = .bool(true)
-        case "false": value = .bool(false)
-        case "integer": value = Int64.fromDatabaseValue(args[0]).map { .int($0) } ?? .null
-        case "real": value = Double.fromDatabaseValue(args[0]).map { .double($0) } ?? .null
-        case "text": value = String.fromDatabaseValue(args[0]).map { .string($0) } ?? .null
-        default: value = (try? JSON.parse(String.fromDatabaseValue(args[0]) ?? "null")) ?? .null
-        }
         guard let op = String.fromDatabaseValue(args[2]), let operand = String.fromDatabaseValue(args[3]) else { return true }
-        return Filters.test(value, op, operand)
+        return Filters.test(value(args[0], jsonType: type), op, operand)
+    }
+
+    /// A body field as SQLite's `json_extract` and `json_type` give it.
+    private static func value(_ stored: DatabaseValue, jsonType type: String) -> JSON {
+        switch type {
+        case "null": return .null
+        case "true": return .bool(true)
+        case "false": return .bool(false)
+        case "integer": return Int64.fromDatabaseValue(stored).map { .int($0) } ?? .null
+        case "real": return Double.fromDatabaseValue(stored).map { .double($0) } ?? .null
+        case "text": return String.fromDatabaseValue(stored).map { .string($0) } ?? .null
+        default:
+            guard let text = String.fromDatabaseValue(stored) else { return .null }
+            do { return try JSON.parse(text) } catch { return .null }
+        }
     }
 }
 
