@@ -61,22 +61,22 @@ struct JSONReader {
     mutating func object(depth: Int) throws(JSONParseError) -> JSON {
         guard depth <= JSON.maxDepth else { throw error("nested too deeply") }
         i += 1
-        var o = JSONObject()
+        var keys: [String] = [], values: [JSON] = []
         skipSpace()
-        if i < b.count, b[i] == UInt8(ascii: "}") { i += 1; return .object(o) }
+        if i < b.count, b[i] == UInt8(ascii: "}") { i += 1; return .object(JSONObject()) }
         while true {
             skipSpace()
             guard i < b.count, b[i] == UInt8(ascii: "\"") else { throw error("expected a string key") }
-            let k = try string()
+            keys.append(try string())
             skipSpace()
             guard i < b.count, b[i] == UInt8(ascii: ":") else { throw error("expected ':'") }
             i += 1
             skipSpace()
-            o[k] = try value(depth: depth)
+            values.append(try value(depth: depth))
             skipSpace()
             guard i < b.count else { throw error("unexpected end of input") }
             if b[i] == UInt8(ascii: ",") { i += 1; continue }
-            if b[i] == UInt8(ascii: "}") { i += 1; return .object(o) }
+            if b[i] == UInt8(ascii: "}") { i += 1; return .object(JSONObject(parsedKeys: keys, values: values)) }
             throw error("expected ',' or '}'")
         }
     }
@@ -198,6 +198,10 @@ struct JSONReader {
     }
 
     func validated(_ bytes: UnsafeBufferPointer<UInt8>) throws(JSONParseError) -> String {
+        // ASCII needs no validation (and `String(validating:)` is a generic, slower path).
+        var ascii = true
+        for c in bytes where c >= 0x80 { ascii = false; break }
+        if ascii { return String(decoding: bytes, as: UTF8.self) }
         guard let s = String(validating: bytes, as: UTF8.self) else { throw error("invalid UTF-8 in string") }
         return s
     }

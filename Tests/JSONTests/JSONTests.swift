@@ -11,6 +11,27 @@ import Testing
         #expect(v.text == text)
     }
 
+    @Test("objects of any size keep first-set order, find every key, forget removed ones, and compare without order", arguments: [3, 64, 65, 200])
+    func objectsOfAnySize(size: Int) throws {
+        var o = JSONObject()
+        for n in 0..<size { o["k\(n)"] = .int(Int64(n)) }
+        o["k0"] = "again" // a key set twice keeps its place
+        o["k1"] = nil
+        #expect(o.keys == ["k0"] + (2..<size).map { "k\($0)" })
+        #expect(o["k0"] == "again" && o["k1"] == nil && o["k\(size - 1)"] == .int(Int64(size - 1)))
+        o["k1"] = true // back, at the end
+        #expect(o.keys.last == "k1" && o.count == size)
+        var reversed = JSONObject()
+        for (k, v) in o.reversed() { reversed[k] = v }
+        #expect(reversed == o && reversed.hashValue == o.hashValue)
+        reversed["k0"] = 1
+        #expect(reversed != o)
+        // A parsed object: a repeated key keeps its first place and its last value.
+        let text = "{" + (0..<size).map { "\"k\($0)\":\($0)" }.joined(separator: ",") + ",\"k0\":\"last\"}"
+        guard case .object(let parsed) = try JSON.parse(text) else { Issue.record("not an object"); return }
+        #expect(parsed.keys == (0..<size).map { "k\($0)" } && parsed["k0"] == "last" && parsed["k\(size / 2)"] == .int(Int64(size / 2)))
+    }
+
     @Test("escapes: unicode, surrogate pairs, control characters")
     func escapes() throws {
         let v = try JSON.parse(#""\u00e9\ud83d\ude00\t\u0001""#)
