@@ -171,8 +171,3 @@ struct DemoBuilder {
         }
     }
 }
-
-extension String {
-    /// First letter upper-cased (no Foundation).
-    var capitalized: String { prefix(1).uppercased() + dropFirst() }
-}
