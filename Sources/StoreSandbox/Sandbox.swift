@@ -10,6 +10,10 @@ public final class Sandbox: Sendable {
     public let configuration: SandboxConfiguration
     let state: Mutex<StoreState>
     let control: Mutex<Control>
+    /// The real store this sandbox overlays (`run --plan`), nil for a store of its own.
+    let upstream: (any Upstream)?
+    /// The writes a plan recorded, in order.
+    let planned = Mutex<[PlannedWrite]>([])
 
     /// What changes at run time besides the data.
     struct Control {
@@ -28,9 +32,10 @@ public final class Sandbox: Sendable {
         var emptyBodyToggle = false
     }
 
-    init(configuration: SandboxConfiguration, state: sending StoreState?) {
+    init(configuration: SandboxConfiguration, state: sending StoreState?, upstream: (any Upstream)? = nil) {
         Hooks.verify()
         self.configuration = configuration
+        self.upstream = upstream
         var store = state ?? DemoStore.make(products: configuration.products, seed: configuration.seed)
         store.timing = configuration.timing
         store.storeHash = configuration.storeHash
@@ -52,6 +57,17 @@ public final class Sandbox: Sendable {
         let state = isNew ? DemoStore.make(products: configuration.products, seed: configuration.seed, into: database) : StoreState(database: database)
         self.init(configuration: configuration, state: state)
     }
+
+    /// An empty store over a real one: it reads through `upstream` and keeps every write
+    /// (`run --plan`; see Overlay). Rows it makes take ids from 1,000,000,000, far from the
+    /// real store's, so an id says whether the plan made the row.
+    public convenience init(overlaying upstream: any Upstream, configuration: SandboxConfiguration) {
+        var store = StoreState()
+        store.firstMadeID = Self.firstPlannedID
+        self.init(configuration: configuration, state: store, upstream: upstream)
+    }
+
+    public static let firstPlannedID: Int64 = 1_000_000_000
 
     /// The store as one JSON document.
     public func snapshot() -> JSON {

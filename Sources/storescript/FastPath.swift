@@ -43,8 +43,8 @@ enum FastPath {
                 i += 1
                 continue
             }
-            // --jobs alone is ArgumentParser's to refuse.
-            guard inv.jobs == nil || inv.profiles != nil else { return nil }
+            // --jobs alone, and a plan's options without --plan, are ArgumentParser's to refuse.
+            guard inv.jobs == nil || inv.profiles != nil, !inv.options.planOptionWithoutPlan else { return nil }
             switch a {
             case "-e":
                 guard let v = value() else { return nil }

@@ -130,8 +130,38 @@ struct RunOption {
                   refusals: [.repl: "the REPL works on one store (--jobs bounds the stores of --profiles)"])
     }
 
+    static let notPlanned: [Command: String] = [
+        .repl: "the REPL does not plan yet: put the lines in a script and run it with run --plan",
+        .call: "call does not plan yet: run the binding with -e under --plan (storescript --plan -e 'print(...)')",
+    ]
+
+    static var plan: RunOption {
+        RunOption(name: "--plan", help: "Run against an overlay of the store: reads come from it, writes never leave this machine; then print what would change.",
+                  kind: .flag(\.plan), refusals: notPlanned)
+    }
+
+    static var planOut: RunOption {
+        RunOption(name: "--plan-out", help: "With --plan: also write the plan (every write in order, with the values it changes) to FILE.",
+                  kind: .value(name: "FILE") { inv, v in inv.options.planOut = v; return nil }, refusals: notPlanned)
+    }
+
+    static var planFormat: RunOption {
+        RunOption(name: "--plan-format", help: "With --plan: text (default) or json, how the plan is printed on stdout.",
+                  kind: .value(name: "FORMAT") { inv, v in
+                      guard let format = Runtime.LogFormat(rawValue: v) else { return "must be text or json" }
+                      inv.options.planFormat = format
+                      return nil
+                  }, refusals: notPlanned)
+    }
+
+    static var detailedExitcode: RunOption {
+        RunOption(name: "--detailed-exitcode", help: "With --plan: exit 5 when the script succeeds and the plan changes something, 0 when it changes nothing.",
+                  kind: .flag(\.detailedExitcode), refusals: notPlanned)
+    }
+
     static var all: [RunOption] {
-        [timeout, maxMemory, lock, stateDir, quiet, logFormat, logLevel, sandbox, verbose, profile, profiles, jobs]
+        [timeout, maxMemory, lock, stateDir, quiet, logFormat, logLevel, sandbox, verbose, profile, profiles, jobs,
+         plan, planOut, planFormat, detailedExitcode]
     }
 
     /// The options followed by a value (`-e` too), for telling a script's own arguments apart.

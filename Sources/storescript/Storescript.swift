@@ -27,12 +27,17 @@ struct ScriptOptions: ParsableArguments {
     @OptionGroup var selection: ProfileOption
     @Option(name: RunOption.profiles.long, help: RunOption.profiles.argumentHelp) var profiles: String?
     @Option(name: RunOption.jobs.long, help: RunOption.jobs.argumentHelp) var jobs: String?
+    @Flag(name: RunOption.plan.long, help: RunOption.plan.argumentHelp) var plan = false
+    @Option(name: RunOption.planOut.long, help: RunOption.planOut.argumentHelp) var planOut: String?
+    @Option(name: RunOption.planFormat.long, help: RunOption.planFormat.argumentHelp) var planFormat: String?
+    @Flag(name: RunOption.detailedExitcode.long, help: RunOption.detailedExitcode.argumentHelp) var detailedExitcode = false
 
     /// What the command line gave, option by option.
     private var given: [(RunOption, String?)] {
         [(.timeout, timeout), (.maxMemory, maxMemory), (.lock, lock), (.stateDir, stateDir), (.quiet, quiet ? "" : nil),
          (.logFormat, logFormat), (.logLevel, logLevel), (.sandbox, sandbox ? "" : nil), (.verbose, verbose ? "" : nil),
-         (.profile, selection.profile), (.profiles, profiles), (.jobs, jobs)]
+         (.profile, selection.profile), (.profiles, profiles), (.jobs, jobs), (.plan, plan ? "" : nil), (.planOut, planOut),
+         (.planFormat, planFormat), (.detailedExitcode, detailedExitcode ? "" : nil)]
     }
 
     /// Refuses what `command` has no use for: an option it refuses, `--jobs` without `--profiles`.
@@ -41,6 +46,9 @@ struct ScriptOptions: ParsableArguments {
             if let why = option.refusals[command] { throw ValidationError("\(command.rawValue) \(option.name): \(why)") }
         }
         if jobs != nil && profiles == nil { throw ValidationError("--jobs bounds how many stores --profiles runs at once; give --profiles too") }
+        if !plan && (planOut != nil || planFormat != nil || detailedExitcode) {
+            throw ValidationError("--plan-out, --plan-format and --detailed-exitcode shape a plan; give --plan too")
+        }
     }
 
     /// The run these options ask for, through the table the fast path reads.

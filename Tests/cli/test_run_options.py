@@ -3,6 +3,7 @@
 refuse it with exit 2 and a sentence. No option is accepted and ignored; the last test
 holds the table below to RunOptions.swift, so a new option needs its row here."""
 import fcntl
+import json
 import os
 import pathlib
 import re
@@ -238,10 +239,56 @@ def check_jobs(world, command):
     refused(world.lua(command, ["--jobs", "1"], "print(1)"), "give --profiles too")
 
 
+def plan_refused(world, command, options):
+    """call and the REPL do not plan yet: each refuses a plan's options with a sentence."""
+    if command == "call":
+        refused(world.call(options, "bc.catalog.products.count"), "call does not plan yet")
+    else:
+        status, out = world.repl(options, expect_exit=True)
+        assert status == 2 and "the REPL does not plan yet" in out
+
+
+PLANNED = "bc.catalog.brands.create({name = 'Planned'}) print(#bc.catalog.brands.list())"
+
+
+def check_plan(world, command):
+    if command in ("call", "repl"):
+        return plan_refused(world, command, ["--plan"])
+    r = world.lua(command, ["--plan"], PLANNED)
+    assert r.returncode == 0 and r.stdout.startswith("4\nPlan: 1 to create"), r.stderr
+    assert [e for e in world.a.log() if e["method"] != "GET"] == []
+
+
+def check_plan_out(world, command):
+    if command in ("call", "repl"):
+        return plan_refused(world, command, ["--plan", "--plan-out", "p.json"])
+    out = world.tmp / f"plan-{command}.json"
+    r = world.lua(command, ["--plan", "--plan-out", str(out)], PLANNED)
+    assert r.returncode == 0 and json.loads(out.read_text())["summary"][0]["created"] == 1, r.stderr
+    refused(world.lua(command, ["--plan-out", str(out)], "print(1)"), "give --plan too")
+
+
+def check_plan_format(world, command):
+    if command in ("call", "repl"):
+        return plan_refused(world, command, ["--plan", "--plan-format", "json"])
+    r = world.lua(command, ["--plan", "--plan-format", "json"], PLANNED)
+    assert r.returncode == 0 and json.loads(r.stdout.splitlines()[-1])["format"] == "storescript-plan/1", r.stderr
+    refused(world.lua(command, ["--plan", "--plan-format", "yaml"], "print(1)"), "must be text or json")
+
+
+def check_detailed_exitcode(world, command):
+    if command in ("call", "repl"):
+        return plan_refused(world, command, ["--plan", "--detailed-exitcode"])
+    assert world.lua(command, ["--plan", "--detailed-exitcode"], PLANNED).returncode == 5
+    assert world.lua(command, ["--plan", "--detailed-exitcode"], "print(1)").returncode == 0
+    refused(world.lua(command, ["--detailed-exitcode"], "print(1)"), "give --plan too")
+
+
 CHECKS = {
     "--timeout": check_timeout, "--max-memory": check_max_memory, "--lock": check_lock, "--state-dir": check_state_dir,
     "--quiet": check_quiet, "--log-format": check_log_format, "--log-level": check_log_level, "--sandbox": check_sandbox,
     "--verbose": check_verbose, "--profile": check_profile, "--profiles": check_profiles, "--jobs": check_jobs,
+    "--plan": check_plan, "--plan-out": check_plan_out, "--plan-format": check_plan_format, "--detailed-exitcode": check_detailed_exitcode,
 }
 
 

@@ -233,7 +233,7 @@ struct Exchange {
         var apiRequest = SandboxRequest(op: op, params: params, path: apiPath, query: query, body: body, files: files, rejected: rejected)
         apiRequest.origin = "http://" + (request.head.authority ?? "\(sandbox.configuration.host):\(sandbox.configuration.port)")
         apiRequest.sequence = entry.sequence
-        let outcome = sandbox.handle(apiRequest)
+        let outcome = if let upstream = sandbox.upstream { await sandbox.handleOverlaid(apiRequest, upstream) } else { sandbox.handle(apiRequest) }
         entry.applied = outcome.applied
         switch fault {
         case .dropAfter?:

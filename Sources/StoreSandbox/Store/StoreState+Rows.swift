@@ -94,7 +94,8 @@ extension StoreState {
     /// id where the entity declares a field for it, after the unique keys and references are
     /// checked. Returns the row as stored.
     @discardableResult
-    mutating func insert(_ name: EntityName, _ fields: JSONObject, parent: JSON? = nil, id given: JSON? = nil) throws(APIError) -> JSONObject {
+    /// `checked: false` takes the row as it is (an overlay importing what the real store holds).
+    mutating func insert(_ name: EntityName, _ fields: JSONObject, parent: JSON? = nil, id given: JSON? = nil, checked: Bool = true) throws(APIError) -> JSONObject {
         let entity = entity(name)
         var parentID = parent
         if parentID == nil, let field = entity.parent?.field, let named = fields[field], !Reference.namesNothing(named) { parentID = named }
@@ -113,15 +114,17 @@ extension StoreState {
         row["id"] = id
         for (k, v) in fields where k != "id" { row[k] = v }
         if let field = entity.parent?.field, let parentID { row[field] = parentID }
-        try checkUnique(entity, row, parent: parentID, except: nil)
-        try checkReferences(entity, row, before: nil)
+        if checked {
+            try checkUnique(entity, row, parent: parentID, except: nil)
+            try checkReferences(entity, row, before: nil)
+        }
         let table = StoreDatabase.table(name)
         let columns = entity.allColumns
         let stored = try sql { db -> JSONObject in
             try database.ensureTable(entity, db)
             var row = row
             // The next id first, so that the body holds it.
-            if id == .null { row["id"] = .int(try Self.nextID(name, db)) }
+            if id == .null { row["id"] = .int(max(try Self.nextID(name, db), firstMadeID)) }
             let sqlColumns = ["id", "parent", "body"] + columns.map(\.sqlName)
             let placeholders = Array(repeating: "?", count: sqlColumns.count).joined(separator: ", ")
             var arguments: [DatabaseValue] = [key(entity, row["id"]!)!, parentKey(entity, parentID), JSON.object(row).text.databaseValue]
@@ -140,7 +143,7 @@ extension StoreState {
         let entity = entity(name)
         return try sql { db in
             try database.ensureTable(entity, db)
-            return try Self.nextID(name, db)
+            return max(try Self.nextID(name, db), firstMadeID)
         }
     }
 

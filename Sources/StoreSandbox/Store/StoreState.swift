@@ -16,6 +16,9 @@ struct StoreState {
     var request = 0
     /// Off while the demo store is seeded: the change log starts empty.
     var logsChanges = true
+    /// The least id a counted row made here takes: 1 in a store of its own; in an overlay of a
+    /// real store, far above its ids, so a row the plan makes never takes one the store has.
+    var firstMadeID: Int64 = 1
     /// Webhook callbacks to post once the transaction commits (the sandbox takes them).
     var outbox: [Callback] = []
     /// The store's hash, as callbacks name their producer (`stores/HASH`).

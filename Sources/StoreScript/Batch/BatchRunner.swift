@@ -30,7 +30,10 @@ public struct BatchRunner {
             defer { if let lock { close(lock) } }
             let runtime = try start(source, say)
             try prepare(runtime, source, arguments: arguments, programName: programName, say)
-            let status = execute(runtime, nargs: Int32(arguments.count), say)
+            var status = execute(runtime, nargs: Int32(arguments.count), say)
+            if let overlay = runtime.overlay, runtime.lua.stopRequested == .none {
+                status = PlanRun.finish(runtime, overlay: overlay, status: status, say: say)
+            }
             // A run a signal or the deadline stopped ends now; any other closes in order.
             if runtime.lua.stopRequested == .none { runtime.close() }
             return status

@@ -9,6 +9,8 @@ public enum ExitStatus {
     public static let lockHeld: Int32 = 3
     /// `--timeout` stopped the script, or memory ran out (`--max-memory`) uncaught.
     public static let limit: Int32 = 4
+    /// `--plan --detailed-exitcode`: the script succeeded and its plan changes something.
+    public static let planHasChanges: Int32 = 5
     /// Ctrl-C (SIGINT).
     public static let interrupted: Int32 = 130
     /// SIGTERM.
@@ -21,6 +23,7 @@ public enum ExitStatus {
           2    usage or configuration error (bad option, missing file, binary chunk, bad config.toml, no store)
           3    --lock is held by another run (nothing was done)
           4    --timeout stopped the script, or it ran out of memory under --max-memory
+          5    --plan --detailed-exitcode: the script succeeded and the plan changes something (0: no change)
           130  interrupted (Ctrl-C, SIGINT)
           143  terminated (SIGTERM)
           n    os.exit(n) passes through

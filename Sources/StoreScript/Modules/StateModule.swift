@@ -36,6 +36,18 @@ public final class StateStores {
     /// crashing GRDB, and three copies of one pass through memory on the way.
     public static let maxValueBytes = 64 << 20
 
+    /// The same stores, copied to a new temporary directory (a plan's state, which reads what
+    /// the store's holds and changes only the copy).
+    func throwawayCopy() -> StateStores {
+        let files = FileManager.default
+        let copy = files.temporaryDirectory.appendingPathComponent("storescript-plan-\(getpid())-\(UInt32.random(in: 0...UInt32.max))").path
+        try? files.createDirectory(atPath: copy, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        for name in (try? files.contentsOfDirectory(atPath: directory)) ?? [] {
+            try? files.copyItem(atPath: directory + "/" + name, toPath: copy + "/" + name)
+        }
+        return StateStores(directory: copy, owner: owner, earlier: [], scheduler: scheduler)
+    }
+
     init(directory: String, owner: StoreIdentity?, earlier: [String] = [], scheduler: Scheduler? = nil) {
         self.directory = directory
         self.owner = owner

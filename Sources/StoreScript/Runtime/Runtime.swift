@@ -32,7 +32,16 @@ public final class Runtime {
         public var scriptName = "repl"
         /// The resolved store settings; nil: resolved from `profile` when the runtime starts.
         public var store: StoreSettings?
+        /// `--plan`: run against an overlay of the store (reads from it, writes kept here) and
+        /// print what would change; `--plan-out`, `--plan-format`, `--detailed-exitcode`.
+        public var plan = false
+        public var planOut: String?
+        public var planFormat: LogFormat?
+        public var detailedExitcode = false
         public init() {}
+
+        /// An option that shapes a plan, given without `--plan`.
+        public var planOptionWithoutPlan: Bool { !plan && (planOut != nil || planFormat != nil || detailedExitcode) }
     }
 
     public enum LogFormat: String, CaseIterable, Sendable { case text, json }
@@ -46,11 +55,16 @@ public final class Runtime {
     public let store: StoreSettings
     /// The in-process sandbox of `--sandbox` (started with the runtime, stopped with the process).
     public private(set) var sandbox: SandboxServer?
+    /// Under `--plan`: the overlay of the store the bindings send to (see PlanRun).
+    public private(set) var overlay: SandboxServer?
     private var bindings: BindingsHost?
     /// The store this run works on (nil: none configured); `state` keeps its stores apart by it.
     public let identity: StoreIdentity?
-    private lazy var stateStores = StateStores(explicit: options.stateDirectory, owner: identity, profile: store.profile,
-                                               scheduler: scheduler)
+    private lazy var stateStores: StateStores = {
+        let stores = StateStores(explicit: options.stateDirectory, owner: identity, profile: store.profile, scheduler: scheduler)
+        // A plan writes nothing that lasts: its state is a copy of the store's.
+        return options.plan ? stores.throwawayCopy() : stores
+    }()
     /// The message of a binding that found no store or account to use (exit 2 if uncaught).
     public internal(set) var configurationFailure: String?
 
@@ -76,6 +90,7 @@ public final class Runtime {
             sandbox = server
             try exposeSandbox(server)
         }
+        if options.plan { overlay = try PlanRun.startOverlay(self) }
         if let mb = options.memoryLimitMB { lua.memoryLimit = mb * 1024 * 1024 }
     }
 

@@ -7,11 +7,16 @@ public enum SandboxLauncher {
     /// Blocks until the server listens. The sandbox's token is not a secret: it opens a
     /// store that lives only on this machine.
     public static func start(_ configuration: SandboxConfiguration = SandboxConfiguration()) throws -> SandboxServer {
+        try start(try Sandbox(configuration: configuration))
+    }
+
+    /// Serves `sandbox` (a plan's overlay, say).
+    static func start(_ sandbox: Sandbox) throws -> SandboxServer {
         let box = ResultBox()
         let done = DispatchSemaphore(value: 0)
         Task.detached {
             do {
-                box.set(.success(try await SandboxServer.start(try Sandbox(configuration: configuration))))
+                box.set(.success(try await SandboxServer.start(sandbox)))
             } catch {
                 box.set(.failure(error))
             }

@@ -7,6 +7,7 @@ import JSON
 import LuaKit
 import StoreAPI
 import StoreClient
+import StoreSandbox
 
 /// The clients bindings send through, one a service (bc, digicert), made on first use from the
 /// profile (or the in-process sandbox); a missing store is a configuration error (exit 2).
@@ -14,28 +15,16 @@ extension BindingsHost {
     func client(for op: Operation, name: String) throws -> StoreClient {
         let service = op.version == "digicert" ? "digicert" : "bc"
         if let c = clients[service] { return c }
-        let store = runtime.store
         do {
-            let endpoint: StoreEndpoint
-            if let server = runtime.sandbox {
-                let sandbox = server.sandbox.configuration
-                endpoint = service == "digicert"
-                    ? try .digiCert(apiKey: Secret(sandbox.token), apiURL: server.rootURL)
-                    : try .bigCommerce(storeHash: sandbox.storeHash, token: Secret(sandbox.token), apiURL: server.baseURL)
-            } else if service == "digicert" {
-                guard let key = store.digiCertKey else { throw notConfigured("\(name): \(store.noDigiCertAdvice)") }
-                endpoint = try .digiCert(apiKey: key.value, apiURL: store.digiCertURL?.value)
-            } else {
-                guard let hash = store.storeHash, let token = store.accessToken else { throw notConfigured("\(name): \(store.noStoreAdvice)") }
-                endpoint = try .bigCommerce(storeHash: hash.value, token: token.value, apiURL: store.apiURL?.value)
-            }
-            let c = try StoreClient(endpoint: endpoint, retry: store.retryPolicy, connectTimeout: store.connectTimeout.value,
-                                    caFile: runtime.sandbox == nil ? store.caFile?.value : nil,
-                                    observer: runtime.options.verbose ? BindingsHost.verboseLine(runtime.options.logFormat, script: runtime.options.scriptName) : nil)
+            // Under --plan the bindings reach the overlay, which alone reaches the store.
+            let endpoint = try runtime.overlay.map { try Runtime.endpoint(of: $0, service: service) } ?? runtime.endpoint(service: service)
+            let c = try runtime.client(endpoint, local: runtime.sandbox != nil || runtime.overlay != nil)
             clients[service] = c
             return c
         } catch let refused as StoreEndpoint.Refused {
             throw notConfigured("\(name): \(refused.description)")
+        } catch let missing as Runtime.NoEndpoint {
+            throw notConfigured("\(name): \(missing.advice)")
         }
     }
 
@@ -46,6 +35,38 @@ extension BindingsHost {
         return LuaError(.runtime, message)
     }
 
+}
+
+extension Runtime {
+    /// No store (or DigiCert account) is configured for a service; what to do about it.
+    struct NoEndpoint: Error { let advice: String }
+
+    /// Where a service (`bc` or `digicert`) is reached: the in-process sandbox, else the
+    /// profile's store or account.
+    func endpoint(service: String) throws -> StoreEndpoint {
+        if let server = sandbox { return try Runtime.endpoint(of: server, service: service) }
+        if service == "digicert" {
+            guard let key = store.digiCertKey else { throw NoEndpoint(advice: store.noDigiCertAdvice) }
+            return try .digiCert(apiKey: key.value, apiURL: store.digiCertURL?.value)
+        }
+        guard let hash = store.storeHash, let token = store.accessToken else { throw NoEndpoint(advice: store.noStoreAdvice) }
+        return try .bigCommerce(storeHash: hash.value, token: token.value, apiURL: store.apiURL?.value)
+    }
+
+    /// A sandbox in this process (`--sandbox`, or a plan's overlay) as a service's endpoint.
+    static func endpoint(of server: SandboxServer, service: String) throws -> StoreEndpoint {
+        let configuration = server.sandbox.configuration
+        return service == "digicert"
+            ? try .digiCert(apiKey: Secret(configuration.token), apiURL: server.rootURL)
+            : try .bigCommerce(storeHash: configuration.storeHash, token: Secret(configuration.token), apiURL: server.baseURL)
+    }
+
+    /// A client with the profile's patience; `local`: a sandbox in this process (no CA file).
+    func client(_ endpoint: StoreEndpoint, local: Bool) throws -> StoreClient {
+        try StoreClient(endpoint: endpoint, retry: store.retryPolicy, connectTimeout: store.connectTimeout.value,
+                        caFile: local ? nil : store.caFile?.value,
+                        observer: options.verbose ? BindingsHost.verboseLine(options.logFormat, script: options.scriptName) : nil)
+    }
 }
 
 extension BindingsHost {

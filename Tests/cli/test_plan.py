@@ -1,0 +1,125 @@
+"""`run --plan` (issue 21): a script runs unchanged against an overlay of its store. The "real
+store" here is a second sandbox in its own process, configured as the run's store; its request
+log is the recording proxy: during a plan, not one write may reach it."""
+import json
+import os
+import subprocess
+
+import pytest
+
+from sandbox_support import Sandbox
+
+
+@pytest.fixture
+def real(bin_path):
+    sb = Sandbox(bin_path, "--rate-limit", "off", token="real-token")
+    yield sb
+    sb.stop()
+
+
+def plan(bin_path, real, tmp_path, code, *options):
+    """Runs code under --plan against the real store; the CompletedProcess."""
+    script = tmp_path / "script.lua"
+    script.write_text(code)
+    env = dict(os.environ, BIGCOMMERCE_STORE_HASH="sandbox", BIGCOMMERCE_ACCESS_TOKEN="real-token", BIGCOMMERCE_API_URL=real.base,
+               HOME=str(tmp_path / "home"), STORESCRIPT_CONFIG=str(tmp_path / "none.toml"))
+    env.pop("XDG_STATE_HOME", None)
+    return subprocess.run([bin_path, "run", "--plan", *options, str(script)], capture_output=True, text=True, env=env, timeout=60)
+
+
+def writes_that_reached(real):
+    return [(e["method"], e["path"]) for e in real.log() if e["method"] != "GET"]
+
+
+EVERYDAY = """
+local p = bc.catalog.products.get(1)
+print("before", p.price)
+bc.catalog.products.update(1, {price = 11})
+print("after", bc.catalog.products.get(1).price)
+local b = bc.catalog.brands.create({name = "Planned Brand"})
+local names = {}
+for brand in bc.catalog.brands.each() do names[#names + 1] = brand.name end
+print("brands", #names, names[#names])
+bc.catalog.products.delete(2)
+print("deleted", select(2, pcall(bc.catalog.products.get, 2)).status)
+"""
+
+
+def test_a_plan_sends_no_write_reads_its_own_writes_and_shows_what_would_change(bin_path, real, tmp_path):
+    before = real.get("/v3/catalog/products/1").json()["data"]["price"]
+    r = plan(bin_path, real, tmp_path, EVERYDAY)
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    # The script sees the store as its writes leave it: its update, its brand in the list, its delete.
+    assert lines[:4] == [f"before\t{before}", "after\t11", "brands\t4\tPlanned Brand", "deleted\t404"], r.stdout
+    assert "Plan: 1 to create, 1 to change, 1 to delete (3 writes)." in r.stdout
+    assert f"    price: {before} → 11" in r.stdout and '+ brand 1000000000 "Planned Brand"' in r.stdout
+    assert '- product 2 "' in r.stdout
+    # Nothing left the machine, and the store is as it was.
+    assert writes_that_reached(real) == []
+    assert real.get("/v3/catalog/products/1").json()["data"]["price"] == before
+    assert real.get("/v3/catalog/products/2").status_code == 200
+    assert len(real.get("/v3/catalog/brands").json()["data"]) == 3
+
+
+def test_the_plan_as_json_and_as_a_file_with_each_write_and_its_before_values(bin_path, real, tmp_path):
+    out = tmp_path / "price.plan"
+    r = plan(bin_path, real, tmp_path, "bc.catalog.products.update(3, {price = 1.25})", "--plan-format", "json", "--plan-out", str(out))
+    assert r.returncode == 0, r.stderr
+    shown = json.loads(r.stdout)
+    written = json.loads(out.read_text())
+    assert shown == written and oct(out.stat().st_mode & 0o777) == "0o600"
+    assert written["format"] == "storescript-plan/1" and written["complete"] is True and "sandbox" in written["store"]
+    assert written["summary"] == [{"entity": "product", "created": 0, "changed": 1, "deleted": 0}]
+    [write] = written["writes"]
+    assert (write["method"], write["path"], write["body"]) == ("PUT", "/v3/catalog/products/3", {"price": 1.25})
+    [change] = [c for c in write["changes"] if c["entity"] == "product"]
+    assert change["before"]["price"] == real.get("/v3/catalog/products/3").json()["data"]["price"] and change["after"]["price"] == 1.25
+    assert writes_that_reached(real) == []
+
+
+def test_detailed_exitcode_says_whether_the_plan_changes_anything(bin_path, real, tmp_path):
+    r = plan(bin_path, real, tmp_path, "print(bc.catalog.products.count())", "--detailed-exitcode")
+    assert r.returncode == 0 and "Plan: no changes (0 writes)." in r.stdout, r.stderr
+    r = plan(bin_path, real, tmp_path, "bc.catalog.brands.create({name = 'X'})", "--detailed-exitcode")
+    assert r.returncode == 5, r.stderr
+    r = plan(bin_path, real, tmp_path, "bc.catalog.brands.create({name = 'X'}) error('then it failed')", "--detailed-exitcode")
+    assert r.returncode == 1 and "the script did not finish" in r.stdout, r.stderr
+
+
+def test_a_write_the_store_would_refuse_is_refused_in_the_plan_with_the_same_error(bin_path, real, tmp_path):
+    code = """
+    local taken = bc.catalog.products.get(1).name
+    for _, body in ipairs({{name = "Fresh", type = "physical", weight = 1, price = 1, brand_id = 9999},
+                           {name = taken, type = "physical", weight = 1, price = 1}}) do
+      local ok, err = pcall(bc.catalog.products.create, body)
+      print(ok, err.status)
+    end
+    """
+    r = plan(bin_path, real, tmp_path, code)
+    direct = [real.post("/v3/catalog/products", b).status_code for b in (
+        {"name": "Fresh", "type": "physical", "weight": 1, "price": 1, "brand_id": 9999},
+        {"name": real.get("/v3/catalog/products/1").json()["data"]["name"], "type": "physical", "weight": 1, "price": 1})]
+    assert r.stdout.splitlines()[:2] == [f"false\t{direct[0]}", f"false\t{direct[1]}"], r.stdout + r.stderr
+    assert direct == [409, 409] and "Plan: no changes" in r.stdout
+
+
+def test_a_batch_update_reads_the_rows_it_changes_first(bin_path, real, tmp_path):
+    variants = real.get("/v3/catalog/variants", params={"limit": 3}).json()["data"]
+    code = "bc.catalog.variants.update_many({" + ",".join(f"{{id = {v['id']}, price = 2.5}}" for v in variants) + "})"
+    r = plan(bin_path, real, tmp_path, code, "--plan-format", "json")
+    assert r.returncode == 0, r.stderr
+    objects = json.loads(r.stdout)["objects"]
+    assert sorted(int(o["id"]) for o in objects if o["entity"] == "variant") == sorted(v["id"] for v in variants)
+    assert all(o["after"]["price"] == 2.5 for o in objects if o["entity"] == "variant")
+    assert writes_that_reached(real) == []
+
+
+def test_plan_options_need_plan_and_no_store_is_a_configuration_error(bin_path, tmp_path):
+    env = dict(os.environ, HOME=str(tmp_path), STORESCRIPT_CONFIG=str(tmp_path / "none.toml"))
+    for k in ("BIGCOMMERCE_STORE_HASH", "BIGCOMMERCE_ACCESS_TOKEN", "BIGCOMMERCE_API_URL"):
+        env.pop(k, None)
+    r = subprocess.run([bin_path, "--plan", "-e", "print(1)"], capture_output=True, text=True, env=env, timeout=30)
+    assert r.returncode == 2 and "--plan reads the store it plans for" in r.stderr, r.stderr
+    r = subprocess.run([bin_path, "--detailed-exitcode", "-e", "print(1)"], capture_output=True, text=True, env=env, timeout=30)
+    assert r.returncode == 2 and "give --plan too" in r.stderr, r.stderr
