@@ -44,7 +44,8 @@ enum FastPath {
                 continue
             }
             // --jobs alone, and a plan's options without --plan, are ArgumentParser's to refuse.
-            guard inv.jobs == nil || inv.profiles != nil, !inv.options.planOptionWithoutPlan else { return nil }
+            guard inv.jobs == nil || inv.profiles != nil, !inv.options.planOptionWithoutPlan,
+                  inv.options.planOut == nil || inv.profiles == nil else { return nil }
             switch a {
             case "-e":
                 guard let v = value() else { return nil }

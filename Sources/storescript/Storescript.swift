@@ -49,6 +49,9 @@ struct ScriptOptions: ParsableArguments {
         if !plan && (planOut != nil || planFormat != nil || detailedExitcode) {
             throw ValidationError("--plan-out, --plan-format and --detailed-exitcode shape a plan; give --plan too")
         }
+        if planOut != nil && profiles != nil {
+            throw ValidationError("--plan-out names one file and a plan is for one store: plan each with --profile NAME --plan-out FILE")
+        }
     }
 
     /// The run these options ask for, through the table the fast path reads.
@@ -82,7 +85,7 @@ struct Storescript: ParsableCommand {
             \(ExitStatus.summary)
             """,
         version: StoreScriptVersion.text,
-        subcommands: [Run.self, Call.self, Repl.self, ConfigCommand.self, SandboxCommand.self, Docs.self]
+        subcommands: [Run.self, Call.self, Repl.self, Apply.self, ConfigCommand.self, SandboxCommand.self, Docs.self]
     )
 
     @OptionGroup var script: ScriptOptions

@@ -123,3 +123,105 @@ def test_plan_options_need_plan_and_no_store_is_a_configuration_error(bin_path, 
     assert r.returncode == 2 and "--plan reads the store it plans for" in r.stderr, r.stderr
     r = subprocess.run([bin_path, "--detailed-exitcode", "-e", "print(1)"], capture_output=True, text=True, env=env, timeout=30)
     assert r.returncode == 2 and "give --plan too" in r.stderr, r.stderr
+
+
+# -- storescript apply FILE ------------------------------------------------------------------
+
+def env_for(real, tmp_path):
+    env = dict(os.environ, BIGCOMMERCE_STORE_HASH="sandbox", BIGCOMMERCE_ACCESS_TOKEN=real.token, BIGCOMMERCE_API_URL=real.base,
+               HOME=str(tmp_path / "home"), STORESCRIPT_CONFIG=str(tmp_path / "none.toml"))
+    env.pop("XDG_STATE_HOME", None)
+    return env
+
+
+def apply(bin_path, real, tmp_path, plan_file, *options, **kw):
+    return subprocess.run([bin_path, "apply", *options, str(plan_file)], capture_output=True, text=True, env=env_for(real, tmp_path),
+                          timeout=120, **kw)
+
+
+APPLIED = """
+bc.catalog.products.update(1, {price = 11})
+local b = bc.catalog.brands.create({name = "Planned Brand"})
+bc.catalog.products.update(3, {brand_id = b.id})
+bc.catalog.products.delete(2)
+"""
+
+
+def test_apply_makes_the_store_what_the_plan_showed_and_a_second_apply_sends_nothing(bin_path, real, tmp_path):
+    out = tmp_path / "p.json"
+    assert plan(bin_path, real, tmp_path, APPLIED, "--plan-out", str(out)).returncode == 0
+    assert writes_that_reached(real) == []
+    r = apply(bin_path, real, tmp_path, out)
+    assert r.returncode == 0 and "4 writes sent" in r.stderr, r.stderr
+    brand = [b for b in real.get("/v3/catalog/brands").json()["data"] if b["name"] == "Planned Brand"]
+    assert len(brand) == 1 and brand[0]["id"] < 1_000_000_000
+    assert real.get("/v3/catalog/products/1").json()["data"]["price"] == 11
+    assert real.get("/v3/catalog/products/3").json()["data"]["brand_id"] == brand[0]["id"]
+    assert real.get("/v3/catalog/products/2").status_code == 404
+    assert writes_that_reached(real) == [("PUT", "/v3/catalog/products/1"), ("POST", "/v3/catalog/brands"),
+                                         ("PUT", "/v3/catalog/products/3"), ("DELETE", "/v3/catalog/products/2")]
+    again = apply(bin_path, real, tmp_path, out)
+    assert again.returncode == 0 and "0 writes sent" in again.stderr
+    assert len(writes_that_reached(real)) == 4
+
+
+def test_apply_refuses_a_plan_made_for_another_store(bin_path, real, tmp_path):
+    out = tmp_path / "p.json"
+    assert plan(bin_path, real, tmp_path, APPLIED, "--plan-out", str(out)).returncode == 0
+    other = Sandbox(bin_path, "--rate-limit", "off", token="real-token")
+    try:
+        r = apply(bin_path, other, tmp_path, out)
+        assert r.returncode == 2 and "the plan was made for" in r.stderr and "nothing was sent" in r.stderr, r.stderr
+        assert writes_that_reached(other) == []
+    finally:
+        other.stop()
+    r = apply(bin_path, real, tmp_path, tmp_path / "none.json")
+    assert r.returncode == 2 and "cannot read it" in r.stderr
+
+
+def test_apply_stops_before_a_row_that_changed_since_the_plan_and_force_sends_it(bin_path, real, tmp_path):
+    out = tmp_path / "p.json"
+    code = "bc.catalog.brands.create({name = 'First'}) bc.catalog.products.update(1, {price = 11})"
+    assert plan(bin_path, real, tmp_path, code, "--plan-out", str(out)).returncode == 0
+    planned_from = real.get("/v3/catalog/products/1").json()["data"]["price"]
+    assert real.put("/v3/catalog/products/1", {"price": 42.5}).status_code == 200
+    r = apply(bin_path, real, tmp_path, out)
+    assert r.returncode == 1 and "write 2, PUT /v3/catalog/products/1: product 1 changed since the plan" in r.stderr, r.stderr
+    assert f"price was {planned_from}, is now 42.5" in r.stderr and "nothing from here on was sent" in r.stderr
+    assert writes_that_reached(real) == [("PUT", "/v3/catalog/products/1"), ("POST", "/v3/catalog/brands")]
+    assert real.get("/v3/catalog/products/1").json()["data"]["price"] == 42.5
+    r = apply(bin_path, real, tmp_path, out, "--force")
+    assert r.returncode == 0 and "1 write sent" in r.stderr, r.stderr
+    assert real.get("/v3/catalog/products/1").json()["data"]["price"] == 11
+    assert [b["name"] for b in real.get("/v3/catalog/brands").json()["data"]].count("First") == 1
+
+
+def test_an_apply_killed_anywhere_and_run_again_sends_every_write_exactly_once(bin_path, tmp_path):
+    import random
+    import signal
+    import time
+    real = Sandbox(bin_path, "--rate-limit", "off", "--latency", "20ms-60ms", token="real-token")
+    try:
+        out = tmp_path / "p.json"
+        code = "for i = 1, 12 do bc.catalog.brands.create({name = 'Brand ' .. i}) end bc.catalog.products.update(1, {price = 3.5})"
+        assert plan(bin_path, real, tmp_path, code, "--plan-out", str(out)).returncode == 0
+        rng = random.Random(21)
+        kills = 0
+        for _ in range(30):
+            proc = subprocess.Popen([bin_path, "apply", str(out)], env=env_for(real, tmp_path), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            time.sleep(rng.uniform(0.0, 0.4))
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGKILL)
+                kills += 1
+            proc.wait()
+            if proc.returncode == 0:
+                break
+        final = apply(bin_path, real, tmp_path, out)
+        assert final.returncode == 0, final.stderr
+        names = [b["name"] for b in real.get("/v3/catalog/brands", params={"limit": 250}).json()["data"]]
+        assert sorted(n for n in names if n.startswith("Brand ")) == sorted(f"Brand {i}" for i in range(1, 13))
+        assert real.get("/v3/catalog/products/1").json()["data"]["price"] == 3.5
+        assert kills >= 3
+        print(f"\napply crash safety: {kills} applies killed at random moments, every write made once")
+    finally:
+        real.stop()

@@ -266,6 +266,7 @@ def check_plan_out(world, command):
     r = world.lua(command, ["--plan", "--plan-out", str(out)], PLANNED)
     assert r.returncode == 0 and json.loads(out.read_text())["summary"][0]["created"] == 1, r.stderr
     refused(world.lua(command, ["--plan-out", str(out)], "print(1)"), "give --plan too")
+    refused(world.lua(command, ["--plan", "--plan-out", str(out), "--profiles", "a,slow"], "print(1)"), "a plan is for one store")
 
 
 def check_plan_format(world, command):

@@ -65,6 +65,10 @@ public final class Runtime {
         // A plan writes nothing that lasts: its state is a copy of the store's.
         return options.plan ? stores.throwawayCopy() : stores
     }()
+    /// The store's own state directory (not a plan's throwaway copy): `apply` journals there.
+    public var stateDirectory: String {
+        StateStores(explicit: options.stateDirectory, owner: identity, profile: store.profile, scheduler: nil).directory
+    }
     /// The message of a binding that found no store or account to use (exit 2 if uncaught).
     public internal(set) var configurationFailure: String?
 

@@ -1,0 +1,303 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Dispatch
+import GRDB
+import JSON
+import StoreCertificates
+import StoreClient
+import StoreSandbox
+
+/// `storescript apply FILE`: the writes a plan recorded, in order, to the store it was made
+/// for. Before an update or delete, the rows it changes must still hold their `before` values
+/// (else it stops there and names what drifted; `--force` goes on). Rows the plan made are
+/// named by the ids the store gives them in every later write. Journaled in the store's state
+/// directory (`applied.db`), so an apply killed anywhere and run again sends no write twice.
+public struct PlanApply: Sendable {
+    public struct Failure: Error, CustomStringConvertible {
+        public let description: String
+        /// 2: the plan cannot be applied here (another store, not a plan); 1: it stopped midway.
+        public let status: Int32
+    }
+
+    let writes: [JSON]
+    let key: String
+    let client: StoreClient
+    let journal: DatabaseQueue
+    let force: Bool
+    let say: Diagnostics
+
+    /// Reads the plan and refuses one made for another store.
+    public static func prepare(planPath: String, runtime: Runtime, force: Bool, say: Diagnostics) throws(Failure) -> PlanApply {
+        guard let bytes = readFile(planPath) else { throw Failure(description: "apply \(planPath): cannot read it", status: 2) }
+        guard let plan = try? JSON.parse(bytes), plan["format"] == "storescript-plan/1", case .array(let writes)? = plan["writes"] else {
+            throw Failure(description: "apply \(planPath): not a plan (storescript run --plan --plan-out FILE makes one)", status: 2)
+        }
+        let here = runtime.identity?.description
+        guard let made = plan["store"]?.stringValue, made == here else {
+            throw Failure(description: "apply \(planPath): the plan was made for \(plan["store"]?.stringValue ?? "no store"), not for \(here ?? "no store") (this run's store); nothing was sent", status: 2)
+        }
+        if plan["complete"] == .bool(false) {
+            say.warning("apply \(planPath): the script that made this plan did not finish; applying what it wrote until it stopped")
+        }
+        let client: StoreClient
+        let journal: DatabaseQueue
+        do {
+            client = try runtime.client(try runtime.endpoint(service: "bc"), local: runtime.sandbox != nil)
+            journal = try openJournal(runtime.stateDirectory)
+        } catch let missing as Runtime.NoEndpoint {
+            throw Failure(description: "apply: \(missing.advice)", status: 2)
+        } catch {
+            throw Failure(description: "apply: \(error)", status: 2)
+        }
+        return PlanApply(writes: writes, key: Digest.sha256(bytes), client: client, journal: journal, force: force, say: say)
+    }
+
+    /// Sends what is left of the plan; the number of writes sent by this run.
+    public func run() throws(Failure) -> Int {
+        let box = Box()
+        let done = DispatchSemaphore(value: 0)
+        let this = self
+        Task.detached {
+            do throws(Failure) { box.result = .success(try await this.applyAll()) } catch { box.result = .failure(error) }
+            done.signal()
+        }
+        done.wait()
+        return try box.result!.get()
+    }
+
+    private final class Box: @unchecked Sendable {
+        var result: Result<Int, Failure>?
+    }
+
+    private func applyAll() async throws(Failure) -> Int {
+        var ids = try journaledIDs()
+        var sent = 0
+        for (index, write) in writes.enumerated() {
+            let phase = try phase(of: index)
+            if phase == "done" { continue }
+            let method = write["method"]?.stringValue ?? "GET"
+            let path = Self.mapped(path: write["path"]?.stringValue ?? "", ids)
+            let query = (write["query"]?.arrayValue ?? []).compactMap { pair -> (String, String)? in
+                guard let kv = pair.arrayValue, kv.count == 2, let k = kv[0].stringValue, let v = kv[1].stringValue else { return nil }
+                return (k, v.split(separator: ",", omittingEmptySubsequences: false).map { ids[String($0)]?.textValue ?? String($0) }.joined(separator: ","))
+            }
+            let body = write["body"].flatMap { $0 == .null ? nil : Self.mapped($0, ids) }
+            let changes = write["changes"]?.arrayValue ?? []
+            if phase == "sending" {
+                // Killed while this write was out: whether the store took it is unknown. An
+                // update or delete whose rows already hold their `after` is done; a create is
+                // looked for before it is sent again.
+                if try await alreadyApplied(method: method, path: path, changes: changes, ids: &ids, index: index) { continue }
+            } else if !force {
+                try await checkDrift(method: method, path: path, changes: changes, ids: ids, index: index)
+            }
+            try mark(index, "sending")
+            let request = APIRequest(method: method, path: path, query: query, body: body.map { $0.serialized() })
+            let answer: APIResponse
+            do {
+                answer = try await client.send(request)
+            } catch {
+                let status = error.status > 0 ? "\(error.status) " : ""
+                let fields = error.errors.map { "\($0.0): \($0.1)" }.joined(separator: "; ")
+                let what = "\(status)\(error.title)" + (fields.isEmpty ? "" : " (\(fields))")
+                throw Failure(description: "apply: write \(index + 1) of \(writes.count) failed, \(method) \(path): \(what); "
+                              + "the writes before it are applied, and apply FILE again continues from it", status: 1)
+            }
+            let made = Self.createdIDs(changes, answer: answer.body.isEmpty ? nil : try? JSON.parse(answer.body))
+            try finish(index, made)
+            for (planned, real) in made { ids[planned] = real }
+            sent += 1
+        }
+        return sent
+    }
+
+    // MARK: Ids the plan made
+
+    /// Planned id → the store's, for the rows this write made (its own collection's, in order).
+    static func createdIDs(_ changes: [JSON], answer: JSON?) -> [(String, JSON)] {
+        let created = changes.filter { $0["action"] == "created" }
+        guard let entity = created.first?["entity"] else { return [] }
+        let planned = created.filter { $0["entity"] == entity }.compactMap { $0["id"]?.stringValue }
+        let data = answer?["data"] ?? answer
+        let real: [JSON]
+        switch data {
+        case .array(let items)?: real = items.compactMap { $0["id"] ?? $0["uuid"] }
+        case .object(let o)?: real = [o["id"] ?? o["uuid"]].compactMap { $0 }
+        default: real = []
+        }
+        return zip(planned, real).map { ($0, $1) }
+    }
+
+    static func mapped(path: String, _ ids: [String: JSON]) -> String {
+        path.split(separator: "/", omittingEmptySubsequences: false).map { ids[String($0)]?.textValue ?? String($0) }.joined(separator: "/")
+    }
+
+    /// A body with every id the plan made replaced by the store's.
+    static func mapped(_ value: JSON, _ ids: [String: JSON]) -> JSON {
+        switch value {
+        case .int(let n): return ids[String(n)] ?? value
+        case .string(let s): return ids[s] ?? value
+        case .array(let a): return .array(a.map { mapped($0, ids) })
+        case .object(let o):
+            var out = JSONObject()
+            for (k, v) in o { out[k] = mapped(v, ids) }
+            return .object(out)
+        default: return value
+        }
+    }
+
+    // MARK: Drift
+
+    /// The rows an update or delete changes must hold the values the plan saw.
+    private func checkDrift(method: String, path: String, changes: [JSON], ids: [String: JSON], index: Int) async throws(Failure) {
+        for change in changes where change["action"] != "created" {
+            guard let id = change["id"]?.stringValue, let before = change["before"]?.objectValue, !before.keys.isEmpty else { continue }
+            guard let now = try await current(id: id, path: path) else {
+                throw Failure(description: "apply: write \(index + 1), \(method) \(path): \(change["entity"]?.stringValue ?? "row") \(id) is gone from the store since the plan; nothing from here on was sent (--force sends anyway)", status: 1)
+            }
+            let drifted = before.keys.filter { key in now[key] != nil && !Self.same(now[key]!, before[key]!) }
+            if !drifted.isEmpty {
+                let what = drifted.map { "\($0) was \(before[$0]!.text), is now \(now[$0]!.text)" }.joined(separator: "; ")
+                throw Failure(description: "apply: write \(index + 1), \(method) \(path): \(change["entity"]?.stringValue ?? "row") \(id) changed since the plan (\(what)); nothing from here on was sent (--force sends anyway)", status: 1)
+            }
+        }
+    }
+
+    /// The row as the store has it now: by the write's own path when it names the row, else
+    /// from its collection by `id:in` (a batch).
+    private func current(id: String, path: String) async throws(Failure) -> JSONObject? {
+        let request: APIRequest
+        if path.split(separator: "/").last.map(String.init) == id {
+            request = APIRequest(method: "GET", path: path)
+        } else {
+            request = APIRequest(method: "GET", path: path, query: [("id:in", id)])
+        }
+        do {
+            let answer = try await client.send(request)
+            let body = try? JSON.parse(answer.body)
+            switch body?["data"] ?? body {
+            case .object(let o)?: return o
+            case .array(let items)?: return items.first { $0["id"].map { StoreKey.text($0) } == id }?.objectValue
+            default: return nil
+            }
+        } catch where error.status == 404 {
+            return nil
+        } catch {
+            throw Failure(description: "apply: cannot read \(path) to check it is as planned: \(error.title)", status: 1)
+        }
+    }
+
+    /// After a kill mid-write: the write's rows already hold what it writes (or are gone, for
+    /// a delete), or the row it makes exists; then it is journaled done and not sent again.
+    private func alreadyApplied(method: String, path: String, changes: [JSON], ids: inout [String: JSON], index: Int) async throws(Failure) -> Bool {
+        if method == "DELETE" {
+            guard let id = changes.first?["id"]?.stringValue else { return false }
+            if try await current(id: id, path: path) == nil { try finish(index, []); return true }
+            return false
+        }
+        let created = changes.filter { $0["action"] == "created" }
+        if !created.isEmpty {
+            // Made already? Look for it by the fields the plan gave it that name it.
+            guard let after = created.first?["after"]?.objectValue,
+                  let (field, value) = ["sku", "name", "email", "url"].lazy.compactMap({ f in after[f].map { (f, $0) } }).first else { return false }
+            do {
+                let answer = try await client.send(APIRequest(method: "GET", path: path, query: [(field, value.textValue)]))
+                let body = try? JSON.parse(answer.body)
+                if case .array(let items)? = body?["data"] ?? body, let found = items.first {
+                    let made = Self.createdIDs(changes, answer: .object(JSONObject([("data", found)])))
+                    try finish(index, made)
+                    for (planned, real) in made { ids[planned] = real }
+                    return true
+                }
+            } catch {}
+            return false
+        }
+        for change in changes {
+            guard let id = change["id"]?.stringValue, let after = change["after"]?.objectValue else { continue }
+            guard let now = try await current(id: id, path: path) else { return false }
+            if after.keys.contains(where: { now[$0] != nil && !Self.same(now[$0]!, after[$0]!) }) { return false }
+        }
+        try finish(index, [])
+        return !changes.isEmpty
+    }
+
+    /// Equal as the API compares them: numbers by value (`11` and `11.0`).
+    static func same(_ a: JSON, _ b: JSON) -> Bool {
+        if let x = a.doubleValue, let y = b.doubleValue { return x == y }
+        return a == b
+    }
+
+    // MARK: Journal
+
+    static func openJournal(_ directory: String) throws -> DatabaseQueue {
+        // Each directory on the way, as `mkdir -p` (0700: state is the store's owner's).
+        let parts = directory.split(separator: "/")
+        for n in parts.indices { mkdir((directory.hasPrefix("/") ? "/" : "") + parts[...n].joined(separator: "/"), 0o700) }
+        let queue = try DatabaseQueue(path: directory + "/applied.db")
+        try queue.write { db in
+            try db.execute(sql: """
+                CREATE TABLE IF NOT EXISTS writes(plan TEXT NOT NULL, idx INTEGER NOT NULL, phase TEXT NOT NULL, PRIMARY KEY(plan, idx));
+                CREATE TABLE IF NOT EXISTS ids(plan TEXT NOT NULL, planned TEXT NOT NULL, real TEXT NOT NULL, PRIMARY KEY(plan, planned));
+                """)
+        }
+        chmod(directory + "/applied.db", 0o600)
+        return queue
+    }
+
+    private func phase(of index: Int) throws(Failure) -> String? {
+        journaled { db in try String.fetchOne(db, sql: "SELECT phase FROM writes WHERE plan = ? AND idx = ?", arguments: [key, index]) } ?? nil
+    }
+
+    private func mark(_ index: Int, _ phase: String) throws(Failure) {
+        _ = journaled { db in
+            try db.execute(sql: "INSERT OR REPLACE INTO writes(plan, idx, phase) VALUES(?, ?, ?)", arguments: [key, index, phase])
+        }
+    }
+
+    private func finish(_ index: Int, _ made: [(String, JSON)]) throws(Failure) {
+        _ = journaled { db in
+            for (planned, real) in made {
+                try db.execute(sql: "INSERT OR REPLACE INTO ids(plan, planned, real) VALUES(?, ?, ?)", arguments: [key, planned, real.text])
+            }
+            try db.execute(sql: "INSERT OR REPLACE INTO writes(plan, idx, phase) VALUES(?, ?, 'done')", arguments: [key, index])
+        }
+    }
+
+    private func journaledIDs() throws(Failure) -> [String: JSON] {
+        let rows = journaled { db in try Row.fetchAll(db, sql: "SELECT planned, real FROM ids WHERE plan = ?", arguments: [key]) } ?? []
+        var ids: [String: JSON] = [:]
+        for row in rows { ids[row[0]] = (try? JSON.parse(row[1] as String)) ?? .null }
+        return ids
+    }
+
+    private func journaled<T>(_ body: (Database) throws -> T) -> T? {
+        do { return try journal.write(body) } catch {
+            say.error("apply: the journal could not be written (\(error)); stopping before anything else is sent")
+            Glibc.exit(ExitStatus.scriptError)
+        }
+    }
+
+    private static func readFile(_ path: String) -> [UInt8]? {
+        guard let f = fopen(path, "rb") else { return nil }
+        defer { fclose(f) }
+        var out: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = fread(&buffer, 1, buffer.count, f)
+            if n <= 0 { break }
+            out += buffer[0..<n]
+        }
+        return out
+    }
+}
+
+extension JSON {
+    /// An id as a path segment or query value (`42`, `abc-…`).
+    var textValue: String { intValue.map(String.init) ?? stringValue ?? text }
+}
+
+/// Ids compared as text, whatever their JSON type.
+enum StoreKey {
+    static func text(_ id: JSON) -> String { id.textValue }
+}
