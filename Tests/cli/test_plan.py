@@ -225,3 +225,50 @@ def test_an_apply_killed_anywhere_and_run_again_sends_every_write_exactly_once(b
         print(f"\napply crash safety: {kills} applies killed at random moments, every write made once")
     finally:
         real.stop()
+
+
+# -- recipes under --plan ----------------------------------------------------------------------
+
+RECIPES = os.path.join(os.path.dirname(__file__), "..", "..", "scripts", "recipes")
+
+
+def recipe(bin_path, real, tmp_path, name, *args):
+    return subprocess.run([bin_path, "run", os.path.join(RECIPES, name), *args], capture_output=True, text=True,
+                          env=env_for(real, tmp_path), timeout=120, cwd=tmp_path)
+
+
+def planned(bin_path, real, tmp_path, name, *args):
+    r = subprocess.run([bin_path, "run", "--plan", "--plan-format", "json", os.path.join(RECIPES, name), *args], capture_output=True,
+                       text=True, env=env_for(real, tmp_path), timeout=120, cwd=tmp_path)
+    assert r.returncode == 0, (name, r.stderr)
+    return json.loads(r.stdout.splitlines()[-1])["objects"]
+
+
+def test_recipes_under_plan_write_nothing_and_agree_with_their_dry_runs(bin_path, real, tmp_path):
+    variants = real.get("/v3/catalog/variants", params={"limit": 3}).json()["data"]
+    (tmp_path / "prices.csv").write_text("sku,price\n" + "".join(f"{v['sku']},{20 + i}.25\n" for i, v in enumerate(variants)))
+    (tmp_path / "shipped.csv").write_text("order_id,tracking_number,carrier\n100,1ZTRACK100,ups\n")
+    widget = ["Winter sale", "--text", "20% off", "--start", "2000-01-01", "--end", "2999-12-31"]
+
+    # update-prices: the variants its dry run names are the variants the plan changes.
+    dry = recipe(bin_path, real, tmp_path, "update-prices.lua", "prices.csv", "--dry-run")
+    said = sorted(line.split(":")[0] for line in dry.stdout.splitlines() if " -> " in line)
+    objects = planned(bin_path, real, tmp_path, "update-prices.lua", "prices.csv")
+    assert said == sorted(v["sku"] for v in variants) == sorted(o["name"] for o in objects if o["entity"] == "variant")
+
+    # campaign-widget: would create the template and the widget, would place it.
+    dry = recipe(bin_path, real, tmp_path, "campaign-widget.lua", *widget, "--dry-run")
+    assert [line for line in dry.stdout.splitlines() if line.startswith("would ")][:3] == [
+        "would create the template", "would create the widget", "would place it on pages/home in home_below_menu (active)"]
+    objects = planned(bin_path, real, tmp_path, "campaign-widget.lua", *widget)
+    assert sorted((o["entity"], o["action"]) for o in objects) == [("placement", "created"), ("widget", "created"),
+                                                                   ("widget_template", "created")]
+
+    # ship-orders: would ship order 100, and the plan makes its one shipment.
+    dry = recipe(bin_path, real, tmp_path, "ship-orders.lua", "ship", "shipped.csv", "--dry-run")
+    assert "would ship order 100: 1 lines, ups 1ZTRACK100" in dry.stdout
+    objects = planned(bin_path, real, tmp_path, "ship-orders.lua", "ship", "shipped.csv")
+    assert [(o["entity"], o["action"], o["after"]["order_id"], o["after"]["tracking_number"]) for o in objects] == [
+        ("order shipment", "created", 100, "1ZTRACK100")]
+
+    assert writes_that_reached(real) == []

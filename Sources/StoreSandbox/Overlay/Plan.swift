@@ -67,12 +67,21 @@ extension Sandbox {
         return .object(JSONObject([("summary", .array(summaryList)), ("objects", .array(objects)), ("writes", .array(writeList))]))
     }
 
+    /// What a plan calls an entity: its declared name, or for one made from a catalog path
+    /// (`/v2/orders/{}/shipments`) the singular of its last segment, with its parent's
+    /// (`order shipment`).
+    static func resourceName(_ entity: EntityName) -> String {
+        guard entity.raw.hasPrefix("/") else { return entity.raw }
+        let words = entity.raw.split(separator: "/").filter { $0 != "{}" && $0 != "v2" && $0 != "v3" }.map { StoreState.singular(String($0)) }
+        return words.suffix(2).joined(separator: " ")
+    }
+
     /// Fields that change on their own with any write, left out of what a plan shows.
     static let incidentalFields: Set<String> = ["date_modified", "date_last_imported", "updated_at", "last_modified"]
 
     static func planEntry(_ c: Change) -> JSON {
         let (before, after) = changedFields(c.before, c.after)
-        return Redaction.redact(.object(JSONObject([("entity", .string(c.entity.raw)), ("id", .string(c.id)),
+        return Redaction.redact(.object(JSONObject([("entity", .string(resourceName(c.entity))), ("id", .string(c.id)),
                                                     ("action", .string(c.action.rawValue)), ("before", before), ("after", after)])))
     }
 
@@ -98,7 +107,7 @@ extension Sandbox {
             }
             let (before, after) = changedFields(a.before, b.after)
             if action == .updated, before.objectValue?.count == 0 { continue }
-            var o = JSONObject([("entity", .string(a.entity.raw)), ("id", .string(a.id)), ("action", .string(action.rawValue))])
+            var o = JSONObject([("entity", .string(resourceName(a.entity))), ("id", .string(a.id)), ("action", .string(action.rawValue))])
             if let name = (b.after ?? a.before)?["name"] ?? (b.after ?? a.before)?["sku"] ?? (b.after ?? a.before)?["email"] { o["name"] = name }
             o["before"] = before
             o["after"] = after
