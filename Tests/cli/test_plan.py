@@ -141,7 +141,8 @@ def apply(bin_path, real, tmp_path, plan_file, *options, **kw):
 
 APPLIED = """
 bc.catalog.products.update(1, {price = 11})
-local b = bc.catalog.brands.create({name = "Planned Brand"})
+local b = bc.catalog.brands.create({name = "Planned"})
+bc.catalog.brands.update(b.id, {name = "Planned Brand"})
 bc.catalog.products.update(3, {brand_id = b.id})
 bc.catalog.products.delete(2)
 """
@@ -152,17 +153,18 @@ def test_apply_makes_the_store_what_the_plan_showed_and_a_second_apply_sends_not
     assert plan(bin_path, real, tmp_path, APPLIED, "--plan-out", str(out)).returncode == 0
     assert writes_that_reached(real) == []
     r = apply(bin_path, real, tmp_path, out)
-    assert r.returncode == 0 and "4 writes sent" in r.stderr, r.stderr
+    assert r.returncode == 0 and "5 writes sent" in r.stderr, r.stderr
     brand = [b for b in real.get("/v3/catalog/brands").json()["data"] if b["name"] == "Planned Brand"]
     assert len(brand) == 1 and brand[0]["id"] < 1_000_000_000
     assert real.get("/v3/catalog/products/1").json()["data"]["price"] == 11
     assert real.get("/v3/catalog/products/3").json()["data"]["brand_id"] == brand[0]["id"]
     assert real.get("/v3/catalog/products/2").status_code == 404
     assert writes_that_reached(real) == [("PUT", "/v3/catalog/products/1"), ("POST", "/v3/catalog/brands"),
-                                         ("PUT", "/v3/catalog/products/3"), ("DELETE", "/v3/catalog/products/2")]
+                                         ("PUT", f"/v3/catalog/brands/{brand[0]['id']}"), ("PUT", "/v3/catalog/products/3"),
+                                         ("DELETE", "/v3/catalog/products/2")]
     again = apply(bin_path, real, tmp_path, out)
     assert again.returncode == 0 and "0 writes sent" in again.stderr
-    assert len(writes_that_reached(real)) == 4
+    assert len(writes_that_reached(real)) == 5
 
 
 def test_apply_refuses_a_plan_made_for_another_store(bin_path, real, tmp_path):

@@ -151,49 +151,64 @@ public struct PlanApply: Sendable {
 
     /// The rows an update or delete changes must hold the values the plan saw.
     private func checkDrift(method: String, path: String, changes: [JSON], ids: [String: JSON], index: Int) async throws(Failure) {
-        for change in changes where change["action"] != "created" {
-            guard let id = change["id"]?.stringValue, let before = change["before"]?.objectValue, !before.keys.isEmpty else { continue }
-            guard let now = try await current(id: id, path: path) else {
-                throw Failure(description: "apply: write \(index + 1), \(method) \(path): \(change["entity"]?.stringValue ?? "row") \(id) is gone from the store since the plan; nothing from here on was sent (--force sends anyway)", status: 1)
+        let checked = changes.filter { $0["action"] != "created" && !($0["before"]?.objectValue?.keys.isEmpty ?? true) }
+        // A row the plan made is checked under the id the store gave it.
+        func real(_ change: JSON) -> String? { change["id"]?.stringValue.map { ids[$0]?.textValue ?? $0 } }
+        let now = try await current(ids: checked.compactMap(real), path: path)
+        for change in checked {
+            guard let id = real(change), let before = change["before"]?.objectValue else { continue }
+            let entity = change["entity"]?.stringValue ?? "row"
+            guard let row = now[id] else {
+                throw Failure(description: "apply: write \(index + 1), \(method) \(path): \(entity) \(id) is gone from the store since the plan; nothing from here on was sent (--force sends anyway)", status: 1)
             }
-            let drifted = before.keys.filter { key in now[key] != nil && !Self.same(now[key]!, before[key]!) }
+            let drifted = before.keys.filter { key in row[key] != nil && !Self.same(row[key]!, before[key]!) }
             if !drifted.isEmpty {
-                let what = drifted.map { "\($0) was \(before[$0]!.text), is now \(now[$0]!.text)" }.joined(separator: "; ")
-                throw Failure(description: "apply: write \(index + 1), \(method) \(path): \(change["entity"]?.stringValue ?? "row") \(id) changed since the plan (\(what)); nothing from here on was sent (--force sends anyway)", status: 1)
+                let what = drifted.map { "\($0) was \(before[$0]!.text), is now \(row[$0]!.text)" }.joined(separator: "; ")
+                throw Failure(description: "apply: write \(index + 1), \(method) \(path): \(entity) \(id) changed since the plan (\(what)); nothing from here on was sent (--force sends anyway)", status: 1)
             }
         }
     }
 
-    /// The row as the store has it now: by the write's own path when it names the row, else
-    /// from its collection by `id:in` (a batch).
-    private func current(id: String, path: String) async throws(Failure) -> JSONObject? {
-        let request: APIRequest
-        if path.split(separator: "/").last.map(String.init) == id {
-            request = APIRequest(method: "GET", path: path)
+    /// The rows as the store has them now, by id: one GET of the write's own path when it
+    /// names the row, else of its collection by `id:in` (a batch), 250 at a time.
+    private func current(ids: [String], path: String) async throws(Failure) -> [String: JSONObject] {
+        var rows: [String: JSONObject] = [:]
+        guard !ids.isEmpty else { return rows }
+        var requests: [APIRequest] = []
+        if ids.count == 1, path.split(separator: "/").last.map(String.init) == ids[0] {
+            requests = [APIRequest(method: "GET", path: path)]
         } else {
-            request = APIRequest(method: "GET", path: path, query: [("id:in", id)])
-        }
-        do {
-            let answer = try await client.send(request)
-            let body = try? JSON.parse(answer.body)
-            switch body?["data"] ?? body {
-            case .object(let o)?: return o
-            case .array(let items)?: return items.first { $0["id"].map { StoreKey.text($0) } == id }?.objectValue
-            default: return nil
+            for start in stride(from: 0, to: ids.count, by: 250) {
+                let chunk = ids[start..<min(start + 250, ids.count)]
+                requests.append(APIRequest(method: "GET", path: path, query: [("id:in", chunk.joined(separator: ",")), ("limit", "250")]))
             }
-        } catch where error.status == 404 {
-            return nil
-        } catch {
-            throw Failure(description: "apply: cannot read \(path) to check it is as planned: \(error.title)", status: 1)
         }
+        for request in requests {
+            do {
+                let answer = try await client.send(request)
+                let body = try? JSON.parse(answer.body)
+                switch body?["data"] ?? body {
+                case .object(let o)?: if let id = o["id"] { rows[id.textValue] = o }
+                case .array(let items)?:
+                    for case .object(let o) in items { if let id = o["id"] { rows[id.textValue] = o } }
+                default: break
+                }
+            } catch where error.status == 404 {
+                continue
+            } catch {
+                throw Failure(description: "apply: cannot read \(path) to check it is as planned: \(error.title)", status: 1)
+            }
+        }
+        return rows
     }
 
     /// After a kill mid-write: the write's rows already hold what it writes (or are gone, for
     /// a delete), or the row it makes exists; then it is journaled done and not sent again.
     private func alreadyApplied(method: String, path: String, changes: [JSON], ids: inout [String: JSON], index: Int) async throws(Failure) -> Bool {
+        func real(_ change: JSON) -> String? { change["id"]?.stringValue.map { ids[$0]?.textValue ?? $0 } }
         if method == "DELETE" {
-            guard let id = changes.first?["id"]?.stringValue else { return false }
-            if try await current(id: id, path: path) == nil { try finish(index, []); return true }
+            guard let id = changes.first.flatMap(real) else { return false }
+            if try await current(ids: [id], path: path)[id] == nil { try finish(index, []); return true }
             return false
         }
         let created = changes.filter { $0["action"] == "created" }
@@ -213,10 +228,11 @@ public struct PlanApply: Sendable {
             } catch {}
             return false
         }
+        let now = try await current(ids: changes.compactMap(real), path: path)
         for change in changes {
-            guard let id = change["id"]?.stringValue, let after = change["after"]?.objectValue else { continue }
-            guard let now = try await current(id: id, path: path) else { return false }
-            if after.keys.contains(where: { now[$0] != nil && !Self.same(now[$0]!, after[$0]!) }) { return false }
+            guard let id = real(change), let after = change["after"]?.objectValue else { continue }
+            guard let row = now[id] else { return false }
+            if after.keys.contains(where: { row[$0] != nil && !Self.same(row[$0]!, after[$0]!) }) { return false }
         }
         try finish(index, [])
         return !changes.isEmpty
@@ -297,7 +313,3 @@ extension JSON {
     var textValue: String { intValue.map(String.init) ?? stringValue ?? text }
 }
 
-/// Ids compared as text, whatever their JSON type.
-enum StoreKey {
-    static func text(_ id: JSON) -> String { id.textValue }
-}
