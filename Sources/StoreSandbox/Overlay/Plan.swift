@@ -5,6 +5,8 @@ import StoreAPI
 /// and (through the change log, by its sequence) the rows it changed.
 struct PlannedWrite: Sendable {
     let sequence: Int
+    /// The entity the write's route shows (its other changes are the store's follow-on).
+    let entity: EntityName?
     let method: String
     let path: String
     let query: [(String, String)]
@@ -15,7 +17,8 @@ struct PlannedWrite: Sendable {
 
 extension Sandbox {
     func recordPlanned(_ r: SandboxRequest, _ outcome: Outcome) {
-        let write = PlannedWrite(sequence: r.sequence, method: r.op.method.rawValue, path: r.path, query: r.query, body: r.body,
+        let entity = EntityCatalog.shared.view(template: r.collectionTemplate)?.entity
+        let write = PlannedWrite(sequence: r.sequence, entity: entity, method: r.op.method.rawValue, path: r.path, query: r.query, body: r.body,
                                  status: outcome.status, answer: outcome.body)
         planned.withLock { $0.append(write) }
     }
@@ -41,6 +44,7 @@ extension Sandbox {
         for change in changes { byRequest[change.request, default: []].append(change) }
         let writeList: [JSON] = writes.map { w in
             var o = JSONObject([("method", .string(w.method)), ("path", .string(w.path))])
+            o["entity"] = w.entity.map { .string(Self.resourceName($0)) } ?? .null
             o["query"] = .array(w.query.map { .array([.string($0.0), .string($0.1)]) })
             o["body"] = w.body ?? .null
             o["status"] = .int(Int64(w.status))

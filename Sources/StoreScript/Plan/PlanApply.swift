@@ -73,6 +73,13 @@ public struct PlanApply: Sendable {
     private func applyAll() async throws(Failure) -> Int {
         var ids = try journaledIDs()
         var sent = 0
+        // Rows read ahead for the drift checks of the writes to come (see `readAhead`).
+        var cache: [String: JSONObject] = [:]
+        var ahead: ReadAhead?
+        var unreadFrom = 0  // the first write whose rows are neither read nor being read
+        // The last write's end, journaled with the next write's start (one sync for both; a
+        // kill between them leaves it `sending`, which the next apply checks).
+        var ended: (index: Int, made: [(String, JSON)])?
         for (index, write) in writes.enumerated() {
             let phase = try phase(of: index)
             if phase == "done" { continue }
@@ -83,21 +90,32 @@ public struct PlanApply: Sendable {
                 return (k, v.split(separator: ",", omittingEmptySubsequences: false).map { ids[String($0)]?.textValue ?? String($0) }.joined(separator: ","))
             }
             let body = write["body"].flatMap { $0 == .null ? nil : Self.mapped($0, ids) }
-            let changes = write["changes"]?.arrayValue ?? []
+            let changes = Self.own(write)
             if phase == "sending" {
                 // Killed while this write was out: whether the store took it is unknown. An
                 // update or delete whose rows already hold their `after` is done; a create is
                 // looked for before it is sent again.
                 if try await alreadyApplied(method: method, path: path, changes: changes, ids: &ids, index: index) { continue }
             } else if !force {
-                try await checkDrift(method: method, path: path, changes: changes, ids: ids, index: index)
+                if let pending = ahead, pending.writes.contains(index) {
+                    for (id, row) in try await pending.task.value.get() { cache[id] = row }
+                    ahead = nil
+                }
+                if ahead == nil, let next = readAhead(from: max(index + 1, unreadFrom), after: index, path: path, ids: ids) {
+                    ahead = next
+                    unreadFrom = next.writes.upperBound
+                }
+                try await checkDrift(method: method, path: path, changes: changes, ids: ids, index: index, cache: &cache)
             }
-            try mark(index, "sending")
+            try journal(ended: ended, sending: index)
+            ended = nil
             let request = APIRequest(method: method, path: path, query: query, body: body.map { $0.serialized() })
             let answer: APIResponse
             do {
                 answer = try await client.send(request)
             } catch {
+                ahead?.task.cancel()
+                if let ended { try finish(ended.index, ended.made) }
                 let status = error.status > 0 ? "\(error.status) " : ""
                 let fields = error.errors.map { "\($0.0): \($0.1)" }.joined(separator: "; ")
                 let what = "\(status)\(error.title)" + (fields.isEmpty ? "" : " (\(fields))")
@@ -105,11 +123,51 @@ public struct PlanApply: Sendable {
                               + "the writes before it are applied, and apply FILE again continues from it", status: 1)
             }
             let made = Self.createdIDs(changes, answer: answer.body.isEmpty ? nil : try? JSON.parse(answer.body))
-            try finish(index, made)
+            ended = (index, made)
             for (planned, real) in made { ids[planned] = real }
             sent += 1
         }
+        if let ended { try finish(ended.index, ended.made) }
         return sent
+    }
+
+    /// The rows of the next batch writes to the same collection, read while this one is out:
+    /// their drift checks then cost no round trip of their own (a plan of 100 batches sends
+    /// 100 writes and 20 reads, the reads overlapped). Only rows no earlier write of the plan
+    /// touches are read ahead (the others are read at their turn), so none is stale.
+    private struct ReadAhead {
+        let writes: Range<Int>
+        let task: Task<Result<[String: JSONObject], Failure>, Never>
+    }
+
+    private func readAhead(from first: Int, after index: Int, path: String, ids: [String: JSON]) -> ReadAhead? {
+        guard path.split(separator: "/").last.map({ Int($0) == nil && $0.count < 30 }) == true else { return nil }
+        var touched = Set<String>(), wanted: [String] = []
+        for earlier in writes[..<min(first, writes.count)] {
+            for change in earlier["changes"]?.arrayValue ?? [] { if let id = change["id"]?.stringValue { touched.insert(id) } }
+        }
+        var end = first
+        while end < writes.count, writes[end]["path"]?.stringValue == writes[index]["path"]?.stringValue,
+              writes[end]["method"] == writes[index]["method"] {
+            let rows = Self.own(writes[end]).filter { $0["action"] != "created" }.compactMap { $0["id"]?.stringValue }
+            guard wanted.count + rows.count <= 250 else { break }
+            wanted += rows.filter { !touched.contains($0) && ids[$0] == nil && (Int64($0) ?? 0) < Sandbox.firstPlannedID }
+            for id in rows { touched.insert(id) }
+            end += 1
+        }
+        guard end > first, !wanted.isEmpty else { return nil }
+        let this = self
+        return ReadAhead(writes: first..<end, task: Task {
+            do throws(Failure) { return .success(try await this.current(ids: wanted, path: path)) } catch { return .failure(error) }
+        })
+    }
+
+    /// The changes a write makes to the rows its route shows (not the store's follow-on: a
+    /// base variant's product), which apply checks and maps.
+    static func own(_ write: JSON) -> [JSON] {
+        let changes = write["changes"]?.arrayValue ?? []
+        guard let entity = write["entity"], entity != .null else { return changes }
+        return changes.filter { $0["entity"] == entity }
     }
 
     // MARK: Ids the plan made
@@ -150,11 +208,17 @@ public struct PlanApply: Sendable {
     // MARK: Drift
 
     /// The rows an update or delete changes must hold the values the plan saw.
-    private func checkDrift(method: String, path: String, changes: [JSON], ids: [String: JSON], index: Int) async throws(Failure) {
+    private func checkDrift(method: String, path: String, changes: [JSON], ids: [String: JSON], index: Int,
+                            cache: inout [String: JSONObject]) async throws(Failure) {
         let checked = changes.filter { $0["action"] != "created" && !($0["before"]?.objectValue?.keys.isEmpty ?? true) }
         // A row the plan made is checked under the id the store gave it.
         func real(_ change: JSON) -> String? { change["id"]?.stringValue.map { ids[$0]?.textValue ?? $0 } }
-        let now = try await current(ids: checked.compactMap(real), path: path)
+        var now: [String: JSONObject] = [:]
+        var unread: [String] = []
+        for id in checked.compactMap(real) {
+            if let row = cache.removeValue(forKey: id) { now[id] = row } else { unread.append(id) }
+        }
+        for (id, row) in try await current(ids: unread, path: path) { now[id] = row }
         for change in checked {
             guard let id = real(change), let before = change["before"]?.objectValue else { continue }
             let entity = change["entity"]?.stringValue ?? "row"
@@ -251,6 +315,12 @@ public struct PlanApply: Sendable {
         let parts = directory.split(separator: "/")
         for n in parts.indices { mkdir((directory.hasPrefix("/") ? "/" : "") + parts[...n].joined(separator: "/"), 0o700) }
         let queue = try DatabaseQueue(path: directory + "/applied.db")
+        // WAL: one sync a commit (two commits a write: before it is sent and after), and
+        // synchronous FULL, so a journaled step survives a power cut, not only a kill.
+        try queue.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA journal_mode = WAL")
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
         try queue.write { db in
             try db.execute(sql: """
                 CREATE TABLE IF NOT EXISTS writes(plan TEXT NOT NULL, idx INTEGER NOT NULL, phase TEXT NOT NULL, PRIMARY KEY(plan, idx));
@@ -265,19 +335,23 @@ public struct PlanApply: Sendable {
         journaled { db in try String.fetchOne(db, sql: "SELECT phase FROM writes WHERE plan = ? AND idx = ?", arguments: [key, index]) } ?? nil
     }
 
-    private func mark(_ index: Int, _ phase: String) throws(Failure) {
+    /// In one transaction: the write that ended (with the ids it made), and the one about to go.
+    private func journal(ended: (index: Int, made: [(String, JSON)])?, sending index: Int) throws(Failure) {
         _ = journaled { db in
-            try db.execute(sql: "INSERT OR REPLACE INTO writes(plan, idx, phase) VALUES(?, ?, ?)", arguments: [key, index, phase])
+            if let ended { try Self.record(ended.index, ended.made, key, db) }
+            try db.execute(sql: "INSERT OR REPLACE INTO writes(plan, idx, phase) VALUES(?, ?, 'sending')", arguments: [key, index])
         }
     }
 
     private func finish(_ index: Int, _ made: [(String, JSON)]) throws(Failure) {
-        _ = journaled { db in
-            for (planned, real) in made {
-                try db.execute(sql: "INSERT OR REPLACE INTO ids(plan, planned, real) VALUES(?, ?, ?)", arguments: [key, planned, real.text])
-            }
-            try db.execute(sql: "INSERT OR REPLACE INTO writes(plan, idx, phase) VALUES(?, ?, 'done')", arguments: [key, index])
+        _ = journaled { db in try Self.record(index, made, key, db) }
+    }
+
+    private static func record(_ index: Int, _ made: [(String, JSON)], _ key: String, _ db: Database) throws {
+        for (planned, real) in made {
+            try db.execute(sql: "INSERT OR REPLACE INTO ids(plan, planned, real) VALUES(?, ?, ?)", arguments: [key, planned, real.text])
         }
+        try db.execute(sql: "INSERT OR REPLACE INTO writes(plan, idx, phase) VALUES(?, ?, 'done')", arguments: [key, index])
     }
 
     private func journaledIDs() throws(Failure) -> [String: JSON] {
