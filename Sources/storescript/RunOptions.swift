@@ -131,8 +131,7 @@ struct RunOption {
     }
 
     static let notPlanned: [Command: String] = [
-        .repl: "the REPL does not plan yet: put the lines in a script and run it with run --plan",
-        .call: "call does not plan yet: run the binding with -e under --plan (storescript --plan -e 'print(...)')",
+        .repl: "the REPL plans with :plan on (then :plan shows the plan, :plan apply sends it)",
     ]
 
     static var plan: RunOption {

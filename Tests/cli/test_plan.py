@@ -274,3 +274,39 @@ def test_recipes_under_plan_write_nothing_and_agree_with_their_dry_runs(bin_path
         ("order shipment", "created", 100, "1ZTRACK100")]
 
     assert writes_that_reached(real) == []
+
+
+def test_the_repl_plans_shows_the_plan_and_applies_it_after_a_yes(bin_path, real, tmp_path):
+    import pexpect
+    env = dict(env_for(real, tmp_path), NO_COLOR="1", TERM="xterm")
+    child = pexpect.spawn(bin_path, ["repl"], env=env, encoding="utf-8", timeout=30, cwd=str(tmp_path), dimensions=(40, 200))
+    child.expect("\r\n> ")
+
+    def say(line):
+        child.sendline(line)
+        child.expect("\r\n> ")
+        return child.before
+
+    assert "planning: reads come from the store" in say(":plan on")
+    say("bc.catalog.products.update(1, {price = 11})")
+    assert "1000000000" in say("bc.catalog.brands.create({name = 'REPL Brand'}).id")
+    shown = say(":plan")
+    assert "Plan: 1 to create, 1 to change, 0 to delete (2 writes)." in shown and '+ brand 1000000000 "REPL Brand"' in shown
+    assert writes_that_reached(real) == []
+    child.sendline(":plan apply")
+    child.expect(r"\[y/N\] ")
+    child.sendline("n")
+    child.expect("\r\n> ")
+    assert "nothing sent; still planning" in child.before and writes_that_reached(real) == []
+    child.sendline(":plan apply")
+    child.expect(r"\[y/N\] ")
+    child.sendline("y")
+    child.expect("\r\n> ")
+    assert "applied: 2 writes sent; not planning any more" in child.before, child.before
+    assert real.get("/v3/catalog/products/1").json()["data"]["price"] == 11
+    assert [b["name"] for b in real.get("/v3/catalog/brands").json()["data"]].count("REPL Brand") == 1
+    # No longer planning: what runs reaches the store.
+    say("bc.catalog.brands.create({name = 'Direct'})")
+    assert writes_that_reached(real) == [("PUT", "/v3/catalog/products/1"), ("POST", "/v3/catalog/brands"), ("POST", "/v3/catalog/brands")]
+    child.sendeof()
+    child.expect(pexpect.EOF)

@@ -29,6 +29,30 @@ enum PlanRun {
         return try SandboxLauncher.start(overlay)
     }
 
+    /// The plan file: the store it was made for, the script, the time, whether the script
+    /// finished, then the overlay's plan (summary, objects, writes).
+    static func document(_ runtime: Runtime, overlay: SandboxServer, complete: Bool) -> JSON {
+        var file = JSONObject([("format", "storescript-plan/1")])
+        file["store"] = runtime.identity.map { .string($0.description) } ?? .null
+        file["script"] = .string(runtime.options.scriptName)
+        file["made_at"] = .string(Diagnostics.timestamp())
+        file["complete"] = .bool(complete)
+        for (key, value) in overlay.sandbox.plan().objectValue ?? JSONObject() { file[key] = value }
+        return .object(file)
+    }
+
+    struct WriteError: Error { let reason: String }
+
+    /// Writes a plan file (mode 0600: it holds what the script would write).
+    static func write(_ document: JSON, to path: String) throws(WriteError) {
+        let bytes = Array(Secrets.redact(document.text).utf8) + [0x0A]
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        let written = fd >= 0 ? bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) } : -1
+        let reason = String(cString: strerror(errno))
+        if fd >= 0 { close(fd) }
+        if written != bytes.count { throw WriteError(reason: reason) }
+    }
+
     /// The store's side of the overlay: a GET through the run's client for the service.
     struct Reader: Upstream {
         let store: StoreClient
@@ -53,25 +77,15 @@ enum PlanRun {
     /// Shows the plan (stdout: text, or one JSON object), writes `--plan-out`, and gives the
     /// run's exit status (`--detailed-exitcode`: a plan with changes is `planHasChanges`).
     static func finish(_ runtime: Runtime, overlay: SandboxServer, status: Int32, say: Diagnostics) -> Int32 {
-        let plan = overlay.sandbox.plan()
-        var file = JSONObject([("format", "storescript-plan/1")])
-        file["store"] = runtime.identity.map { .string($0.description) } ?? .null
-        file["script"] = .string(runtime.options.scriptName)
-        file["made_at"] = .string(Diagnostics.timestamp())
-        file["complete"] = .bool(status == ExitStatus.success)
-        for (key, value) in plan.objectValue ?? JSONObject() { file[key] = value }
-        let document = JSON.object(file)
+        let document = document(runtime, overlay: overlay, complete: status == ExitStatus.success)
+        let plan = document
         switch runtime.options.planFormat ?? .text {
         case .json: Console.out(Secrets.redact(document.text) + "\n")
         case .text: Console.out(Secrets.redact(PlanText.render(document)))
         }
         if let path = runtime.options.planOut {
-            let bytes = Array(Secrets.redact(document.text).utf8) + [0x0A]
-            let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-            let written = fd >= 0 ? bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) } : -1
-            if fd >= 0 { close(fd) }
-            if written != bytes.count {
-                say.error("--plan-out \(path): the plan could not be written (\(String(cString: strerror(errno))))")
+            do { try write(document, to: path) } catch {
+                say.error("--plan-out \(path): the plan could not be written (\(error.reason))")
                 return status == ExitStatus.success ? ExitStatus.scriptError : status
             }
         }

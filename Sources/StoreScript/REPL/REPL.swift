@@ -86,6 +86,11 @@ public final class REPL {
             let line = String(cString: raw)
             free(raw)
             if interrupted != 0 { buffer = ""; continue }
+            if buffer.isEmpty, line.hasPrefix(":plan") {
+                planCommand(line, say)
+                history?.add(line)
+                continue
+            }
             buffer = buffer.isEmpty ? line : buffer + "\n" + line
             if buffer.allSatisfy(\.isWhitespace) { buffer = ""; continue }
             switch compile(buffer) {
@@ -102,6 +107,54 @@ public final class REPL {
         REPL.active = nil
         runtime.close()
         return ExitStatus.success
+    }
+
+    // MARK: Plans
+
+    /// `:plan on` (writes go to an overlay of the store from now on), `:plan` (the plan so
+    /// far), `:plan apply` (after a yes, sends it to the store, then plans no more), `:plan off`.
+    private func planCommand(_ line: String, _ say: Diagnostics) {
+        let word = line.dropFirst(5).split(whereSeparator: { $0 == " " || $0 == "\t" }).first.map(String.init) ?? ""
+        switch word {
+        case "on":
+            guard runtime.overlay == nil else { Console.out("already planning: :plan shows the plan, :plan apply sends it, :plan off drops it\n"); return }
+            do {
+                try runtime.startPlanning()
+                Console.out("planning: reads come from the store, writes stay here (:plan shows them, :plan apply sends them)\n")
+            } catch {
+                say.error("\(error)")
+            }
+        case "off":
+            runtime.stopPlanning()
+            Console.out("not planning: what you run reaches the store again\n")
+        case "":
+            guard let overlay = runtime.overlay else { Console.out("not planning (:plan on starts)\n"); return }
+            Console.out(PlanText.render(PlanRun.document(runtime, overlay: overlay, complete: true)))
+        case "apply":
+            guard let overlay = runtime.overlay else { Console.out("not planning (:plan on starts)\n"); return }
+            let document = PlanRun.document(runtime, overlay: overlay, complete: true)
+            let writes = document["writes"]?.arrayValue?.count ?? 0
+            guard writes > 0 else { Console.out("the plan has no writes\n"); return }
+            Console.out(PlanText.render(document))
+            var interrupted: Int32 = 0
+            guard let answer = le_readline("send these \(writes) \(writes == 1 ? "write" : "writes") to \(runtime.identity?.description ?? "the store")? [y/N] ", &interrupted) else { return }
+            defer { free(answer) }
+            guard interrupted == 0, String(cString: answer).lowercased().hasPrefix("y") else { Console.out("nothing sent; still planning\n"); return }
+            let path = (getenv("TMPDIR").map { String(cString: $0) } ?? "/tmp") + "/storescript-plan-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).json"
+            do {
+                try PlanRun.write(document, to: path)
+                defer { unlink(path) }
+                runtime.stopPlanning()
+                let sent = try PlanApply.prepare(planPath: path, runtime: runtime, force: false, say: say).run()
+                Console.out("applied: \(sent) \(sent == 1 ? "write" : "writes") sent; not planning any more\n")
+            } catch let failure as PlanApply.Failure {
+                say.error(failure.description)
+            } catch {
+                say.error("\(error)")
+            }
+        default:
+            Console.out(":plan on | :plan | :plan apply | :plan off\n")
+        }
     }
 
     // MARK: Compiling

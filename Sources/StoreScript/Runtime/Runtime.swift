@@ -65,6 +65,18 @@ public final class Runtime {
         // A plan writes nothing that lasts: its state is a copy of the store's.
         return options.plan ? stores.throwawayCopy() : stores
     }()
+    /// The REPL's `:plan on`: from now on the bindings send to a new overlay of the store.
+    func startPlanning() throws {
+        overlay = try PlanRun.startOverlay(self)
+        bindings?.clients.removeAll()
+    }
+
+    /// The REPL's `:plan off` (and after `:plan apply`): the bindings reach the store again.
+    func stopPlanning() {
+        overlay = nil
+        bindings?.clients.removeAll()
+    }
+
     /// The store's own state directory (not a plan's throwaway copy): `apply` journals there.
     public var stateDirectory: String {
         StateStores(explicit: options.stateDirectory, owner: identity, profile: store.profile, scheduler: nil).directory
