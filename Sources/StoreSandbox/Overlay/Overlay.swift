@@ -105,6 +105,20 @@ extension Sandbox {
     /// Imports what the write's checks read: every row its path names (its parents, and the
     /// row itself for an update or delete), the rows its body refers to, and a batch's rows.
     private func importWhatWriteReads(_ r: SandboxRequest, _ upstream: any Upstream) async throws(APIError) {
+        // A setting: as the store has it, so the plan shows what changes in it.
+        if [.singletonUpsert, .singletonCreate, .singletonDelete].contains(r.op.kind), !(try overlayTouched(r)) {
+            let answer = try await fetch(r.path, [], r.op.version, upstream)
+            if answer.status == 200, let value = answer.body?["data"] ?? answer.body {
+                try state.withLock { s throws(APIError) in
+                    try s.transaction { s throws(APIError) in
+                        let logging = s.logsChanges
+                        s.logsChanges = false
+                        defer { s.logsChanges = logging }
+                        try s.setSingleton(r.path, value)
+                    }
+                }
+            }
+        }
         let segments = r.path.split(separator: "/").map(String.init)
         let templates = r.op.path.split(separator: "/").map(String.init)
         if segments.count == templates.count {

@@ -76,7 +76,9 @@ extension Sandbox {
     /// (`order shipment`).
     static func resourceName(_ entity: EntityName) -> String {
         guard entity.raw.hasPrefix("/") else { return entity.raw }
-        let words = entity.raw.split(separator: "/").filter { $0 != "{}" && $0 != "v2" && $0 != "v3" }.map { StoreState.singular(String($0)) }
+        // Path segments that are ids (a singleton's path is concrete) name nothing.
+        let words = entity.raw.split(separator: "/").filter { $0 != "{}" && $0 != "v2" && $0 != "v3" && Int($0) == nil }
+            .map { StoreState.singular(String($0)) }
         return words.suffix(2).joined(separator: " ")
     }
 

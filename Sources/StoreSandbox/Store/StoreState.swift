@@ -179,6 +179,8 @@ extension StoreState {
     /// `categories` → `category`, `brands` → `brand`: what a collection's items are called.
     static func singular(_ plural: String) -> String {
         if plural.hasSuffix("ies") { return plural.dropLast(3) + "y" }
+        if plural.hasSuffix("uses") { return String(plural.dropLast(2)) }  // statuses
+        if plural.hasSuffix("tus") || plural.hasSuffix("ss") { return plural }  // status, address (not menus)
         if plural.hasSuffix("sses") || plural.hasSuffix("xes") { return String(plural.dropLast(2)) }
         return plural.hasSuffix("s") ? String(plural.dropLast()) : plural
     }
