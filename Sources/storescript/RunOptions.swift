@@ -78,11 +78,7 @@ struct RunOption {
 
     static var logFormat: RunOption {
         RunOption(name: "--log-format", help: "text or json: the format of log lines and of the runner's own messages on stderr.",
-                  kind: .value(name: "FORMAT") { inv, v in
-                      guard let format = Runtime.LogFormat(rawValue: v) else { return "must be text or json" }
-                      inv.options.logFormat = format
-                      return nil
-                  })
+                  kind: .value(name: "FORMAT") { inv, v in format(v) { inv.options.logFormat = $0 } })
     }
 
     static var logLevel: RunOption {
@@ -146,16 +142,19 @@ struct RunOption {
 
     static var planFormat: RunOption {
         RunOption(name: "--plan-format", help: "With --plan: text (default) or json, how the plan is printed on stdout.",
-                  kind: .value(name: "FORMAT") { inv, v in
-                      guard let format = Runtime.LogFormat(rawValue: v) else { return "must be text or json" }
-                      inv.options.planFormat = format
-                      return nil
-                  }, refusals: notPlanned)
+                  kind: .value(name: "FORMAT") { inv, v in format(v) { inv.options.planFormat = $0 } }, refusals: notPlanned)
     }
 
     static var detailedExitcode: RunOption {
         RunOption(name: "--detailed-exitcode", help: "With --plan: exit 5 when the script succeeds and the plan changes something, 0 when it changes nothing.",
                   kind: .flag(\.detailedExitcode), refusals: notPlanned)
+    }
+
+    /// text or json: applied, or what is wrong with it.
+    private static func format(_ value: String, _ apply: (Runtime.LogFormat) -> Void) -> String? {
+        guard let format = Runtime.LogFormat(rawValue: value) else { return "must be text or json" }
+        apply(format)
+        return nil
     }
 
     static var all: [RunOption] {

@@ -19,10 +19,9 @@ def operations(seed_only):
     return ops
 
 
-LUA = r"""
+# Calls every operation of OPS once (its path parameters 1 or "abc-1", a small body): `calls`.
+CALL_EACH = r"""
 local ops = json.decode(OPS)
--- One call an operation, as fast as the sandbox answers: its rate limit is not under test here.
-os.execute("curl -s -H 'X-Auth-Token: " .. sandbox.token .. "' -X PUT -d '{\"rate_limit\": \"off\"}' " .. sandbox.root .. "/__sandbox/faults > /dev/null")
 local calls = {}
 for i, op in ipairs(ops) do
   local fn = _G
@@ -41,6 +40,12 @@ for i, op in ipairs(ops) do
   local ok, result = pcall(fn, table.unpack(args, 1, #op.params + 1))
   calls[i] = { op = op, concrete = concrete, ok = ok, result = result }
 end
+"""
+
+LUA = r"""
+-- One call an operation, as fast as the sandbox answers: its rate limit is not under test here.
+os.execute("curl -s -H 'X-Auth-Token: " .. sandbox.token .. "' -X PUT -d '{\"rate_limit\": \"off\"}' " .. sandbox.root .. "/__sandbox/faults > /dev/null")
+""" + CALL_EACH + r"""
 -- Every call sends one request (no faults, no retries, nothing to split): read the log once
 -- and walk it beside the calls.
 local h = io.popen('curl -s -H "X-Auth-Token: ' .. sandbox.token .. '" "' .. sandbox.root .. '/__sandbox/log"')

@@ -128,16 +128,7 @@ public struct ConfigFile {
     }
 
     private static func readText(_ path: String) -> String? {
-        guard let f = fopen(path, "rb") else { return nil }
-        defer { fclose(f) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let n = fread(&chunk, 1, chunk.count, f)
-            if n > 0 { bytes += chunk[0..<n] }
-            if n < chunk.count { break }
-        }
-        return String(validating: bytes, as: UTF8.self)
+        Files.read(path).flatMap { String(validating: $0, as: UTF8.self) }
     }
 }
 

@@ -29,7 +29,7 @@ public struct PlanApply: Sendable {
 
     /// Reads the plan and refuses one made for another store.
     public static func prepare(planPath: String, runtime: Runtime, force: Bool, say: Diagnostics) throws(Failure) -> PlanApply {
-        guard let bytes = readFile(planPath) else { throw Failure(description: "apply \(planPath): cannot read it", status: 2) }
+        guard let bytes = Files.read(planPath) else { throw Failure(description: "apply \(planPath): cannot read it", status: 2) }
         guard let plan = try? JSON.parse(bytes), plan["format"] == "storescript-plan/1", case .array(let writes)? = plan["writes"] else {
             throw Failure(description: "apply \(planPath): not a plan (storescript run --plan --plan-out FILE makes one)", status: 2)
         }
@@ -366,19 +366,6 @@ public struct PlanApply: Sendable {
             say.error("apply: the journal could not be written (\(error)); stopping before anything else is sent")
             Glibc.exit(ExitStatus.scriptError)
         }
-    }
-
-    private static func readFile(_ path: String) -> [UInt8]? {
-        guard let f = fopen(path, "rb") else { return nil }
-        defer { fclose(f) }
-        var out: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let n = fread(&buffer, 1, buffer.count, f)
-            if n <= 0 { break }
-            out += buffer[0..<n]
-        }
-        return out
     }
 }
 
