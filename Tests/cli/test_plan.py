@@ -338,3 +338,17 @@ def test_every_operation_under_plan_sends_no_write_to_the_store(bin_path, real, 
     assert len(shown["writes"]) > 50
     assert writes_that_reached(real) == []
     print(f"\n{len(ops)} operations under --plan: {len(shown['writes'])} writes planned, none sent")
+
+
+def test_a_plan_file_never_holds_a_private_key_and_apply_refuses_the_write_that_carried_one(bin_path, real, tmp_path):
+    out = tmp_path / "p.json"
+    pem = "-----BEGIN PRIVATE KEY-----\\nMIIBVQIBADANBgkqhkiG9w0BAQEFAASCAT8wggE7AgEAAkEA\\n-----END PRIVATE KEY-----"
+    code = ('bc.catalog.products.metafields.create(1, {namespace = "tls", key = "k", permission_set = "read", value = "' + pem + '"})'
+            ' bc.catalog.products.update(1, {price = 11})')
+    r = plan(bin_path, real, tmp_path, code, "--plan-out", str(out))
+    assert r.returncode == 0, r.stderr
+    assert "BEGIN PRIVATE KEY" not in out.read_text() + r.stdout + r.stderr
+    assert json.loads(out.read_text())["writes"][0]["body"]["value"] == "***"
+    a = apply(bin_path, real, tmp_path, out)
+    assert a.returncode == 2 and "write 1 carried a secret" in a.stderr and "nothing was sent" in a.stderr, a.stderr
+    assert writes_that_reached(real) == []

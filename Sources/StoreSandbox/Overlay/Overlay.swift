@@ -166,10 +166,10 @@ extension Sandbox {
 
     /// The top-level collection an entity is read from by id (`/v3/catalog/brands`).
     static func itemTemplate(of entity: EntityName) -> String? {
-        EntityCatalog.shared.views.filter { $0.value.entity == entity && !$0.key.contains("{}") && StoreState.readableCollections.contains($0.key) }
-            .keys.sorted().first { $0.hasPrefix("/v3/") } ?? EntityCatalog.shared.views.filter {
-                $0.value.entity == entity && !$0.key.contains("{}") && StoreState.readableCollections.contains($0.key)
-            }.keys.sorted().first
+        let readable = EntityCatalog.shared.views.filter {
+            $0.value.entity == entity && !$0.key.contains("{}") && StoreState.readableCollections.contains($0.key)
+        }.keys.sorted()
+        return readable.first { $0.hasPrefix("/v3/") } ?? readable.first
     }
 
     /// Imports the row an item path names from the real store, unless the overlay knows it

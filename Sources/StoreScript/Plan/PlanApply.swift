@@ -37,6 +37,15 @@ public struct PlanApply: Sendable {
         guard let made = plan["store"]?.stringValue, made == here else {
             throw Failure(description: "apply \(planPath): the plan was made for \(plan["store"]?.stringValue ?? "no store"), not for \(here ?? "no store") (this run's store); nothing was sent", status: 2)
         }
+        // A plan file never holds a secret (a private key reads `<private key>`, a configured
+        // secret `***`): a write that carried one cannot be sent from it.
+        let secretive = writes.indices.filter { i in
+            let text = writes[i]["body"]?.text ?? ""
+            return text.contains("<private key>") || text.contains("\"***\"")
+        }
+        if !secretive.isEmpty {
+            throw Failure(description: "apply \(planPath): write \(secretive.map { String($0 + 1) }.joined(separator: ", ")) carried a secret (a private key or a credential), which plan files never hold; nothing was sent: run the script itself to make that change", status: 2)
+        }
         if plan["complete"] == .bool(false) {
             say.warning("apply \(planPath): the script that made this plan did not finish; applying what it wrote until it stopped")
         }
