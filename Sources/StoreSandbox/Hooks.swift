@@ -18,12 +18,24 @@ protocol ResourceFamily {
     static func register(_ hooks: inout Hooks)
     static var entities: [Entity] { get }
     static var views: [View] { get }
+    static var routeReads: [RouteRead] { get }
     static func refine(_ entity: inout Entity, template: String)
+}
+
+/// A route a family serves by hook that shows a row of a view's entity (`/v3/channels/{}/site`
+/// shows a site): an overlay of a real store reads that row from it before the route, or one
+/// under it (`.../site/checkout-url`), is used.
+struct RouteRead: Sendable {
+    /// Blank: `/v3/channels/{}/site`.
+    let template: String
+    /// The view whose entity the route shows: `/v3/sites`.
+    let view: String
 }
 
 extension ResourceFamily {
     static var entities: [Entity] { [] }
     static var views: [View] { [] }
+    static var routeReads: [RouteRead] { [] }
     /// Adds what the family knows of entities it does not declare, by the template that shows
     /// them (every `.../metafields` collection has unique namespace+key per owner).
     static func refine(_ entity: inout Entity, template: String) {}

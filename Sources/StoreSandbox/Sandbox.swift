@@ -14,6 +14,8 @@ public final class Sandbox: Sendable {
     let upstream: (any Upstream)?
     /// The writes a plan recorded, in order.
     let planned = Mutex<[PlannedWrite]>([])
+    /// The family routes (RouteRead) an overlay has read from the store, by concrete path.
+    let routesRead = Mutex<Set<String>>([])
 
     /// What changes at run time besides the data.
     struct Control {

@@ -273,6 +273,15 @@ def test_recipes_under_plan_write_nothing_and_agree_with_their_dry_runs(bin_path
     assert [(o["entity"], o["action"], o["after"]["order_id"], o["after"]["tracking_number"]) for o in objects] == [
         ("order shipment", "created", 100, "1ZTRACK100")]
 
+    # checkout-domain: the channel's site (a family's route, read from the store first) gets
+    # the checkout URL its dry run names; the cart it verifies with is made and deleted.
+    dry = recipe(bin_path, real, tmp_path, "checkout-domain.lua", "https://checkout.sandbox.example.com", "--dry-run")
+    assert "channel 1: checkout (shared) -> https://checkout.sandbox.example.com (dry run)" in dry.stdout, dry.stdout + dry.stderr
+    objects = planned(bin_path, real, tmp_path, "checkout-domain.lua", "https://checkout.sandbox.example.com")
+    [site] = objects
+    assert (site["entity"], site["action"]) == ("site", "updated")
+    assert [u["url"] for u in site["after"]["urls"] if u["type"] == "checkout"] == ["https://checkout.sandbox.example.com"]
+
     assert writes_that_reached(real) == []
 
 

@@ -12,6 +12,9 @@ enum ChannelRules: ResourceFamily {
     static let entities = [Entity(channel, events: Events("store/channel", type: "channel"), columns: [Column("name", .text), Column("type", .text), Column("platform", .text)])]
     static let views = [View("/v3/channels", entity: channel)]
 
+    /// A channel's site is a site row (SiteRules' entity), reached by the channel's id.
+    static let routeReads = [RouteRead(template: "/v3/channels/{}/site", view: "/v3/sites")]
+
     static func register(_ hooks: inout Hooks) {
         hooks.replace("PUT /v3/channels/{channel_id}/site/checkout-url") { s, r throws(APIError) in try setCheckout(&s, r) }
         hooks.replace("DELETE /v3/channels/{channel_id}/site/checkout-url") { s, r throws(APIError) in

@@ -23,6 +23,11 @@ extension Sandbox {
     // MARK: Reads
 
     private func read(_ r: SandboxRequest, _ upstream: any Upstream) async throws(APIError) -> Outcome {
+        // A route a family serves over a row of a view (a channel's site): that row, here.
+        if try await importRouteReads(r, upstream) {
+            try await importPathRows(r, upstream)
+            return handle(r)
+        }
         switch r.op.kind {
         case .get:
             try await importItem(r.path, version: String(r.op.version), upstream)
@@ -105,6 +110,7 @@ extension Sandbox {
     /// Imports what the write's checks read: every row its path names (its parents, and the
     /// row itself for an update or delete), the rows its body refers to, and a batch's rows.
     private func importWhatWriteReads(_ r: SandboxRequest, _ upstream: any Upstream) async throws(APIError) {
+        _ = try await importRouteReads(r, upstream)
         // A setting: as the store has it, so the plan shows what changes in it.
         if [.singletonUpsert, .singletonCreate, .singletonDelete].contains(r.op.kind), !(try overlayTouched(r)) {
             let answer = try await fetch(r.path, [], r.op.version, upstream)
@@ -119,14 +125,7 @@ extension Sandbox {
                 }
             }
         }
-        let segments = r.path.split(separator: "/").map(String.init)
-        let templates = r.op.path.split(separator: "/").map(String.init)
-        if segments.count == templates.count {
-            let itemOp = r.op.kind == .update || r.op.kind == .delete || r.op.kind == .get
-            for i in templates.indices where templates[i].hasPrefix("{") && (i < templates.count - 1 || itemOp) {
-                try await importItem("/" + segments[0...i].joined(separator: "/"), version: String(r.op.version), upstream)
-            }
-        }
+        try await importPathRows(r, upstream)
         guard let view = EntityCatalog.shared.view(template: r.collectionTemplate) else { return }
         let entity = EntityCatalog.shared.entity(view.entity)
         var items: [JSONObject] = []
@@ -162,6 +161,45 @@ extension Sandbox {
                 }
             }
         }
+    }
+
+    /// Every row the path names: its parents, and the row itself for an item operation.
+    private func importPathRows(_ r: SandboxRequest, _ upstream: any Upstream) async throws(APIError) {
+        let segments = r.path.split(separator: "/").map(String.init)
+        let templates = r.op.path.split(separator: "/").map(String.init)
+        guard segments.count == templates.count else { return }
+        let itemOp = r.op.kind == .update || r.op.kind == .delete || r.op.kind == .get
+        for i in templates.indices where templates[i].hasPrefix("{") && (i < templates.count - 1 || itemOp) {
+            try await importItem("/" + segments[0...i].joined(separator: "/"), version: String(r.op.version), upstream)
+        }
+    }
+
+    static let routeReads: [RouteRead] = {
+        var reads: [RouteRead] = []
+        for family in Hooks.families { reads += family.routeReads }
+        return reads
+    }()
+
+    /// Reads the row behind each family route the request's path is, or lies under, once;
+    /// whether there was one.
+    private func importRouteReads(_ r: SandboxRequest, _ upstream: any Upstream) async throws(APIError) -> Bool {
+        let segments = r.path.split(separator: "/")
+        var matched = false
+        for read in Self.routeReads {
+            let template = read.template.split(separator: "/")
+            guard segments.count >= template.count,
+                  zip(template, segments).allSatisfy({ $0 == "{}" || $0 == $1 }),
+                  let view = EntityCatalog.shared.view(template: read.view) else { continue }
+            let depth = template.count
+            let concrete = "/" + segments[..<depth].joined(separator: "/")
+            matched = matched || segments.count == depth
+            guard routesRead.withLock({ $0.insert(concrete).inserted }) else { continue }
+            let answer = try await fetch(concrete, [], String(r.op.version), upstream)
+            if answer.status == 200, case .object(let shown)? = answer.body?["data"] ?? answer.body {
+                try importAll([.object(shown)], view: view, parent: nil)
+            }
+        }
+        return matched
     }
 
     /// The top-level collection an entity is read from by id (`/v3/catalog/brands`).
