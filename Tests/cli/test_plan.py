@@ -234,14 +234,14 @@ def test_an_apply_killed_anywhere_and_run_again_sends_every_write_exactly_once(b
 RECIPES = os.path.join(os.path.dirname(__file__), "..", "..", "scripts", "recipes")
 
 
-def recipe(bin_path, real, tmp_path, name, *args):
+def recipe(bin_path, real, tmp_path, name, *args, env=None):
     return subprocess.run([bin_path, "run", os.path.join(RECIPES, name), *args], capture_output=True, text=True,
-                          env=env_for(real, tmp_path), timeout=120, cwd=tmp_path)
+                          env=dict(env_for(real, tmp_path), **(env or {})), timeout=120, cwd=tmp_path)
 
 
-def planned(bin_path, real, tmp_path, name, *args):
+def planned(bin_path, real, tmp_path, name, *args, env=None):
     r = subprocess.run([bin_path, "run", "--plan", "--plan-format", "json", os.path.join(RECIPES, name), *args], capture_output=True,
-                       text=True, env=env_for(real, tmp_path), timeout=120, cwd=tmp_path)
+                       text=True, env=dict(env_for(real, tmp_path), **(env or {})), timeout=120, cwd=tmp_path)
     assert r.returncode == 0, (name, r.stderr)
     return json.loads(r.stdout.splitlines()[-1])["objects"]
 
@@ -281,6 +281,14 @@ def test_recipes_under_plan_write_nothing_and_agree_with_their_dry_runs(bin_path
     [site] = objects
     assert (site["entity"], site["action"]) == ("site", "updated")
     assert [u["url"] for u in site["after"]["urls"] if u["type"] == "checkout"] == ["https://checkout.sandbox.example.com"]
+
+    # rotate-carrier: would create the connection its dry run names; its secret is in neither.
+    credentials = {"CARRIER_ACCOUNT_ID": "acct", "CARRIER_PASS_PHRASE": "plan-secret-1"}
+    dry = recipe(bin_path, real, tmp_path, "rotate-carrier.lua", "endicia", "--create", "--dry-run", env=credentials)
+    assert "would create endicia with account_id, pass_phrase" in dry.stdout, dry.stdout + dry.stderr
+    objects = planned(bin_path, real, tmp_path, "rotate-carrier.lua", "endicia", "--create", env=credentials)
+    assert [(o["entity"], o["action"], o["id"]) for o in objects] == [("carrier_connection", "created", "endicia")]
+    assert "plan-secret-1" not in json.dumps(objects)
 
     assert writes_that_reached(real) == []
 
