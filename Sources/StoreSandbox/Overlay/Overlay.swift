@@ -75,8 +75,8 @@ extension Sandbox {
                 if Self.isLastPage(body, count: items.count, r) {
                     var query = try s.rowQuery(r)
                     query.page = .all
-                    for row in try s.rows(r.entityName, query).items where try s.lastChange(r.entityName, row["id"] ?? .null) != nil {
-                        guard try s.wasCreated(r.entityName, row["id"]!) else { continue }
+                    for row in try s.rows(r.entityName, query).items {
+                        guard let id = row["id"], try s.wasCreated(r.entityName, id) else { continue }
                         out.append(.object(try s.project(try s.shown(row, r), r)))
                         made += 1
                     }
@@ -239,12 +239,7 @@ extension Sandbox {
     }
 
     private func known(_ entity: EntityName, _ id: JSON) throws(APIError) -> Bool {
-        try state.withLock { s throws(APIError) in
-            try s.transaction { s throws(APIError) -> Bool in
-                if try s.exists(entity, id) { return true }
-                return try s.lastChange(entity, id) != nil
-            }
-        }
+        try state.withLock { s throws(APIError) in try s.transaction { s throws(APIError) in try s.knows(entity, id) } }
     }
 
     /// The plan has written this singleton (the overlay holds only what the plan set).
@@ -254,13 +249,9 @@ extension Sandbox {
         }
     }
 
-    private func fetch(_ path: String, _ query: [(String, String)], _ version: Substring, _ upstream: any Upstream) async throws(APIError) -> UpstreamAnswer {
-        try await fetch(path, query, String(version), upstream)
-    }
-
     /// A GET of the real store; one it could not answer stops the request (502), naming it.
-    private func fetch(_ path: String, _ query: [(String, String)], _ version: String, _ upstream: any Upstream) async throws(APIError) -> UpstreamAnswer {
-        let answer = await upstream.get(path, query: query, version: version)
+    private func fetch(_ path: String, _ query: [(String, String)], _ version: some StringProtocol, _ upstream: any Upstream) async throws(APIError) -> UpstreamAnswer {
+        let answer = await upstream.get(path, query: query, version: String(version))
         if let failure = answer.failure {
             throw APIError(status: 502, title: "The plan could not read GET \(path) from the real store: \(failure)")
         }
@@ -272,12 +263,18 @@ extension StoreState {
     /// Takes a row as the real store showed it through `view`, unless this store has it or the
     /// plan has changed it. Imports are not changes: the change log holds only the plan's.
     mutating func importShown(_ shown: JSONObject, view: View, parent: JSON?) throws(APIError) {
-        guard let id = shown["id"], !Reference.namesNothing(id) else { return }
-        guard !(try exists(view.entity, id)), try lastChange(view.entity, id) == nil else { return }
+        guard let id = shown["id"], !Reference.namesNothing(id), !(try knows(view.entity, id)) else { return }
         let logging = logsChanges
         logsChanges = false
         defer { logsChanges = logging }
         _ = try insert(view.entity, view.shape.stored(shown), parent: parent, id: id, checked: false)
+    }
+
+    /// The overlay holds the row, or the plan made, changed or deleted it: the store's copy is
+    /// not wanted any more.
+    func knows(_ entity: EntityName, _ id: JSON) throws(APIError) -> Bool {
+        if try exists(entity, id) { return true }
+        return try lastChange(entity, id) != nil
     }
 
     /// What the plan last did to a row (nil: nothing; it is as the real store has it, or unknown).

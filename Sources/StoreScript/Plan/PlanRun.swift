@@ -78,7 +78,6 @@ enum PlanRun {
     /// run's exit status (`--detailed-exitcode`: a plan with changes is `planHasChanges`).
     static func finish(_ runtime: Runtime, overlay: SandboxServer, status: Int32, say: Diagnostics) -> Int32 {
         let document = document(runtime, overlay: overlay, complete: status == ExitStatus.success)
-        let plan = document
         switch runtime.options.planFormat ?? .text {
         case .json: Console.out(Secrets.redact(document.text) + "\n")
         case .text: Console.out(Secrets.redact(PlanText.render(document)))
@@ -89,7 +88,7 @@ enum PlanRun {
                 return status == ExitStatus.success ? ExitStatus.scriptError : status
             }
         }
-        let changes = plan["objects"]?.arrayValue?.count ?? 0
+        let changes = document["objects"]?.arrayValue?.count ?? 0
         if status == ExitStatus.success, runtime.options.detailedExitcode, changes > 0 { return ExitStatus.planHasChanges }
         return status
     }
