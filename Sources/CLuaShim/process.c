@@ -79,6 +79,8 @@ static int os_exit(lua_State *L) {
     int status;
     if (lua_isboolean(L, 1)) status = (lua_toboolean(L, 1) ? EXIT_SUCCESS : EXIT_FAILURE);
     else status = (int)luaL_optinteger(L, 1, EXIT_SUCCESS);
+    shim_runtime *rt = shim_runtime_of(L);
+    if (rt->before_exit != NULL) status = rt->before_exit(L, status);
     if (lua_toboolean(L, 2)) shim_close(L);
     exit(status);
 }

@@ -41,6 +41,14 @@ public final class LuaState {
 
     public var isClosed: Bool { handle.L == nil }
 
+    /// What `os.exit` does before the process ends: given the script's status, returns the
+    /// status to exit with (a plan run prints its plan here). It must not touch the state.
+    public var beforeExit: ((Int32) -> Int32)? {
+        didSet { runtime.pointee.before_exit = beforeExit == nil ? nil : { L, status in
+            LuaState.owning(L!).beforeExit?(status) ?? status
+        } }
+    }
+
     deinit {
         close()
         runtime.deinitialize(count: 1)

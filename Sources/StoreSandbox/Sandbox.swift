@@ -62,10 +62,11 @@ public final class Sandbox: Sendable {
 
     /// An empty store over a real one: it reads through `upstream` and keeps every write
     /// (`run --plan`; see Overlay). Rows it makes take ids from 1,000,000,000, far from the
-    /// real store's, so an id says whether the plan made the row.
+    /// real store's, so an id says whether the plan made the row; UUIDs at random.
     public convenience init(overlaying upstream: any Upstream, configuration: SandboxConfiguration) {
         var store = StoreState()
         store.firstMadeID = Self.firstPlannedID
+        store.uuidSpace = UInt64.random(in: 1...UInt64.max)
         self.init(configuration: configuration, state: store, upstream: upstream)
     }
 

@@ -290,6 +290,34 @@ def test_recipes_under_plan_write_nothing_and_agree_with_their_dry_runs(bin_path
     assert [(o["entity"], o["action"], o["id"]) for o in objects] == [("carrier_connection", "created", "endicia")]
     assert "plan-secret-1" not in json.dumps(objects)
 
+    # deploy-theme: would upload; the plan uploads (the job, the theme it makes) and activates
+    # the variation on channel 1; os.exit ends the recipe and the plan is still shown.
+    from test_recipes import bundle
+    bundle(tmp_path / "winter.zip", "Winter")
+    dry = recipe(bin_path, real, tmp_path, "deploy-theme.lua", "winter.zip", "--variation", "Dark", "--dry-run")
+    assert dry.stdout.splitlines() == ["would upload winter.zip"], dry.stdout + dry.stderr
+    objects = planned(bin_path, real, tmp_path, "deploy-theme.lua", "winter.zip", "--variation", "Dark")
+    [theme] = [o for o in objects if o["entity"] == "theme" and o["action"] == "created"]
+    [active] = [o for o in objects if o["entity"] == "active_theme"]
+    assert theme["after"]["name"] == "Winter" and active["id"] == "1"
+    assert active["after"]["active_theme_uuid"] == theme["id"]
+    assert active["after"]["active_variation_id"] == theme["after"]["variations"][1]["uuid"]
+
+    # renew-certificates: each site its dry run would renew gets a certificate for its host,
+    # from one DigiCert order (simulated: never placed), its key shown as ***.
+    digicert = {"DIGICERT_API_KEY": real.token, "DIGICERT_API_URL": real.root, "DIGICERT_ORGANIZATION_ID": "123456"}
+    dry = recipe(bin_path, real, tmp_path, "renew-certificates.lua", "--dry-run", env=digicert)
+    said = sorted(line.split()[1] for line in dry.stdout.splitlines() if ": would renew" in line)
+    assert said, dry.stdout + dry.stderr
+    objects = planned(bin_path, real, tmp_path, "renew-certificates.lua", "--wait", "5", "--poll", "0.1", env=digicert)
+    installed = {o["id"]: o["after"] for o in objects if o["entity"] == "site_certificate"}
+    orders = [o["after"] for o in objects if o["entity"] == "digicert_order" and o["action"] == "created"]
+    assert sorted(installed) == said and len(orders) == len(said)
+    assert sorted(o["certificate"]["common_name"] for o in orders) == sorted(c["url"] for c in installed.values())
+    assert all(c["private_key"] == "***" for c in installed.values())
+    assert "PRIVATE KEY" not in json.dumps(objects)
+    assert [e for e in real.log() if e["path"].startswith("/services/") and e["method"] != "GET"] == []
+
     assert writes_that_reached(real) == []
 
 
@@ -367,5 +395,99 @@ def test_a_plan_file_never_holds_a_private_key_and_apply_refuses_the_write_that_
     assert "BEGIN PRIVATE KEY" not in out.read_text() + r.stdout + r.stderr
     assert json.loads(out.read_text())["writes"][0]["body"]["value"] == "***"
     a = apply(bin_path, real, tmp_path, out)
-    assert a.returncode == 2 and "write 1 carried a secret" in a.stderr and "nothing was sent" in a.stderr, a.stderr
+    assert a.returncode == 2 and "write 1 (POST /v3/catalog/products/1/metafields) carried a secret" in a.stderr, a.stderr
+    assert "nothing was sent" in a.stderr
+    assert writes_that_reached(real) == []
+
+
+TOUCHES = """
+bc.catalog.products.update(1, {price = 11.5, is_featured = true})
+local brand = bc.catalog.brands.create({name = "Applied Brand"})
+bc.catalog.brands.update(brand.id, {name = "Applied Brand", page_title = "Applied"})
+local category = bc.catalog.categories.create({name = "Applied Category", parent_id = 0})
+local product = bc.catalog.products.create({name = "Applied Product", type = "physical", weight = 2, price = 9,
+                                            brand_id = brand.id, categories = {category.id}})
+-- Its base variant: made by the store with the product, named by the answer apply gets.
+bc.catalog.products.variants.update(product.id, product.base_variant_id, {price = 8.5, sku = "APPLIED-1"})
+bc.customers.create({{email = "applied@example.com", first_name = "Ap", last_name = "Plied"}})
+bc.catalog.products.delete(2)
+"""
+
+PATHS = {"product": "/v3/catalog/products/{}", "brand": "/v3/catalog/brands/{}", "category": "/v3/catalog/categories/{}",
+         "customer": "/v3/customers?id:in={}"}
+
+
+def stored(real, entity, id):
+    if entity == "variant":
+        product = [p for p in real.get("/v3/catalog/products", params={"name": "Applied Product"}).json()["data"]][0]
+        return real.get(f"/v3/catalog/products/{product['id']}/variants/{id}").json().get("data")
+    r = real.get(PATHS[entity].format(id))
+    if r.status_code == 404:
+        return None
+    data = r.json()["data"]
+    return data[0] if isinstance(data, list) else data
+
+
+def test_after_apply_every_object_the_plan_touched_is_in_the_store_as_the_overlay_had_it(bin_path, real, tmp_path):
+    out = tmp_path / "p.json"
+    r = plan(bin_path, real, tmp_path, TOUCHES, "--plan-out", str(out))
+    assert r.returncode == 0, r.stderr
+    objects = json.loads(out.read_text())["objects"]
+    assert sorted({o["entity"] for o in objects}) == ["brand", "category", "customer", "product", "variant"]
+    a = apply(bin_path, real, tmp_path, out)
+    assert a.returncode == 0, a.stderr
+    # The rows the plan made have the store's ids now: found by what names them.
+    real_ids = {}
+    for o in objects:
+        if o["action"] == "created" and o["entity"] in ("brand", "category", "product"):
+            found = real.get(PATHS[o["entity"]].format("").rstrip("/"), params={"name": o["after"]["name"]}).json()["data"]
+            real_ids[o["id"]] = found[0]["id"]
+        elif o["action"] == "created" and o["entity"] == "customer":
+            real_ids[o["id"]] = real.get("/v3/customers", params={"email:in": "applied@example.com"}).json()["data"][0]["id"]
+        elif o["action"] == "created" and o["entity"] == "variant":
+            real_ids[o["id"]] = [p for p in real.get("/v3/catalog/products", params={"name": "Applied Product"}).json()["data"]][0]["base_variant_id"]
+    assert all(int(v) < 1_000_000_000 for v in real_ids.values()), real_ids
+    compared = 0
+    for o in objects:
+        row = stored(real, o["entity"], real_ids.get(o["id"], o["id"]))
+        if o["action"] == "deleted":
+            assert row is None, o
+            continue
+        for field, value in o["after"].items():
+            if field in ("id", "date_created", "date_modified", "date_last_imported", "custom_url", "calculated_price") or value in (None, [], ""):
+                continue
+            if field not in row:  # kept by the store, not shown by this route (a category's tree)
+                continue
+            if isinstance(value, int) and value >= 1_000_000_000:
+                value = real_ids[str(value)]
+            if isinstance(value, list):
+                value = [real_ids.get(str(v), v) if isinstance(v, int) else v for v in value]
+            assert row.get(field) == value, (o["entity"], o["id"], field, value, row.get(field))
+            compared += 1
+    assert compared > 40
+    print(f"\nafter apply: {len(objects)} objects, {compared} fields as the overlay had them")
+
+
+def test_apply_refuses_before_sending_anything_what_a_plan_file_cannot_carry(bin_path, real, tmp_path):
+    import zipfile
+    bundle = tmp_path / "w.zip"
+    with zipfile.ZipFile(bundle, "w") as z:
+        z.writestr("config.json", json.dumps({"name": "Winter", "variations": [{"name": "Light"}, {"name": "Dark"}]}))
+        z.writestr("schema.json", "[]")
+        z.writestr("templates/pages/home.html", "<h1>hi</h1>")
+    out = tmp_path / "p.json"
+    # An upload (the file is not in the plan) and an id of a theme the upload's job made.
+    code = f"""
+    local job = bc.themes.upload{{file = "{bundle}"}}.job_id
+    local done repeat done = bc.themes.jobs.get(job) async.sleep(0.05) until done.status == "COMPLETED" or done.status == "FAILED"
+    local theme = bc.themes.get(done.result.theme_id)
+    bc.themes.activate({{variation_id = theme.variations[2].uuid, which = "original"}}, {{query = {{channel_id = 1}}}})
+    """
+    r = plan(bin_path, real, tmp_path, code, "--plan-out", str(out))
+    assert r.returncode == 0, r.stderr
+    a = apply(bin_path, real, tmp_path, out)
+    assert a.returncode == 2, a.stderr
+    assert "write 1 (POST /v3/themes) uploaded w.zip, and a plan file holds no file" in a.stderr
+    assert "write 2 (POST /v3/themes/actions/activate) names " in a.stderr and "the plan's store gave theme " in a.stderr
+    assert "nothing was sent: run the script itself to make those changes" in a.stderr
     assert writes_that_reached(real) == []

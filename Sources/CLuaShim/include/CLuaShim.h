@@ -54,6 +54,9 @@ typedef struct shim_runtime {
     unsigned long memory_failures; /* allocations refused */
     volatile int closing;   /* the state is closing: Swift functions are gone */
     void *host;             /* the Swift object that owns the state */
+    /* os.exit's last word: given the status, returns the one to exit with (NULL: none).
+       Called before anything closes; it must not touch the Lua stack. */
+    int (*before_exit)(lua_State *L, int status);
     long fail_at;           /* tests: the fail_at-th allocation from now fails (with Lua's
                                retry of it); 0: none */
     int warn_json;          /* warnings as JSON lines */

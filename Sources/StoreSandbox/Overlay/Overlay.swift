@@ -23,6 +23,9 @@ extension Sandbox {
     // MARK: Reads
 
     private func read(_ r: SandboxRequest, _ upstream: any Upstream) async throws(APIError) -> Outcome {
+        // Under a row the plan made (its variants, a DigiCert order's certificate) the real
+        // store has nothing: the overlay alone answers.
+        if try namesPlannedRow(r) { return handle(r) }
         // A route a family serves over a row of a view (a channel's site): that row, here.
         if try await importRouteReads(r, upstream) {
             try await importPathRows(r, upstream)
@@ -126,6 +129,14 @@ extension Sandbox {
             }
         }
         try await importPathRows(r, upstream)
+        // The rows the query names (`channel_id=2`: the channel).
+        for (name, value) in r.query where name.hasSuffix("_id") {
+            let entity = EntityName(String(name.dropLast(3)))
+            guard EntityCatalog.shared.entities[entity] != nil, let path = Self.itemTemplate(of: entity) else { continue }
+            for id in value.split(separator: ",") {
+                try await importItem(path + "/" + id, version: String(path.split(separator: "/").first ?? "v3"), upstream)
+            }
+        }
         guard let view = EntityCatalog.shared.view(template: r.collectionTemplate) else { return }
         let entity = EntityCatalog.shared.entity(view.entity)
         var items: [JSONObject] = []
@@ -242,6 +253,20 @@ extension Sandbox {
         try state.withLock { s throws(APIError) in try s.transaction { s throws(APIError) in try s.knows(entity, id) } }
     }
 
+    /// A path parameter of the request is the id of a row the plan made.
+    private func namesPlannedRow(_ r: SandboxRequest) throws(APIError) -> Bool {
+        let segments = r.path.split(separator: "/"), templates = r.op.path.split(separator: "/")
+        guard segments.count == templates.count else { return false }
+        let ids = zip(templates, segments).filter { $0.0.hasPrefix("{") }.map { String($0.1) }
+        guard !ids.isEmpty else { return false }
+        return try state.withLock { s throws(APIError) in
+            try s.transaction { s throws(APIError) -> Bool in
+                for id in ids where try s.madeByPlan(id) { return true }
+                return false
+            }
+        }
+    }
+
     /// The plan has written this singleton (the overlay holds only what the plan set).
     private func overlayTouched(_ r: SandboxRequest) throws(APIError) -> Bool {
         try state.withLock { s throws(APIError) in
@@ -284,6 +309,13 @@ extension StoreState {
                                 arguments: [entity.raw, StoreState.key(id)])
         }
         return action.flatMap(ChangeAction.init(rawValue:))
+    }
+
+    /// The plan made a row with this id, of whatever entity.
+    func madeByPlan(_ id: String) throws(APIError) -> Bool {
+        try sql { db in
+            try Bool.fetchOne(db, sql: "SELECT 1 FROM changes WHERE item = ? AND action = 'created' LIMIT 1", arguments: [id]) ?? false
+        }
     }
 
     func wasCreated(_ entity: EntityName, _ id: JSON) throws(APIError) -> Bool {

@@ -13,13 +13,16 @@ struct PlannedWrite: Sendable {
     let body: JSON?
     let status: Int
     let answer: JSON?
+    /// The files it uploaded (name, size, checksum): a plan file holds no file, so apply
+    /// cannot send it.
+    let files: [JSON]
 }
 
 extension Sandbox {
     func recordPlanned(_ r: SandboxRequest, _ outcome: Outcome) {
         let entity = EntityCatalog.shared.view(template: r.collectionTemplate)?.entity
         let write = PlannedWrite(sequence: r.sequence, entity: entity, method: r.op.method.rawValue, path: r.path, query: r.query, body: r.body,
-                                 status: outcome.status, answer: outcome.body)
+                                 status: outcome.status, answer: outcome.body, files: r.files.map(\.summary))
         planned.withLock { $0.append(write) }
     }
 
@@ -48,6 +51,7 @@ extension Sandbox {
             o["query"] = .array(w.query.map { .array([.string($0.0), .string($0.1)]) })
             o["body"] = w.body ?? .null
             o["status"] = .int(Int64(w.status))
+            if !w.files.isEmpty { o["files"] = .array(w.files) }
             o["changes"] = .array((byRequest[w.sequence] ?? []).map(Self.planEntry))
             return Redaction.redact(.object(o))
         }

@@ -84,6 +84,7 @@ final class StoreDatabase: Sendable {
         // the schema and no `seeded` mark, and is seeded now (no request was ever served from it).
         let (tables, seeded) = try queue.write { db -> (Set<String>, Bool) in
             if try !db.tableExists("meta") { try createSchema(db) }
+            try db.execute(sql: Self.changesByRow)
             let tables = Set(try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table'"))
             let seeded = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'seeded'") != nil
             return (tables, seeded)
@@ -108,7 +109,12 @@ final class StoreDatabase: Sendable {
                                  action TEXT NOT NULL, before TEXT, after TEXT, at_ms INTEGER NOT NULL, request INTEGER NOT NULL);
             INSERT INTO meta(key, value) VALUES('format', '\(format)'), ('uuid_counter', '0');
             """)
+        try db.execute(sql: changesByRow)
     }
+
+    /// What happened to one row (an overlay asks for every row a plan reads or writes).
+    private static let changesByRow = "CREATE INDEX IF NOT EXISTS changes_by_row ON changes(item, entity)"
+
 
     /// Marks the store seeded (in the seed's transaction).
     static func markSeeded(_ db: Database) throws {

@@ -124,7 +124,7 @@ extension StoreState {
             try database.ensureTable(entity, db)
             var row = row
             // The next id first, so that the body holds it.
-            if id == .null { row["id"] = .int(max(try Self.nextID(name, db), firstMadeID)) }
+            if id == .null { row["id"] = .int(try madeID(name, db)) }
             let sqlColumns = ["id", "parent", "body"] + columns.map(\.sqlName)
             let placeholders = Array(repeating: "?", count: sqlColumns.count).joined(separator: ", ")
             var arguments: [DatabaseValue] = [key(entity, row["id"]!)!, parentKey(entity, parentID), JSON.object(row).text.databaseValue]
@@ -143,8 +143,20 @@ extension StoreState {
         let entity = entity(name)
         return try sql { db in
             try database.ensureTable(entity, db)
-            return max(try Self.nextID(name, db), firstMadeID)
+            return try madeID(name, db)
         }
+    }
+
+    /// A store of its own counts each entity's ids; an overlay counts one sequence for all from
+    /// `firstMadeID`, so a planned id names one row whatever its entity (apply maps it alone).
+    private func madeID(_ name: EntityName, _ db: Database) throws -> Int64 {
+        guard firstMadeID > 1 else { return try Self.nextID(name, db) }
+        // The last one given out too: a family takes ids before it inserts their rows.
+        let given = try Int64.fetchOne(db, sql: "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'last_made_id'") ?? 0
+        let last = try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM sqlite_sequence WHERE name LIKE 'e:%'") ?? 0
+        let id = max(last + 1, given + 1, firstMadeID)
+        try db.execute(sql: "INSERT OR REPLACE INTO meta(key, value) VALUES('last_made_id', ?)", arguments: [String(id)])
+        return id
     }
 
     private static func nextID(_ name: EntityName, _ db: Database) throws -> Int64 {

@@ -19,6 +19,9 @@ struct StoreState {
     /// The least id a counted row made here takes: 1 in a store of its own; in an overlay of a
     /// real store, far above its ids, so a row the plan makes never takes one the store has.
     var firstMadeID: Int64 = 1
+    /// Where this store's UUIDs start: 0, the same sequence every run; an overlay's are drawn
+    /// at random, so they never repeat the real store's (made by the same sequence).
+    var uuidSpace: UInt64 = 0
     /// Webhook callbacks to post once the transaction commits (the sandbox takes them).
     var outbox: [Callback] = []
     /// The store's hash, as callbacks name their producer (`stores/HASH`).
@@ -111,7 +114,7 @@ struct StoreState {
             try db.execute(sql: "UPDATE meta SET value = ? WHERE key = 'uuid_counter'", arguments: [String(n + 1)])
             return n + 1
         }
-        var r = SeededRandom(seed: counter &* 0x2545F4914F6CDD1D)
+        var r = SeededRandom(seed: (counter &+ uuidSpace) &* 0x2545F4914F6CDD1D)
         func hex(_ n: Int) -> String {
             var s = ""
             for _ in 0..<n { s += String(r.next() % 16, radix: 16) }

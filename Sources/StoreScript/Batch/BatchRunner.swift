@@ -30,7 +30,12 @@ public struct BatchRunner {
             defer { if let lock { close(lock) } }
             let runtime = try start(source, say)
             try prepare(runtime, source, arguments: arguments, programName: programName, say)
+            if let overlay = runtime.overlay {
+                // A script that ends with os.exit still shows its plan.
+                runtime.lua.beforeExit = { [unowned runtime] status in PlanRun.finish(runtime, overlay: overlay, status: status, say: say) }
+            }
             var status = execute(runtime, nargs: Int32(arguments.count), say)
+            runtime.lua.beforeExit = nil
             if let overlay = runtime.overlay, runtime.lua.stopRequested == .none {
                 status = PlanRun.finish(runtime, overlay: overlay, status: status, say: say)
             }

@@ -23,6 +23,8 @@ public struct PlanApply: Sendable {
     let writes: [JSON]
     let key: String
     let client: StoreClient
+    /// DigiCert's, for a plan that orders certificates (nil: the plan has no DigiCert write).
+    let digiCert: StoreClient?
     let journal: DatabaseQueue
     let force: Bool
     let say: Diagnostics
@@ -37,30 +39,35 @@ public struct PlanApply: Sendable {
         guard let made = plan["store"]?.stringValue, made == here else {
             throw Failure(description: "apply \(planPath): the plan was made for \(plan["store"]?.stringValue ?? "no store"), not for \(here ?? "no store") (this run's store); nothing was sent", status: 2)
         }
-        // A plan file never holds a secret (a private key reads `<private key>`, a configured
-        // secret `***`): a write that carried one cannot be sent from it.
-        let secretive = writes.indices.filter { i in
-            let text = writes[i]["body"]?.text ?? ""
-            return text.contains("<private key>") || text.contains("\"***\"")
-        }
-        if !secretive.isEmpty {
-            throw Failure(description: "apply \(planPath): write \(secretive.map { String($0 + 1) }.joined(separator: ", ")) carried a secret (a private key or a credential), which plan files never hold; nothing was sent: run the script itself to make that change", status: 2)
+        let unsendable = PlanLimits.unsendable(writes, objects: plan["objects"]?.arrayValue ?? [])
+        if !unsendable.isEmpty {
+            throw Failure(description: "apply \(planPath): " + unsendable.joined(separator: "; ") + "; nothing was sent: run the script itself to make "
+                          + (unsendable.count == 1 ? "that change" : "those changes"), status: 2)
         }
         if plan["complete"] == .bool(false) {
             say.warning("apply \(planPath): the script that made this plan did not finish; applying what it wrote until it stopped")
         }
         let client: StoreClient
+        var digiCert: StoreClient?
         let journal: DatabaseQueue
         do {
             client = try runtime.client(try runtime.endpoint(service: "bc"), local: runtime.sandbox != nil)
+            if writes.contains(where: { Self.isDigiCert($0["path"]?.stringValue ?? "") }) {
+                digiCert = try runtime.client(try runtime.endpoint(service: "digicert"), local: runtime.sandbox != nil)
+            }
             journal = try openJournal(runtime.stateDirectory)
         } catch let missing as Runtime.NoEndpoint {
             throw Failure(description: "apply: \(missing.advice)", status: 2)
         } catch {
             throw Failure(description: "apply: \(error)", status: 2)
         }
-        return PlanApply(writes: writes, key: Digest.sha256(bytes), client: client, journal: journal, force: force, say: say)
+        return PlanApply(writes: writes, key: Digest.sha256(bytes), client: client, digiCert: digiCert, journal: journal, force: force, say: say)
     }
+
+    static func isDigiCert(_ path: String) -> Bool { path.hasPrefix("/services/") }
+
+    /// The client for a path: DigiCert's paths go to DigiCert.
+    func client(for path: String) -> StoreClient { Self.isDigiCert(path) ? digiCert ?? client : client }
 
     /// Sends what is left of the plan; the number of writes sent by this run.
     public func run() throws(Failure) -> Int {
@@ -103,8 +110,14 @@ public struct PlanApply: Sendable {
             if phase == "sending" {
                 // Killed while this write was out: whether the store took it is unknown. An
                 // update or delete whose rows already hold their `after` is done; a create is
-                // looked for before it is sent again.
+                // looked for before it is sent again, and one that cannot be looked for (a
+                // DigiCert order: sent twice, two orders to pay for) is sent only with --force.
                 if try await alreadyApplied(method: method, path: path, changes: changes, ids: &ids, index: index) { continue }
+                if !force, changes.contains(where: { $0["action"] == "created" }), Self.findBy(changes) == nil {
+                    throw Failure(description: "apply: write \(index + 1) of \(writes.count), \(method) \(path), was being sent when an earlier apply "
+                                  + "stopped, and whether the store made what it makes cannot be told; look in the store: if it is not there, "
+                                  + "apply --force FILE sends it again", status: 1)
+                }
             } else if !force {
                 if let pending = ahead, pending.writes.contains(index) {
                     for (id, row) in try await pending.task.value.get() { cache[id] = row }
@@ -121,7 +134,7 @@ public struct PlanApply: Sendable {
             let request = APIRequest(method: method, path: path, query: query, body: body.map { $0.serialized() })
             let answer: APIResponse
             do {
-                answer = try await client.send(request)
+                answer = try await client(for: path).send(request)
             } catch {
                 ahead?.task.cancel()
                 if let ended { try finish(ended.index, ended.made) }
@@ -187,13 +200,34 @@ public struct PlanApply: Sendable {
         guard let entity = created.first?["entity"] else { return [] }
         let planned = created.filter { $0["entity"] == entity }.compactMap { $0["id"]?.stringValue }
         let data = answer?["data"] ?? answer
-        let real: [JSON]
+        let answered: [JSON]
         switch data {
-        case .array(let items)?: real = items.compactMap { $0["id"] ?? $0["uuid"] }
-        case .object(let o)?: real = [o["id"] ?? o["uuid"]].compactMap { $0 }
-        default: real = []
+        case .array(let items)?: answered = items
+        case .object?: answered = [data!]
+        default: answered = []
         }
-        return zip(planned, real).map { ($0, $1) }
+        var made: [(String, JSON)] = []
+        for (row, shown) in zip(created.filter { $0["entity"] == entity }, answered) {
+            if let id = row["id"]?.stringValue, let real = shown["id"] ?? shown["uuid"] { made.append((id, real)) }
+            // Ids the row names that the store made with it (a product's base_variant_id), by
+            // where the answer shows them.
+            if let after = row["after"] { pairMade(after, shown, into: &made) }
+        }
+        return made
+    }
+
+    /// Walks a planned row and the store's answer side by side, pairing each id the plan made
+    /// with the answer's value in the same place.
+    static func pairMade(_ planned: JSON, _ real: JSON, into made: inout [(String, JSON)]) {
+        switch (planned, real) {
+        case (.object(let p), .object(let r)):
+            for (key, value) in p where key != "id" { if let other = r[key] { pairMade(value, other, into: &made) } }
+        case (.array(let p), .array(let r)):
+            for (a, b) in zip(p, r) { pairMade(a, b, into: &made) }
+        default:
+            let id = planned.textValue
+            if PlanLimits.isMade(id), real != planned { made.append((id, real)) }
+        }
     }
 
     static func mapped(path: String, _ ids: [String: JSON]) -> String {
@@ -258,7 +292,7 @@ public struct PlanApply: Sendable {
         }
         for request in requests {
             do {
-                let answer = try await client.send(request)
+                let answer = try await client(for: path).send(request)
                 let body = try? JSON.parse(answer.body)
                 switch body?["data"] ?? body {
                 case .object(let o)?: if let id = o["id"] { rows[id.textValue] = o }
@@ -287,10 +321,9 @@ public struct PlanApply: Sendable {
         let created = changes.filter { $0["action"] == "created" }
         if !created.isEmpty {
             // Made already? Look for it by the fields the plan gave it that name it.
-            guard let after = created.first?["after"]?.objectValue,
-                  let (field, value) = ["sku", "name", "email", "url"].lazy.compactMap({ f in after[f].map { (f, $0) } }).first else { return false }
+            guard let (field, value) = Self.findBy(changes) else { return false }
             do {
-                let answer = try await client.send(APIRequest(method: "GET", path: path, query: [(field, value.textValue)]))
+                let answer = try await client(for: path).send(APIRequest(method: "GET", path: path, query: [(field, value.textValue)]))
                 let body = try? JSON.parse(answer.body)
                 if case .array(let items)? = body?["data"] ?? body, let found = items.first {
                     let made = Self.createdIDs(changes, answer: .object(JSONObject([("data", found)])))
@@ -309,6 +342,12 @@ public struct PlanApply: Sendable {
         }
         try finish(index, [])
         return !changes.isEmpty
+    }
+
+    /// The field (and value) a made row is found by in its list, if it has one.
+    static func findBy(_ changes: [JSON]) -> (String, JSON)? {
+        guard let after = changes.first(where: { $0["action"] == "created" })?["after"]?.objectValue else { return nil }
+        return ["sku", "name", "email", "url"].lazy.compactMap { f in after[f].map { (f, $0) } }.first
     }
 
     /// Equal as the API compares them: numbers by value (`11` and `11.0`).
