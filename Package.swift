@@ -69,6 +69,10 @@ let package = Package(
         .target(name: "StoreScript", dependencies: [
             "LuaKit", "CLuaShim", "CLua", "CLineEdit", "StoreScriptLua", "StoreSandbox", "StoreClient", "StoreAPI", "JSON", "StoreCertificates",
             .product(name: "TOMLKit", package: "TOMLKit"), .product(name: "GRDB", package: "GRDB.swift"),
+            // `storescript listen`: the callback server.
+            .product(name: "Hummingbird", package: "hummingbird"), .product(name: "HummingbirdCore", package: "hummingbird"),
+            .product(name: "HummingbirdTLS", package: "hummingbird"), .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "HTTPTypes", package: "swift-http-types"), .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ]),
         .executableTarget(
             name: "storescript",

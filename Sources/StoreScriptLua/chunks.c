@@ -26,6 +26,9 @@ static const char progress[] = {
 static const char call[] = {
 #embed "lua/call.lua"
 };
+static const char listen_chunk[] = {
+#embed "lua/listen.lua"
+};
 
 static const struct {
     const char *name;
@@ -40,6 +43,7 @@ static const struct {
     {"time", time_chunk, sizeof time_chunk},
     {"progress", progress, sizeof progress},
     {"call", call, sizeof call},
+    {"listen", listen_chunk, sizeof listen_chunk},
 };
 
 const char *storescript_lua_chunk(const char *name, size_t *len) {

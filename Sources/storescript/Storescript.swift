@@ -54,6 +54,17 @@ struct ScriptOptions: ParsableArguments {
         }
     }
 
+    /// For commands that are not runs (`listen`, `trigger`): refuses every option given but
+    /// the `allowed` ones, with `why` (none is accepted and ignored).
+    func refuse(allBut allowed: Set<String>, for command: String, why: String) throws(ValidationError) {
+        for (option, value) in given where value != nil && !allowed.contains(option.name) {
+            throw ValidationError("\(command) \(option.name): \(why)")
+        }
+        if jobs != nil || profiles != nil, !allowed.contains("--profiles") {
+            throw ValidationError("\(command) works on one store: give --profile NAME")
+        }
+    }
+
     /// The run these options ask for, through the table the fast path reads.
     func invocation() throws(ValidationError) -> FastPath.Invocation {
         var inv = FastPath.Invocation()
@@ -85,7 +96,7 @@ struct Storescript: ParsableCommand {
             \(ExitStatus.summary)
             """,
         version: StoreScriptVersion.text,
-        subcommands: [Run.self, Call.self, Repl.self, Apply.self, ConfigCommand.self, SandboxCommand.self, Docs.self]
+        subcommands: [Run.self, Call.self, Repl.self, Apply.self, Listen.self, Trigger.self, ConfigCommand.self, SandboxCommand.self, Docs.self]
     )
 
     @OptionGroup var script: ScriptOptions

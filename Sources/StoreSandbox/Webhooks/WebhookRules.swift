@@ -218,3 +218,8 @@ extension StoreState {
         }
     }
 }
+
+extension Sandbox {
+    /// The webhook scopes `webhooks.v3.yml` documents (what `storescript listen` lets handlers name).
+    public static var webhookScopes: [String] { WebhookRules.scopes }
+}

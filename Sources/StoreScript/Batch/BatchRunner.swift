@@ -15,6 +15,10 @@ public struct BatchRunner {
     public var options: Runtime.Options
     public var lockPath: String?
 
+    /// Runs once the runtime is up, before the script loads (`listen` hands its loop a host
+    /// here). May end the run: `Ended`.
+    var setUp: ((Runtime, Diagnostics) throws -> Void)?
+
     public init(options: Runtime.Options, lockPath: String? = nil) {
         self.options = options
         self.lockPath = lockPath
@@ -29,6 +33,12 @@ public struct BatchRunner {
             let lock = try acquireLock(say)
             defer { if let lock { close(lock) } }
             let runtime = try start(source, say)
+            if let setUp {
+                do { try setUp(runtime, say) } catch let ended as Ended { throw ended } catch let error as ConfigError {
+                    say.error(error.description)
+                    throw Ended(status: ExitStatus.usage)
+                }
+            }
             try prepare(runtime, source, arguments: arguments, programName: programName, say)
             if let overlay = runtime.overlay {
                 // A script that ends with os.exit still shows its plan.

@@ -12,8 +12,13 @@ public struct Diagnostics: Sendable {
     public init(format: Runtime.LogFormat, script: String? = nil) { (self.format, self.script) = (format, script) }
 
     /// UTC, to the second, as `log` writes it.
-    public static func timestamp() -> String {
-        var t = time(nil)
+    public static func timestamp() -> String { timestamp(seconds: time(nil)) }
+
+    /// The UTC time `ms` milliseconds after the epoch, to the second.
+    public static func timestamp(ms: Int64) -> String { timestamp(seconds: time_t(ms / 1000)) }
+
+    static func timestamp(seconds: time_t) -> String {
+        var t = seconds
         var tm = tm()
         gmtime_r(&t, &tm)
         var buf = [CChar](repeating: 0, count: 32)

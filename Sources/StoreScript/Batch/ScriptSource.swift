@@ -35,6 +35,12 @@ public struct ScriptSource {
         ScriptSource(text: .inline(EmbeddedLua.call.bytes), chunkName: EmbeddedLua.call.chunkName, argZero: "call", directory: nil)
     }
 
+    /// `storescript listen`: the embedded listen.lua, with the handlers file as `arg[0]`.
+    static func listen(handlers: String) -> ScriptSource {
+        ScriptSource(text: .inline(EmbeddedLua.listen.bytes), chunkName: EmbeddedLua.listen.chunkName, argZero: handlers,
+                     directory: handlers.contains("/") ? Stdlib.parent(handlers) : ".")
+    }
+
     /// Code given with `-e`.
     public static func inline(_ code: String) -> ScriptSource {
         ScriptSource(text: .inline(Array(code.utf8)), chunkName: "=(command line)", argZero: "-e", directory: nil)

@@ -19,6 +19,8 @@ enum EmbeddedLua: String, CaseIterable {
     case progress
     /// `storescript call`: one binding from the shell.
     case call
+    /// `storescript listen`: handlers for the store's events.
+    case listen
 
     var chunkName: String { "=[storescript.\(rawValue)]" }
 

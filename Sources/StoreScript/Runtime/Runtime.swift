@@ -101,7 +101,10 @@ public final class Runtime {
         scheduler = Scheduler(lua: lua)
         try bootstrap()
         if options.sandbox {
-            let server = try SandboxLauncher.start()
+            // A store on this machine only: its hooks may call loopback (a listener beside it).
+            var configuration = SandboxConfiguration()
+            configuration.loopbackWebhooks = true
+            let server = try SandboxLauncher.start(configuration)
             Secrets.register(server.sandbox.configuration.token)
             sandbox = server
             try exposeSandbox(server)

@@ -1,0 +1,68 @@
+import AsyncHTTPClient
+import Foundation
+import JSON
+import NIOCore
+import NIOHTTP1
+import StoreCertificates
+import StoreSandbox
+import Synchronization
+
+extension Listener {
+    /// `storescript trigger SCOPE [ID]`: posts a sample event to a listener with the store's
+    /// secret header; the exit status.
+    public static func trigger(scope: String, id: String, to url: String, options: Runtime.Options) -> Int32 {
+        let say = Diagnostics(format: options.logFormat, script: "trigger")
+        guard Sandbox.webhookScopes.contains(scope) else {
+            say.error("trigger: \(scope) is not a webhook scope the API documents (storescript docs on lists them)")
+            return ExitStatus.usage
+        }
+        let secret: String
+        do {
+            let runtime = try Runtime(options: options)
+            secret = try EventInbox(directory: runtime.stateDirectory).secret()
+            Secrets.register(secret)
+        } catch {
+            say.error("trigger: \(error)")
+            return ExitStatus.usage
+        }
+        let parts = scope.split(separator: "/")
+        let data = JSON.object(JSONObject([("type", .string(parts.count > 1 ? String(parts[1]) : "store")),
+                                           ("id", Int64(id).map { .int($0) } ?? .string(id))]))
+        var nonce = [UInt8](repeating: 0, count: 16)
+        for i in nonce.indices { nonce[i] = UInt8.random(in: 0...255) }
+        let event = JSON.object(JSONObject([
+            ("scope", .string(scope)), ("store_id", "0"), ("data", data),
+            // A sample is a new event each time: its hash is not only its data's.
+            ("hash", .string(Digest.sha1(data.serialized() + nonce))), ("created_at", .int(Int64(Date().timeIntervalSince1970))),
+            ("producer", "stores/trigger"),
+        ]))
+        let outcome = Mutex<Result<UInt, any Error>?>(nil)
+        let done = DispatchSemaphore(value: 0)
+        Task.detached {
+            do {
+                var request = HTTPClientRequest(url: url)
+                request.method = .POST
+                request.headers.add(name: "Content-Type", value: "application/json")
+                request.headers.add(name: CallbackServer.secretHeader, value: secret)
+                request.body = .bytes(ByteBuffer(bytes: event.serialized()))
+                let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+                outcome.withLock { $0 = .success(response.status.code) }
+            } catch {
+                outcome.withLock { $0 = .failure(error) }
+            }
+            done.signal()
+        }
+        done.wait()
+        switch outcome.withLock({ $0 })! {
+        case .success(200):
+            say.info("trigger: \(scope) \(id) sent to \(url)")
+            return ExitStatus.success
+        case .success(let status):
+            say.error("trigger: \(url) answered \(status)\(status == 401 ? " (not this store's listener: give the listener's --profile or --state-dir)" : "")")
+            return ExitStatus.scriptError
+        case .failure(let error):
+            say.error("trigger: cannot reach \(url): \(error) (is storescript listen running there?)")
+            return ExitStatus.scriptError
+        }
+    }
+}
