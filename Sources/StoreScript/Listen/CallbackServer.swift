@@ -7,19 +7,29 @@ import Logging
 import NIOCore
 import NIOSSL
 import StoreCertificates
+import Synchronization
 
 /// The HTTP side of `storescript listen`: a POST of a webhook callback carrying the listener's
 /// secret header is kept in the inbox (durably) and answered 200; anything without the secret
-/// is 401 and kept nowhere. `GET /health` answers 200 for a proxy's checks.
+/// is 401 and kept nowhere. `GET /health` answers 200 once the handlers run (a proxy's or
+/// systemd's check), 503 before.
 public final class CallbackServer: Sendable {
     /// The header the listener sets on the hooks it manages and checks on every callback.
     public static let secretHeader = "X-Storescript-Secret"
 
     public let port: Int
+    /// Whether the handlers are loaded and the loop runs: `/health` says 503 until then.
+    let ready: Readiness
     private let task: Task<Void, any Error>
 
-    private init(port: Int, task: Task<Void, any Error>) {
+    final class Readiness: Sendable {
+        let state = Mutex(false)
+        var isReady: Bool { state.withLock { $0 } }
+    }
+
+    private init(port: Int, ready: Readiness, task: Task<Void, any Error>) {
         self.port = port
+        self.ready = ready
         self.task = task
     }
 
@@ -34,6 +44,7 @@ public final class CallbackServer: Sendable {
         let (ports, continuation) = AsyncStream<Int>.makeStream()
         var logger = Logger(label: "storescript.listen")
         logger.logLevel = .critical
+        let ready = Readiness()
         var server = HTTPServerBuilder.http1()
         if let tls {
             let configuration = TLSConfiguration.makeServerConfiguration(
@@ -42,7 +53,7 @@ public final class CallbackServer: Sendable {
             server = try .tls(.http1(), tlsConfiguration: configuration)
         }
         let app = Application(
-            responder: CallbackResponder(inbox: inbox, secret: Array(secret.utf8)),
+            responder: CallbackResponder(inbox: inbox, secret: Array(secret.utf8), ready: ready),
             server: server,
             configuration: .init(address: .hostname(host, port: port), serverName: "storescript-listen"),
             onServerRunning: { channel in
@@ -60,7 +71,7 @@ public final class CallbackServer: Sendable {
             _ = try? await task.value
             throw ConfigError("listen: cannot listen on \(host):\(port) (in use, or not an address of this machine)")
         }
-        return CallbackServer(port: bound, task: task)
+        return CallbackServer(port: bound, ready: ready, task: task)
     }
 
     /// Stops accepting: callbacks from now on find the port closed (the store retries them).
@@ -70,10 +81,13 @@ public final class CallbackServer: Sendable {
 struct CallbackResponder: HTTPResponder {
     let inbox: EventInbox
     let secret: [UInt8]
+    let ready: CallbackServer.Readiness
     static let maxBody = 1 << 20
 
     func respond(to request: Request, context: BasicRequestContext) async throws -> Response {
-        if request.method == .get, request.uri.path == "/health" { return Self.answer(200, ["ok": true]) }
+        if request.method == .get, request.uri.path == "/health" {
+            return ready.isReady ? Self.answer(200, ["ok": true]) : Self.answer(503, ["ok": false, "starting": true])
+        }
         guard request.method == .post else { return Self.answer(405, ["error": "callbacks are POSTs"]) }
         guard let given = request.headers[HTTPField.Name(CallbackServer.secretHeader)!], Self.same(Array(given.utf8), secret) else {
             return Self.answer(401, ["error": "this listener takes callbacks that carry its secret header"])

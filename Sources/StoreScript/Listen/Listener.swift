@@ -74,7 +74,7 @@ public struct Listener {
         let local = server.map { "\(settings.tls == nil ? "http" : "https")://\(settings.bind == "0.0.0.0" ? "127.0.0.1" : settings.bind):\($0.port)/" }
         // Under --sandbox the store is this process's: its hooks call the listener directly.
         let destination = runtime.sandbox != nil ? local : settings.publicURL
-        let host = ListenHost(inbox: inbox, scheduler: runtime.scheduler, maxAttempts: settings.maxAttempts)
+        let host = ListenHost(inbox: inbox, scheduler: runtime.scheduler, maxAttempts: settings.maxAttempts, ready: server?.ready)
         let lua = runtime.lua
         try lua.getGlobal("package")
         try lua.rawGet(-1, field: "loaded")
@@ -129,6 +129,7 @@ final class ListenHost {
     let inbox: EventInbox
     unowned let scheduler: Scheduler
     let maxAttempts: Int
+    let ready: CallbackServer.Readiness?
     /// The loop's wake-up while it waits, and whether something happened since it last looked.
     final class Signal: Sendable {
         let state = Mutex<(waiter: Scheduler.Wakeup?, changed: Bool)>((nil, false))
@@ -136,7 +137,8 @@ final class ListenHost {
     private let signal = Signal()
     private static let servers = Mutex<[CallbackServer]>([])
 
-    init(inbox: EventInbox, scheduler: Scheduler, maxAttempts: Int) {
+    init(inbox: EventInbox, scheduler: Scheduler, maxAttempts: Int, ready: CallbackServer.Readiness?) {
+        self.ready = ready
         self.inbox = inbox
         self.scheduler = scheduler
         self.maxAttempts = maxAttempts
@@ -161,6 +163,10 @@ final class ListenHost {
     func push(_ lua: LuaState) throws {
         try lua.newTable()
         try lua.setFunctions(-1, prefix: "listen", [
+            ("ready", { [self] _ in
+                ready?.state.withLock { $0 = true }
+                return 0
+            }),
             ("claim", { [self] call in
                 let limit = Int(try call.integer(1, "limit"))
                 let events = try inbox.claim(limit)

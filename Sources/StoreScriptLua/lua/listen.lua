@@ -140,6 +140,7 @@ if host.sandbox then
   log.info("listen: the sandbox store is at " .. host.sandbox .. " (its hooks call this listener)", { sandbox = host.sandbox })
 end
 
+fn.ready()
 while true do
   local items = running < limit and fn.claim(limit - running) or {}
   for _, item in ipairs(items) do
