@@ -49,7 +49,7 @@ struct Listen: ParsableCommand {
                                           "--verbose", "--lock", "--max-memory", "--timeout"]
 
     func validate() throws {
-        try script.refuse(allBut: Self.runOptions, for: "listen", why: "a listener runs handlers on one store, as events come (plan a handler with run --plan)")
+        try script.refuse(allBut: Self.runOptions, for: "listen", why: "a listener runs handlers as events come, not a plan (plan what a handler does with run --plan)")
         if handlers == nil && !dead { throw ValidationError("give the handlers file: storescript listen handlers.lua (or --dead to list dead events)") }
         if (tlsCert == nil) != (tlsKey == nil) { throw ValidationError("--tls-cert and --tls-key go together") }
         if (ensureHooks || printHooks) && publicURL == nil && !script.sandbox {

@@ -57,11 +57,11 @@ struct ScriptOptions: ParsableArguments {
     /// For commands that are not runs (`listen`, `trigger`): refuses every option given but
     /// the `allowed` ones, with `why` (none is accepted and ignored).
     func refuse(allBut allowed: Set<String>, for command: String, why: String) throws(ValidationError) {
+        if jobs != nil || profiles != nil, !allowed.contains("--profiles") {
+            throw ValidationError("\(command) works on one store: give --profile NAME (one \(command) per store)")
+        }
         for (option, value) in given where value != nil && !allowed.contains(option.name) {
             throw ValidationError("\(command) \(option.name): \(why)")
-        }
-        if jobs != nil || profiles != nil, !allowed.contains("--profiles") {
-            throw ValidationError("\(command) works on one store: give --profile NAME")
         }
     }
 

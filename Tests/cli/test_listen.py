@@ -53,7 +53,8 @@ class Listening:
         return str(path)
 
     def command(self, handlers, *options, script_args=()):
-        return [self.bin, "listen", "--port", str(self.port), "--state-dir", self.state_dir, "--ensure-hooks",
+        state = ["--state-dir", self.state_dir] if self.state_dir else []
+        return [self.bin, "listen", "--port", str(self.port), *state, "--ensure-hooks",
                 "--public-url", self.url, *options, handlers, *(["--", *script_args] if script_args else [])]
 
     def start(self, handlers, *options, script_args=()):
@@ -248,6 +249,33 @@ def test_killed_at_random_under_1000_changes_every_event_is_handled_and_none_twi
     # Only a handler killed mid-run runs again: at most `concurrency` events per kill.
     assert kills >= 5 and twice <= kills * 4, (kills, twice)
     print(f"\nlisten crash safety: 1000 events, {kills} SIGKILLs, every event handled, {twice} run again after a kill mid-handler")
+
+
+def test_two_stores_with_the_same_ids_each_listener_handles_its_own_stores_events_only(bin_path, tmp_path):
+    home = tmp_path / "home"
+    a, b = Listening(bin_path, tmp_path / "a"), Listening(bin_path, tmp_path / "b")
+    try:
+        for world in (a, b):
+            world.tmp.mkdir()
+            world.env["HOME"] = str(home)  # one machine, one user: each store's inbox in its own directory
+            world.state_dir = None
+            world.start(world.handlers())
+        assert a.customers(3) == b.customers(3)  # the same ids in both stores
+        assert a.wait_for(lambda: len(a.handled()) == 3) and b.wait_for(lambda: len(b.handled()) == 3)
+        time.sleep(0.5)
+        assert len(a.handled()) == len(b.handled()) == 3
+        inboxes = sorted(str(p.parent) for p in home.rglob("events.db"))
+        assert len(inboxes) == 2, inboxes
+        secrets = {sqlite3.connect(os.path.join(d, "events.db")).execute("SELECT value FROM meta").fetchone()[0] for d in inboxes}
+        assert len(secrets) == 2
+        # A's secret opens nothing at B.
+        event = {"scope": "store/customer/created", "data": {"type": "customer", "id": 1}, "hash": "x", "created_at": 5}
+        for secret in secrets:
+            codes = {requests.post(w.url, json=event, headers={"X-Storescript-Secret": secret}, timeout=5).status_code for w in (a, b)}
+            assert codes == {200, 401}
+    finally:
+        a.stop()
+        b.stop()
 
 
 def test_the_recipes_tag_high_value_orders_once_and_report_low_stock(listening):

@@ -37,7 +37,18 @@ BAD = {
     "rotate-carrier.lua": (["endicia"], {"create": ["--create=1"], "dry-run": ["--dry-run=1"]}),
     "ship-orders.lua": (["export"], {"out": ["--out", NO_DIR], "status": ["--status", "999"], "dry-run": ["--dry-run=1"]}),
     "update-prices.lua": (["prices.csv"], {"dry-run": ["--dry-run=1"], "unknown": ["--unknown", NO_DIR]}),
+    "on-order-created.lua": ([], {"threshold": ["--threshold", "-5"], "tag": ["--tag", ""], "notify": ["--notify", ""],
+                                  "dry-run": ["--dry-run=1"]}),
+    "on-low-stock.lua": ([], {"threshold": ["--threshold", "x"], "out": ["--out", NO_DIR]}),
 }
+# Handlers files run under `storescript listen FILE -- ARGS`, the others under `run FILE ARGS`.
+HANDLERS = {"on-order-created.lua", "on-low-stock.lua"}
+
+
+def command(bin_path, name, *argv):
+    if name in HANDLERS:
+        return [bin_path, "listen", "--port", "0", str(RECIPES / name), "--", *argv]
+    return [bin_path, "run", str(RECIPES / name), *argv]
 # Bad positionals too: a recipe's first argument.
 BAD_POSITIONALS = {
     "campaign-widget.lua": [" "], "checkout-domain.lua": ["checkout.example.com"], "deploy-theme.lua": ["missing.zip"],
@@ -60,7 +71,7 @@ def header_options(path):
 
 
 def help_options(bin_path, path):
-    r = subprocess.run([bin_path, "run", str(path), "--help"], capture_output=True, text=True, timeout=30)
+    r = subprocess.run(command(bin_path, path.name, "--help"), capture_output=True, text=True, timeout=30)
     assert r.returncode == 0, r.stderr
     return re.findall(r"^  --([a-z-]+)", r.stdout, re.M)
 
@@ -105,7 +116,7 @@ def cases():
 def test_a_bad_value_is_refused_with_one_line_before_anything_changes(bin_path, served, name, argv):
     sb, tmp, env = served
     since = len(sb.log())
-    r = subprocess.run([bin_path, "run", str(RECIPES / name), *argv], capture_output=True, text=True, env=env, cwd=tmp, timeout=60)
+    r = subprocess.run(command(bin_path, name, *argv), capture_output=True, text=True, env=env, cwd=tmp, timeout=60)
     assert r.returncode == 2, (argv, r.returncode, r.stdout, r.stderr)
     assert len(r.stderr.splitlines()) == 1 and r.stderr.startswith(name + ": "), r.stderr
     writes = [(e["method"], e["path"]) for e in sb.log()[since:] if e["method"] != "GET"]

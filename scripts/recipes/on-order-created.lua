@@ -14,6 +14,7 @@
 --   --threshold AMOUNT    an order at least this total is high value (default 500)
 --   --tag TEXT            what goes in its staff notes (default "HIGH VALUE")
 --   --notify CMD          run for each high-value order (default: none, a log line only)
+--   --dry-run             log what would be tagged and notified; change nothing, run nothing
 -- Exit status: as storescript listen's (2 for a bad option, before any event is taken).
 local args = require("storescript.args")
 local opts = args.parse(arg, {
@@ -23,6 +24,7 @@ local opts = args.parse(arg, {
     { "threshold", value = "AMOUNT", number = true, min = 0, default = 500, help = "an order at least this total is high value" },
     { "tag", value = "TEXT", default = "HIGH VALUE", check = args.nonempty, help = "what goes in its staff notes" },
     { "notify", value = "CMD", check = args.nonempty, help = "run for each high-value order (ORDER_ID, ORDER_TOTAL, ORDER_EMAIL, ORDER_CURRENCY)" },
+    { "dry-run", flag = true, help = "log what would be tagged and notified; change nothing" },
   },
 })
 
@@ -38,6 +40,11 @@ on("store/order/created", function(event)
   local notes = type(order.staff_notes) == "string" and order.staff_notes or ""
   if notes:find(opts.tag, 1, true) then
     log.info("order " .. order.id .. " is tagged already", { order = order.id, attempt = event.attempt })
+    return
+  end
+  if opts.dry_run then
+    log.info(string.format("order %d (%s) would be tagged%s", order.id, order.total_inc_tax, opts.notify and " and notified" or ""),
+             { order = order.id, total = total })
     return
   end
   if opts.notify then
