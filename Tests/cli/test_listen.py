@@ -13,7 +13,7 @@ import time
 import pytest
 import requests
 
-from sandbox_support import Sandbox
+from sandbox_support import Sandbox, self_signed
 
 RECIPES = os.path.join(os.path.dirname(__file__), "..", "..", "scripts", "recipes")
 
@@ -308,3 +308,56 @@ def test_the_recipes_tag_high_value_orders_once_and_report_low_stock(listening):
     rows = (listening.tmp / "low.csv").read_text().splitlines()
     assert rows[0] == "product_id,sku,name,inventory_level,threshold,at"
     assert [r.split(",")[0] for r in rows[1:]] == ["1", "1"] and [r.split(",")[-3] for r in rows[1:]] == ["3", "1"]
+
+
+def test_the_listener_serves_https_with_its_own_certificate(listening):
+    cert, key = self_signed("localhost")
+    (listening.tmp / "cert.pem").write_text(cert)
+    (listening.tmp / "key.pem").write_text(key)
+    handlers = listening.handlers()
+    proc = subprocess.Popen([listening.bin, "listen", "--port", str(listening.port), "--state-dir", listening.state_dir,
+                             "--tls-cert", "cert.pem", "--tls-key", "key.pem", handlers], cwd=listening.tmp, env=listening.env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    listening.procs.append(proc)
+    url = f"https://localhost:{listening.port}/"
+    assert listening.wait_for(lambda: _ok(url + "health", str(listening.tmp / "cert.pem"))), proc.stderr.read() if proc.poll() is not None else ""
+    assert requests.post(url, json={"scope": "store/customer/created"}, verify=str(listening.tmp / "cert.pem"), timeout=5).status_code == 401
+    t = listening.run("trigger", "--state-dir", listening.state_dir, "--to", f"http://127.0.0.1:{listening.port}/", "store/customer/created")
+    assert t.returncode == 1  # plain http to a TLS port: refused, and trigger says so
+    with pytest.raises(requests.exceptions.SSLError):
+        requests.get(url + "health", timeout=5)  # a client that does not trust the certificate
+
+
+def _ok(url, verify):
+    try:
+        return requests.get(url, verify=verify, timeout=1).status_code == 200
+    except requests.RequestException:
+        return False
+
+
+def test_with_sandbox_the_stores_own_hooks_call_the_listener(bin_path, tmp_path):
+    # The handlers file changes the sandbox store once its hooks are in place (a task that
+    # waits a moment): the store's callback comes back to the listener's handler.
+    (tmp_path / "handlers.lua").write_text("""
+on("store/customer/created", function(event)
+  local c = bc.customers.list{["id:in"] = event.data.id}[1]
+  local f = assert(io.open("handled.txt", "a")) f:write(c.email, "\\n") f:close()
+end)
+async.spawn(function()
+  async.sleep(0.5)
+  bc.customers.create{{email = "loop@example.com", first_name = "Lo", last_name = "Op"}}
+end)
+""")
+    env = dict(os.environ, HOME=str(tmp_path / "home"), STORESCRIPT_CONFIG=str(tmp_path / "none.toml"))
+    proc = subprocess.Popen([bin_path, "listen", "--sandbox", "--port", "0", "handlers.lua"], cwd=tmp_path, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and not (tmp_path / "handled.txt").exists():
+            time.sleep(0.1)
+        assert (tmp_path / "handled.txt").read_text() == "loop@example.com\n"
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(10) == 143
+    err = proc.stderr.read()
+    assert "listen: create store/customer/created -> http://127.0.0.1:" in err and "the sandbox store is at http://127.0.0.1:" in err

@@ -29,8 +29,16 @@ public enum EditorDefinitions {
         out += "---@class sandbox the in-process sandbox of --sandbox\n"
             + (members["sandbox"] ?? []).map { "---@field \($0.name) \($0.type)\n" }.joined() + "sandbox = {}\n\n"
         out += luaLSFunction("help", doc: ModuleDocs.doc(of: "help") ?? "help(x)")
+        out += comment(listenOn.split(separator: "\n").map(Substring.init))
+            + "---@param scope string\n---@param handler fun(event: table)\nfunction on(scope, handler) end\n"
         return out
     }
+
+    /// `on`, the global of a handlers file `storescript listen` runs (listen.lua defines it).
+    static let listenOn = """
+        on(scope, function(event) ... end): in a handlers file `storescript listen` runs, calls the function
+        for each event of the scope (store/order/created, or store/order/* for all of them).
+        """
 
     private static func luaLSNamespace(_ name: String, extras: [ModuleDocs.Member]) -> String {
         var out = "---@class \(name)\n"
@@ -196,7 +204,7 @@ public enum EditorDefinitions {
         for module in ModuleDocs.names + ["sandbox"] {
             out += "    \(module) = { fields = { " + (members[module] ?? []).map { luacheckKey($0.name) + " = {}" }.joined(separator: ", ") + " } },\n"
         }
-        out += "    help = {},\n"
+        out += "    help = {},\n    on = {},  -- in a handlers file storescript listen runs\n"
         return out + "  },\n}\nstd = \"lua54+storescript\"\n"
     }
 
