@@ -24,9 +24,10 @@ struct Listen: ParsableCommand {
             changes nothing. The store calls https on port 443 only: give --tls-cert and \
             --tls-key, or run behind a reverse proxy (README "Reacting to events").
 
-            --sandbox runs a sandbox store in this process whose hooks call this listener: \
-            make changes in it with bc.* from a handler, or send sample events with \
-            storescript trigger SCOPE [ID].
+            --sandbox runs a sandbox store in this process whose hooks call this listener; \
+            while it runs, --sandbox in other shells reaches that store (storescript call \
+            --sandbox bc.customers.create ...), and storescript trigger --sandbox SCOPE [ID] \
+            sends a sample event.
             """)
 
     @OptionGroup var script: ScriptOptions
@@ -83,8 +84,8 @@ struct Trigger: ParsableCommand {
         abstract: "Send a listener a sample event of SCOPE (data {type, id}), with the store's secret header.",
         discussion: """
             The secret is the store's (the listener keeps it in the store's state directory): \
-            give the same --profile (or --state-dir) as the listener. Each trigger is a new \
-            event. Exit 0 when the listener took it, 1 otherwise.
+            give the same --profile, --state-dir or --sandbox as the listener. Each trigger is \
+            a new event. Exit 0 when the listener took it, 1 otherwise.
             """)
 
     @OptionGroup var script: ScriptOptions
@@ -93,8 +94,8 @@ struct Trigger: ParsableCommand {
     @Argument(help: "The id in its data (default 1).") var id: String = "1"
 
     func validate() throws {
-        try script.refuse(allBut: ["--profile", "--state-dir", "--log-format"], for: "trigger",
-                          why: "trigger sends one event (--profile or --state-dir find the listener's secret)")
+        try script.refuse(allBut: ["--profile", "--state-dir", "--log-format", "--sandbox"], for: "trigger",
+                          why: "trigger sends one event (--profile, --state-dir or --sandbox find the listener's secret)")
     }
 
     func run() throws {

@@ -27,6 +27,15 @@ end)
 """
 
 
+def wait_for(predicate, timeout=20):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return False
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -79,14 +88,6 @@ class Listening:
         path = self.tmp / "handled.txt"
         return [line.split() for line in path.read_text().splitlines()] if path.exists() else []
 
-    def wait_for(self, predicate, timeout=20):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if predicate():
-                return True
-            time.sleep(0.05)
-        return False
-
     def customers(self, n, start=0):
         ids = []
         for i in range(start, start + n, 10):
@@ -95,6 +96,14 @@ class Listening:
             assert r.status_code == 200, r.text
             ids += [c["id"] for c in r.json()["data"]]
         return ids
+
+    def secret(self):
+        """The secret the listener made for this store (in its inbox)."""
+        db = sqlite3.connect(os.path.join(self.state_dir, "events.db"))
+        try:
+            return db.execute("SELECT value FROM meta WHERE key = 'secret'").fetchone()[0]
+        finally:
+            db.close()
 
     def inbox(self):
         db = sqlite3.connect(os.path.join(self.state_dir, "events.db"))
@@ -124,7 +133,7 @@ def test_the_stores_events_reach_the_handlers_once_each(listening):
     assert [(h["scope"], h["is_active"]) for h in hooks] == [("store/customer/created", True)]
     assert list(hooks[0]["headers"]) == ["X-Storescript-Secret"]
     ids = listening.customers(25)
-    assert listening.wait_for(lambda: len(listening.handled()) >= 25), listening.handled()
+    assert wait_for(lambda: len(listening.handled()) >= 25), listening.handled()
     time.sleep(0.3)
     handled = listening.handled()
     assert sorted(int(h[1]) for h in handled) == sorted(ids)
@@ -143,22 +152,22 @@ def test_a_callback_without_the_secret_is_refused_and_kept_nowhere(listening):
     # trigger finds the store's secret (same state directory) and the event is handled.
     t = listening.run("trigger", "--state-dir", listening.state_dir, "--to", listening.url, "store/customer/created", "42")
     assert t.returncode == 0, t.stderr
-    assert listening.wait_for(lambda: [h[1] for h in listening.handled()] == ["42"])
+    assert wait_for(lambda: [h[1] for h in listening.handled()] == ["42"])
     # The secret is in no output.
-    secret = sqlite3.connect(os.path.join(listening.state_dir, "events.db")).execute("SELECT value FROM meta WHERE key = 'secret'").fetchone()[0]
+    secret = listening.secret()
     assert secret not in t.stdout + t.stderr
 
 
 def test_a_repeated_callback_is_dropped(listening):
     listening.start(listening.handlers())
-    secret = sqlite3.connect(os.path.join(listening.state_dir, "events.db")).execute("SELECT value FROM meta WHERE key = 'secret'").fetchone()[0]
+    secret = listening.secret()
     event = {"scope": "store/customer/created", "data": {"type": "customer", "id": 7}, "hash": "h7", "created_at": 100}
     answers = [requests.post(listening.url, json=event, headers={"X-Storescript-Secret": secret}, timeout=5).json() for _ in range(3)]
     assert answers == [{"accepted": True}, {"accepted": False}, {"accepted": False}]
     # The same object changed again later: a new event (same hash, new created_at).
     later = dict(event, created_at=101)
     assert requests.post(listening.url, json=later, headers={"X-Storescript-Secret": secret}, timeout=5).json() == {"accepted": True}
-    assert listening.wait_for(lambda: len(listening.handled()) == 2)
+    assert wait_for(lambda: len(listening.handled()) == 2)
 
 
 def test_ensure_hooks_reactivates_updates_and_removes_what_no_handler_wants(listening):
@@ -184,14 +193,14 @@ def test_ensure_hooks_reactivates_updates_and_removes_what_no_handler_wants(list
     assert hooks[secret_less["id"]]["is_active"] is True and "X-Storescript-Secret" in hooks[secret_less["id"]]["headers"]
     assert stale["id"] not in hooks and other["id"] in hooks
     listening.customers(1)
-    assert listening.wait_for(lambda: len(listening.handled()) == 1)
+    assert wait_for(lambda: len(listening.handled()) == 1)
 
 
 def test_a_failing_handler_is_retried_then_kept_as_dead_and_retry_dead_runs_it_again(listening):
     failing = listening.handlers(before='if not io.open("fixed") then error("the CRM is down") end')
     proc = listening.start(failing, "--max-attempts", "2")
     [customer] = listening.customers(1)
-    assert listening.wait_for(lambda: listening.inbox().get("dead") == 1, timeout=15), listening.inbox()
+    assert wait_for(lambda: listening.inbox().get("dead") == 1, timeout=15), listening.inbox()
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(10) == 143
     err = proc.stderr.read()
@@ -204,7 +213,7 @@ def test_a_failing_handler_is_retried_then_kept_as_dead_and_retry_dead_runs_it_a
     assert (scope, id_, attempts) == ("store/customer/created", str(customer), "2 attempts") and "the CRM is down" in error
     (listening.tmp / "fixed").write_text("")
     listening.start(failing, "--retry-dead")
-    assert listening.wait_for(lambda: [h[1] for h in listening.handled()] == [str(customer)])
+    assert wait_for(lambda: [h[1] for h in listening.handled()] == [str(customer)])
     assert listening.inbox() == {"done": 1}
 
 
@@ -212,13 +221,13 @@ def test_sigterm_stops_with_143_and_the_next_listener_finishes_what_was_queued(l
     slow = listening.handlers(before="async.sleep(0.5)")
     proc = listening.start(slow, "--concurrency", "2")
     ids = listening.customers(10)
-    assert listening.wait_for(lambda: sum(listening.inbox().values()) == 10)
+    assert wait_for(lambda: sum(listening.inbox().values()) == 10)
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(10) == 143
     assert "terminated" in proc.stderr.read()
     assert len(listening.handled()) < 10
     listening.start(listening.handlers())
-    assert listening.wait_for(lambda: listening.inbox() == {"done": 10}, timeout=20), listening.inbox()
+    assert wait_for(lambda: listening.inbox() == {"done": 10}, timeout=20), listening.inbox()
     assert sorted({int(h[1]) for h in listening.handled()}) == sorted(ids)
 
 
@@ -261,7 +270,7 @@ def test_two_stores_with_the_same_ids_each_listener_handles_its_own_stores_event
             world.state_dir = None
             world.start(world.handlers())
         assert a.customers(3) == b.customers(3)  # the same ids in both stores
-        assert a.wait_for(lambda: len(a.handled()) == 3) and b.wait_for(lambda: len(b.handled()) == 3)
+        assert wait_for(lambda: len(a.handled()) == 3) and wait_for(lambda: len(b.handled()) == 3)
         time.sleep(0.5)
         assert len(a.handled()) == len(b.handled()) == 3
         inboxes = sorted(str(p.parent) for p in home.rglob("events.db"))
@@ -285,11 +294,11 @@ def test_the_recipes_tag_high_value_orders_once_and_report_low_stock(listening):
     orders = listening.store.get("/v2/orders", params={"limit": 50}).json()
     big = next(o for o in orders if float(o["total_inc_tax"]) >= 100)
     small = next(o for o in orders if float(o["total_inc_tax"]) < 100)
-    secret = sqlite3.connect(os.path.join(listening.state_dir, "events.db")).execute("SELECT value FROM meta WHERE key = 'secret'").fetchone()[0]
+    secret = listening.secret()
     for o, at in ((big, 1), (small, 2), (big, 3)):  # the big one twice: a retry must not tag or notify again
         event = {"scope": "store/order/created", "data": {"type": "order", "id": o["id"]}, "hash": f"o{o['id']}", "created_at": at}
         assert requests.post(listening.url, json=event, headers={"X-Storescript-Secret": secret}, timeout=5).status_code == 200
-    assert listening.wait_for(lambda: listening.inbox() == {"done": 3}), listening.inbox()
+    assert wait_for(lambda: listening.inbox() == {"done": 3}), listening.inbox()
     notes = listening.store.get(f"/v2/orders/{big['id']}").json()["staff_notes"]
     assert notes.count("HIGH VALUE") == 1
     assert "HIGH VALUE" not in (listening.store.get(f"/v2/orders/{small['id']}").json()["staff_notes"] or "")
@@ -304,7 +313,7 @@ def test_the_recipes_tag_high_value_orders_once_and_report_low_stock(listening):
         r = listening.store.put(f"/v3/catalog/products/{pid}", {"inventory_tracking": "product", "inventory_level": level})
         assert r.status_code == 200, r.text
         time.sleep(0.4)
-    assert listening.wait_for(lambda: (listening.tmp / "low.csv").exists() and len((listening.tmp / "low.csv").read_text().splitlines()) == 3)
+    assert wait_for(lambda: (listening.tmp / "low.csv").exists() and len((listening.tmp / "low.csv").read_text().splitlines()) == 3)
     rows = (listening.tmp / "low.csv").read_text().splitlines()
     assert rows[0] == "product_id,sku,name,inventory_level,threshold,at"
     assert [r.split(",")[0] for r in rows[1:]] == ["1", "1"] and [r.split(",")[-3] for r in rows[1:]] == ["3", "1"]
@@ -320,7 +329,7 @@ def test_the_listener_serves_https_with_its_own_certificate(listening):
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     listening.procs.append(proc)
     url = f"https://localhost:{listening.port}/"
-    assert listening.wait_for(lambda: _ok(url + "health", str(listening.tmp / "cert.pem"))), proc.stderr.read() if proc.poll() is not None else ""
+    assert wait_for(lambda: _ok(url + "health", str(listening.tmp / "cert.pem"))), proc.stderr.read() if proc.poll() is not None else ""
     assert requests.post(url, json={"scope": "store/customer/created"}, verify=str(listening.tmp / "cert.pem"), timeout=5).status_code == 401
     t = listening.run("trigger", "--state-dir", listening.state_dir, "--to", f"http://127.0.0.1:{listening.port}/", "store/customer/created")
     assert t.returncode == 1  # plain http to a TLS port: refused, and trigger says so
@@ -335,29 +344,38 @@ def _ok(url, verify):
         return False
 
 
-def test_with_sandbox_the_stores_own_hooks_call_the_listener(bin_path, tmp_path):
-    # The handlers file changes the sandbox store once its hooks are in place (a task that
-    # waits a moment): the store's callback comes back to the listener's handler.
+def test_with_sandbox_a_change_made_from_another_shell_comes_back_as_an_event(bin_path, tmp_path):
+    # The local loop: `listen --sandbox` serves a sandbox whose hooks call it; `call --sandbox`
+    # in another process changes that sandbox; `trigger --sandbox` finds the listener's secret.
     (tmp_path / "handlers.lua").write_text("""
 on("store/customer/created", function(event)
-  local c = bc.customers.list{["id:in"] = event.data.id}[1]
-  local f = assert(io.open("handled.txt", "a")) f:write(c.email, "\\n") f:close()
-end)
-async.spawn(function()
-  async.sleep(0.5)
-  bc.customers.create{{email = "loop@example.com", first_name = "Lo", last_name = "Op"}}
+  local found = bc.customers.list{["id:in"] = event.data.id}
+  local f = assert(io.open("handled.txt", "a")) f:write(found[1] and found[1].email or ("no customer " .. event.data.id), "\\n") f:close()
 end)
 """)
     env = dict(os.environ, HOME=str(tmp_path / "home"), STORESCRIPT_CONFIG=str(tmp_path / "none.toml"))
-    proc = subprocess.Popen([bin_path, "listen", "--sandbox", "--port", "0", "handlers.lua"], cwd=tmp_path, env=env,
+    env.pop("XDG_STATE_HOME", None)
+    port = free_port()
+    proc = subprocess.Popen([bin_path, "listen", "--sandbox", "--port", str(port), "handlers.lua"], cwd=tmp_path, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    handled = tmp_path / "handled.txt"
     try:
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline and not (tmp_path / "handled.txt").exists():
-            time.sleep(0.1)
-        assert (tmp_path / "handled.txt").read_text() == "loop@example.com\n"
+        assert wait_for(lambda: _ok(f"http://127.0.0.1:{port}/health", True))
+        made = subprocess.run([bin_path, "call", "--sandbox", "bc.customers.create", "--data",
+                               '[{"email": "loop@example.com", "first_name": "Lo", "last_name": "Op"}]'],
+                              cwd=tmp_path, env=env, capture_output=True, text=True, timeout=30)
+        assert made.returncode == 0, made.stderr
+        assert wait_for(lambda: handled.exists() and handled.read_text() == "loop@example.com\n")
+        t = subprocess.run([bin_path, "trigger", "--sandbox", "--to", f"http://127.0.0.1:{port}/", "store/customer/created", "1"],
+                           cwd=tmp_path, env=env, capture_output=True, text=True, timeout=30)
+        assert t.returncode == 0, t.stderr
+        assert wait_for(lambda: len(handled.read_text().splitlines()) == 2)
     finally:
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(10) == 143
     err = proc.stderr.read()
     assert "listen: create store/customer/created -> http://127.0.0.1:" in err and "the sandbox store is at http://127.0.0.1:" in err
+    # Once the listener is gone, --sandbox is a fresh sandbox of its own again.
+    fresh = subprocess.run([bin_path, "call", "--sandbox", "bc.customers.list", "email:in=loop@example.com"], cwd=tmp_path, env=env,
+                           capture_output=True, text=True, timeout=30)
+    assert fresh.returncode == 0 and json.loads(fresh.stdout) == [], fresh.stdout + fresh.stderr

@@ -73,9 +73,6 @@ public final class CallbackServer: Sendable {
         }
         return CallbackServer(port: bound, ready: ready, task: task)
     }
-
-    /// Stops accepting: callbacks from now on find the port closed (the store retries them).
-    public func stop() { task.cancel() }
 }
 
 struct CallbackResponder: HTTPResponder {

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Dispatch
 import Foundation
 import GRDB
 import JSON
@@ -36,6 +37,8 @@ public final class EventInbox: Sendable {
     public let path: String
     /// Arrivals waiting for the next commit, each with the continuation its callback awaits.
     private let pending = Mutex<(items: [(Arrival, CheckedContinuation<Bool, any Error>)], committing: Bool)>(([], false))
+    /// Where commits run, off the server's event loops (a commit waits for the disk).
+    private static let committer = DispatchQueue(label: "storescript.listen.inbox")
     /// Called (from the committing thread) after arrivals are durable: the handler loop wakes.
     let arrived = Mutex<(@Sendable () -> Void)?>(nil)
 
@@ -77,7 +80,7 @@ public final class EventInbox: Sendable {
                 p.committing = true
                 return true
             }
-            if start { Thread.detachNewThread { self.commitPending() } }
+            if start { Self.committer.async { self.commitPending() } }
         }
     }
 
@@ -175,12 +178,6 @@ public final class EventInbox: Sendable {
         try queue.write { db in
             try db.execute(sql: "UPDATE events SET state = 'queued', attempts = 0, due_ms = 0, finished_ms = NULL WHERE state = 'dead'")
             return db.changesCount
-        }
-    }
-
-    public func counts() throws -> [String: Int] {
-        try queue.read { db in
-            Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT state, COUNT(*) AS n FROM events GROUP BY state").map { ($0["state"], $0["n"]) })
         }
     }
 

@@ -51,7 +51,7 @@ public struct Listener {
             for event in try inbox.dead() {
                 let body = (try? JSON.parse(Array(event.body.utf8))) ?? .null
                 let id = body["data"]?["id"]?.textValue ?? "?"
-                switch options(runtime).logFormat {
+                switch runtime.options.logFormat {
                 case .json:
                     Console.out(JSON.object(JSONObject([("seq", .int(event.seq)), ("scope", .string(event.scope)), ("id", .string(id)),
                                                         ("attempts", .int(Int64(event.attempts))), ("error", .string(event.error)),
@@ -72,8 +72,10 @@ public struct Listener {
         Secrets.register(secret)
         let server = settings.printHooks ? nil : try CallbackServer.startBlocking(inbox: inbox, secret: secret, settings: settings)
         let local = server.map { "\(settings.tls == nil ? "http" : "https")://\(settings.bind == "0.0.0.0" ? "127.0.0.1" : settings.bind):\($0.port)/" }
-        // Under --sandbox the store is this process's: its hooks call the listener directly.
-        let destination = runtime.sandbox != nil ? local : settings.publicURL
+        // Under --sandbox the store is this process's: its hooks call the listener directly,
+        // and `--sandbox` runs in other shells reach it.
+        let destination = runtime.sandboxAddress != nil ? local : settings.publicURL
+        if let server = runtime.sandbox, !settings.printHooks { SandboxAddress(server).publish() }
         let host = ListenHost(inbox: inbox, scheduler: runtime.scheduler, maxAttempts: settings.maxAttempts, ready: server?.ready)
         let lua = runtime.lua
         try lua.getGlobal("package")
@@ -83,13 +85,13 @@ public struct Listener {
         try lua.rawSet(-2, field: "functions")
         var fields: [(String, LuaValue)] = [
             ("handlers", .string(settings.handlers)), ("concurrency", .integer(Int64(settings.concurrency))),
-            ("ensure_hooks", .boolean(settings.ensureHooks || runtime.sandbox != nil)), ("print_hooks", .boolean(settings.printHooks)),
+            ("ensure_hooks", .boolean(settings.ensureHooks || runtime.sandboxAddress != nil)), ("print_hooks", .boolean(settings.printHooks)),
             ("secret_header", .string(CallbackServer.secretHeader)), ("secret", .string(secret)),
             ("scopes", .table(LuaTable(array: Sandbox.webhookScopes.map { .string($0) }))),
         ]
         if let destination { fields.append(("destination", .string(destination))) }
         if let local { fields.append(("url", .string(local))) }
-        if let sandbox = runtime.sandbox { fields.append(("sandbox", .string(sandbox.baseURL))) }
+        if let sandbox = runtime.sandboxAddress { fields.append(("sandbox", .string(sandbox.baseURL))) }
         for (name, value) in fields {
             try lua.push(value)
             try lua.rawSet(-2, field: name)
@@ -99,8 +101,6 @@ public struct Listener {
         // The server lives as long as the process: a listener ends by exiting.
         if let server { ListenHost.keep(server) }
     }
-
-    private static func options(_ runtime: Runtime) -> Runtime.Options { runtime.options }
 }
 
 extension CallbackServer {

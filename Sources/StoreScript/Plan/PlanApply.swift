@@ -51,9 +51,9 @@ public struct PlanApply: Sendable {
         var digiCert: StoreClient?
         let journal: DatabaseQueue
         do {
-            client = try runtime.client(try runtime.endpoint(service: "bc"), local: runtime.sandbox != nil)
+            client = try runtime.client(try runtime.endpoint(service: "bc"), local: runtime.sandboxAddress != nil)
             if writes.contains(where: { Self.isDigiCert($0["path"]?.stringValue ?? "") }) {
-                digiCert = try runtime.client(try runtime.endpoint(service: "digicert"), local: runtime.sandbox != nil)
+                digiCert = try runtime.client(try runtime.endpoint(service: "digicert"), local: runtime.sandboxAddress != nil)
             }
             journal = try openJournal(runtime.stateDirectory)
         } catch let missing as Runtime.NoEndpoint {

@@ -14,13 +14,13 @@ enum PlanRun {
     static func startOverlay(_ runtime: Runtime) throws -> SandboxServer {
         let store: StoreClient
         do {
-            store = try runtime.client(try runtime.endpoint(service: "bc"), local: runtime.sandbox != nil)
+            store = try runtime.client(try runtime.endpoint(service: "bc"), local: runtime.sandboxAddress != nil)
         } catch let missing as Runtime.NoEndpoint {
             throw ConfigError("--plan reads the store it plans for: \(missing.advice)")
         } catch let refused as StoreEndpoint.Refused {
             throw ConfigError("--plan: \(refused.description)")
         }
-        let digiCert = try? runtime.client(try runtime.endpoint(service: "digicert"), local: runtime.sandbox != nil)
+        let digiCert = try? runtime.client(try runtime.endpoint(service: "digicert"), local: runtime.sandboxAddress != nil)
         var configuration = SandboxConfiguration()
         configuration.rateLimit = nil
         configuration.token = "plan-" + String(UInt64.random(in: 0...UInt64.max), radix: 36)

@@ -68,8 +68,8 @@ public final class REPL {
 
         Console.out("storescript — Lua 5.4 — help() for help, Ctrl-D to leave\n")
         if let note { Console.out(note + "\n") }
-        if let server = runtime.sandbox {
-            Console.out("sandbox store at \(server.baseURL) (sandbox.url)\n")
+        if let address = runtime.sandboxAddress {
+            Console.out("sandbox store at \(address.baseURL) (sandbox.url)\(runtime.sandbox == nil ? ", the listener's" : "")\n")
         } else if let hash = runtime.store.storeHash {
             // A real store, marked so that nobody mistakes it for the sandbox: what runs here is real.
             Console.out("LIVE store \(hash.value)\(runtime.store.profile.map { " (profile \($0))" } ?? "") — changes are real\n")

@@ -53,8 +53,11 @@ public final class Runtime {
     public let options: Options
     /// Where the bindings connect and how patiently (the profile, or defaults under `--sandbox`).
     public let store: StoreSettings
-    /// The in-process sandbox of `--sandbox` (started with the runtime, stopped with the process).
+    /// The in-process sandbox of `--sandbox` (started with the runtime, stopped with the process),
+    /// unless a `listen --sandbox` serves one (then that one's address only).
     public private(set) var sandbox: SandboxServer?
+    /// Where `--sandbox` runs reach their sandbox (this process's or the listener's).
+    public private(set) var sandboxAddress: SandboxAddress?
     /// Under `--plan`: the overlay of the store the bindings send to (see PlanRun).
     public private(set) var overlay: SandboxServer?
     private var bindings: BindingsHost?
@@ -101,13 +104,18 @@ public final class Runtime {
         scheduler = Scheduler(lua: lua)
         try bootstrap()
         if options.sandbox {
-            // A store on this machine only: its hooks may call loopback (a listener beside it).
-            var configuration = SandboxConfiguration()
-            configuration.loopbackWebhooks = true
-            let server = try SandboxLauncher.start(configuration)
-            Secrets.register(server.sandbox.configuration.token)
-            sandbox = server
-            try exposeSandbox(server)
+            if let shared = SandboxAddress.published() {
+                sandboxAddress = shared
+            } else {
+                // A store on this machine only: its hooks may call loopback (a listener beside it).
+                var configuration = SandboxConfiguration()
+                configuration.loopbackWebhooks = true
+                let server = try SandboxLauncher.start(configuration)
+                sandbox = server
+                sandboxAddress = SandboxAddress(server)
+            }
+            Secrets.register(sandboxAddress!.token)
+            try exposeSandbox(sandboxAddress!)
         }
         if options.plan { overlay = try PlanRun.startOverlay(self) }
         if let mb = options.memoryLimitMB { lua.memoryLimit = mb * 1024 * 1024 }
@@ -185,14 +193,14 @@ public final class Runtime {
         try lua.call(nargs: lua.top - top - 1, nresults: 0)
     }
 
-    /// The global `sandbox`: where the in-process sandbox answers (the bindings use it).
-    private func exposeSandbox(_ server: SandboxServer) throws {
+    /// The global `sandbox`: where the sandbox answers (the bindings use it).
+    private func exposeSandbox(_ address: SandboxAddress) throws {
         try lua.newTable()
-        try lua.push(server.baseURL)
+        try lua.push(address.baseURL)
         try lua.rawSet(-2, field: "url")
-        try lua.push(server.rootURL)
+        try lua.push(address.rootURL)
         try lua.rawSet(-2, field: "root")
-        try lua.push(server.sandbox.configuration.token)
+        try lua.push(address.token)
         try lua.rawSet(-2, field: "token")
         try lua.setGlobal("sandbox")
     }

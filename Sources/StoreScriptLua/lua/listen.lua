@@ -137,7 +137,8 @@ end
 log.info(string.format("listen: %s for %s, %d at a time", host.url, table.concat(wanted, ", "), limit),
          { url = host.url, scopes = table.concat(wanted, ","), concurrency = limit })
 if host.sandbox then
-  log.info("listen: the sandbox store is at " .. host.sandbox .. " (its hooks call this listener)", { sandbox = host.sandbox })
+  log.info("listen: the sandbox store is at " .. host.sandbox .. " (its hooks call this listener; --sandbox in another "
+    .. "shell reaches it: storescript call --sandbox ...)", { sandbox = host.sandbox })
 end
 
 fn.ready()

@@ -18,7 +18,7 @@ extension BindingsHost {
         do {
             // Under --plan the bindings reach the overlay, which alone reaches the store.
             let endpoint = try runtime.overlay.map { try Runtime.endpoint(of: $0, service: service) } ?? runtime.endpoint(service: service)
-            let c = try runtime.client(endpoint, local: runtime.sandbox != nil || runtime.overlay != nil)
+            let c = try runtime.client(endpoint, local: runtime.sandboxAddress != nil || runtime.overlay != nil)
             clients[service] = c
             return c
         } catch let refused as StoreEndpoint.Refused {
@@ -44,7 +44,7 @@ extension Runtime {
     /// Where a service (`bc` or `digicert`) is reached: the in-process sandbox, else the
     /// profile's store or account.
     func endpoint(service: String) throws -> StoreEndpoint {
-        if let server = sandbox { return try Runtime.endpoint(of: server, service: service) }
+        if let address = sandboxAddress { return try address.endpoint(service) }
         if service == "digicert" {
             guard let key = store.digiCertKey else { throw NoEndpoint(advice: store.noDigiCertAdvice) }
             return try .digiCert(apiKey: key.value, apiURL: store.digiCertURL?.value)
@@ -55,10 +55,7 @@ extension Runtime {
 
     /// A sandbox in this process (`--sandbox`, or a plan's overlay) as a service's endpoint.
     static func endpoint(of server: SandboxServer, service: String) throws -> StoreEndpoint {
-        let configuration = server.sandbox.configuration
-        return service == "digicert"
-            ? try .digiCert(apiKey: Secret(configuration.token), apiURL: server.rootURL)
-            : try .bigCommerce(storeHash: configuration.storeHash, token: Secret(configuration.token), apiURL: server.baseURL)
+        try SandboxAddress(server).endpoint(service)
     }
 
     /// A client with the profile's patience; `local`: a sandbox in this process (no CA file).
