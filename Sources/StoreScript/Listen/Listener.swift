@@ -179,7 +179,8 @@ final class ListenHost {
                 return 1
             }),
             ("wait", { [self] call in
-                let due = try inbox.nextDue()
+                // With every slot taken, what is due waits for a handler to end, not for its time.
+                let due = lua_toboolean(call.L, 1) == 0 ? nil : try inbox.nextDue()
                 return try scheduler.suspend(call) { [signal, scheduler] wakeup in
                     let now = signal.state.withLock { s -> Bool in
                         if s.changed { s.changed = false; return true }

@@ -115,17 +115,29 @@ end
 local limit = host.concurrency
 local running = 0
 
+-- Events of one object (data.type and data.id) run one after another: a handler that reads,
+-- checks and writes an order never races another event of the same order (a repeat the store
+-- sent, an update right after the create).
+local busy = {}
+
+-- Runs the handlers of one event; true, or false and the error with its traceback.
 local function run(item)
-  local event = json.decode(item.body)
+  local ok, event = pcall(json.decode, item.body)
+  if not ok or type(event) ~= "table" then return false, "the event is not a JSON object: " .. tostring(event) end
   event.attempt = item.attempt
-  local handled = 0
-  for _, r in ipairs(routes) do
-    if matches(r.scope, item.scope) then
-      r.handler(event)
-      handled = handled + 1
-    end
+  local data = type(event.data) == "table" and event.data or {}
+  local key = data.id ~= nil and (tostring(data.type) .. ":" .. tostring(data.id)) or nil
+  if key then
+    while busy[key] do async.sleep(0.01) end
+    busy[key] = true
   end
-  return handled
+  local done, err = xpcall(function()
+    for _, r in ipairs(routes) do
+      if matches(r.scope, item.scope) then r.handler(event) end
+    end
+  end, debug.traceback)
+  if key then busy[key] = nil end
+  return done, err
 end
 
 local function describe(item)
@@ -147,7 +159,7 @@ while true do
   for _, item in ipairs(items) do
     running = running + 1
     async.spawn(function()
-      local ok, result = xpcall(run, debug.traceback, item)
+      local ok, result = run(item)
       running = running - 1
       if ok then
         fn.done(item.seq)
@@ -163,5 +175,5 @@ while true do
       end
     end)
   end
-  if #items == 0 then fn.wait() end
+  if #items == 0 then fn.wait(running < limit) end
 end
