@@ -81,7 +81,7 @@ struct Listen: ParsableCommand {
 /// `storescript trigger SCOPE [ID]`: a sample event to a listener, as the store would send it.
 struct Trigger: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Send a listener a sample event of SCOPE (data {type, id}), with the store's secret header.",
+        abstract: "Send a listener the example event webhooks.v3.yml documents for SCOPE (its id replaced by ID), with the store's secret header.",
         discussion: """
             The secret is the store's (the listener keeps it in the store's state directory): \
             give the same --profile, --state-dir or --sandbox as the listener. Each trigger is \

@@ -387,3 +387,20 @@ end)
     fresh = subprocess.run([bin_path, "call", "--sandbox", "bc.customers.list", "email:in=loop@example.com"], cwd=tmp_path, env=env,
                            capture_output=True, text=True, timeout=30)
     assert fresh.returncode == 0 and json.loads(fresh.stdout) == [], fresh.stdout + fresh.stderr
+
+
+def test_trigger_sends_the_sample_the_api_documents_for_the_scope_with_the_id_given(listening):
+    (listening.tmp / "data.lua").write_text("""
+on("store/product/inventory/updated", function(event)
+  local f = assert(io.open("data.json", "w")) f:write(json.encode(event.data, {sort_keys = true})) f:close()
+end)
+""")
+    listening.start(str(listening.tmp / "data.lua"))
+    t = listening.run("trigger", "--state-dir", listening.state_dir, "--to", listening.url, "store/product/inventory/updated", "5")
+    assert t.returncode == 0, t.stderr
+    assert wait_for(lambda: (listening.tmp / "data.json").exists())
+    # webhooks.v3.yml's example callback, its product 167 now 5 wherever it appears.
+    assert json.loads((listening.tmp / "data.json").read_text()) == {
+        "id": 5, "inventory": {"method": "absolute", "product_id": 5, "value": 2}, "type": "product"}
+    bad = listening.run("trigger", "--state-dir", listening.state_dir, "--to", listening.url, "store/order/shipped")
+    assert bad.returncode == 2 and "not a webhook scope the API documents" in bad.stderr

@@ -3,6 +3,7 @@ import Foundation
 import JSON
 import NIOCore
 import NIOHTTP1
+import StoreAPI
 import StoreCertificates
 import StoreSandbox
 import Synchronization
@@ -12,8 +13,8 @@ extension Listener {
     /// secret header; the exit status.
     public static func trigger(scope: String, id: String, to url: String, options: Runtime.Options) -> Int32 {
         let say = Diagnostics(format: options.logFormat, script: "trigger")
-        guard Sandbox.webhookScopes.contains(scope) else {
-            say.error("trigger: \(scope) is not a webhook scope the API documents (storescript docs on lists them)")
+        guard Sandbox.webhookScopes.contains(scope) || sample(scope) != nil else {
+            say.error("trigger: \(scope) is not a webhook scope the API documents (help(on) in a handlers file lists them)")
             return ExitStatus.usage
         }
         let secret: String
@@ -25,9 +26,7 @@ extension Listener {
             say.error("trigger: \(error)")
             return ExitStatus.usage
         }
-        let parts = scope.split(separator: "/")
-        let data = JSON.object(JSONObject([("type", .string(parts.count > 1 ? String(parts[1]) : "store")),
-                                           ("id", Int64(id).map { .int($0) } ?? .string(id))]))
+        let data = sampleData(scope, id: id)
         var nonce = [UInt8](repeating: 0, count: 16)
         for i in nonce.indices { nonce[i] = UInt8.random(in: 0...255) }
         let event = JSON.object(JSONObject([
@@ -64,5 +63,36 @@ extension Listener {
             say.error("trigger: cannot reach \(url): \(error) (is storescript listen running there?)")
             return ExitStatus.scriptError
         }
+    }
+
+    /// The example `data` webhooks.v3.yml documents for the scope.
+    static func sample(_ scope: String) -> JSON? {
+        for line in WebhookSampleTable.rows.split(separator: "\n") {
+            let parts = line.split(separator: "\t", maxSplits: 1)
+            if parts.count == 2, parts[0] == scope { return try? JSON.parse(Array(parts[1].utf8)) }
+        }
+        return nil
+    }
+
+    /// The scope's documented sample with `id` in place of the sample's own id, wherever it
+    /// appears (an inventory event names its product twice); `{type, id}` for a scope with none.
+    static func sampleData(_ scope: String, id: String) -> JSON {
+        let given: JSON = Int64(id).map { .int($0) } ?? .string(id)
+        guard case .object(let data)? = sample(scope) else {
+            let parts = scope.split(separator: "/")
+            return .object(JSONObject([("type", .string(parts.count > 1 ? String(parts[1]) : "store")), ("id", given)]))
+        }
+        guard let old = data["id"] else { return .object(data) }
+        func replaced(_ value: JSON) -> JSON {
+            switch value {
+            case .object(let o):
+                var out = JSONObject()
+                for (k, v) in o { out[k] = replaced(v) }
+                return .object(out)
+            case .array(let a): return .array(a.map(replaced))
+            default: return value == old ? given : value
+            }
+        }
+        return replaced(.object(data))
     }
 }
