@@ -85,6 +85,16 @@ def test_detailed_exitcode_says_whether_the_plan_changes_anything(bin_path, real
     assert r.returncode == 5, r.stderr
     r = plan(bin_path, real, tmp_path, "bc.catalog.brands.create({name = 'X'}) error('then it failed')", "--detailed-exitcode")
     assert r.returncode == 1 and "the script did not finish" in r.stdout, r.stderr
+    # A script that ends with os.exit shows its plan all the same, with the status it chose.
+    r = plan(bin_path, real, tmp_path, "bc.catalog.brands.create({name = 'X'}) os.exit(0)", "--detailed-exitcode")
+    assert r.returncode == 5 and "Plan: 1 to create" in r.stdout, r.stdout + r.stderr
+    r = plan(bin_path, real, tmp_path, "bc.catalog.brands.create({name = 'X'}) os.exit(3, true)")
+    assert r.returncode == 3 and "Plan: 1 to create" in r.stdout and "the script did not finish" in r.stdout, r.stdout + r.stderr
+    # From inside a task, and from a finalizer after the script ended (the plan shown once).
+    r = plan(bin_path, real, tmp_path, "async.spawn(function() bc.catalog.brands.create({name = 'X'}) os.exit(0) end) async.sleep(5)")
+    assert r.returncode == 0 and r.stdout.count("Plan: 1 to create") == 1, r.stdout + r.stderr
+    r = plan(bin_path, real, tmp_path, "bc.catalog.brands.create({name = 'X'}) setmetatable({}, {__gc = function() os.exit(0) end})")
+    assert r.returncode == 0 and r.stdout.count("Plan: 1 to create") == 1, r.stdout + r.stderr
 
 
 def test_a_write_the_store_would_refuse_is_refused_in_the_plan_with_the_same_error(bin_path, real, tmp_path):
