@@ -57,7 +57,7 @@ extension Listener {
             say.info("trigger: \(scope) \(id) sent to \(url)")
             return ExitStatus.success
         case .success(let status):
-            say.error("trigger: \(url) answered \(status)\(status == 401 ? " (not this store's listener: give the listener's --profile or --state-dir)" : "")")
+            say.error("trigger: \(url) answered \(status)\(status == 401 ? " (the secret of another store: give the listener's --profile, --state-dir or --sandbox)" : "")")
             return ExitStatus.scriptError
         case .failure(let error):
             say.error("trigger: cannot reach \(url): \(error) (is storescript listen running there?)")
