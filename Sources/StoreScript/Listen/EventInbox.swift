@@ -43,8 +43,7 @@ public final class EventInbox: Sendable {
     let arrived = Mutex<(@Sendable () -> Void)?>(nil)
 
     public init(directory: String) throws {
-        let parts = directory.split(separator: "/")
-        for n in parts.indices { mkdir((directory.hasPrefix("/") ? "/" : "") + parts[...n].joined(separator: "/"), 0o700) }
+        if let why = Directories.make(directory) { throw ConfigError("listen: \(why)") }
         path = directory + "/events.db"
         queue = try DatabaseQueue(path: path)
         try queue.writeWithoutTransaction { db in

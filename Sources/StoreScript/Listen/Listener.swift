@@ -84,7 +84,7 @@ public struct Listener {
         try host.push(lua)
         try lua.rawSet(-2, field: "functions")
         var fields: [(String, LuaValue)] = [
-            ("handlers", .string(settings.handlers)), ("concurrency", .integer(Int64(settings.concurrency))),
+            ("concurrency", .integer(Int64(settings.concurrency))),
             ("ensure_hooks", .boolean(settings.ensureHooks || runtime.sandboxAddress != nil)), ("print_hooks", .boolean(settings.printHooks)),
             ("secret_header", .string(CallbackServer.secretHeader)), ("secret", .string(secret)),
             ("scopes", .table(LuaTable(array: Sandbox.webhookScopes.map { .string($0) }))),

@@ -359,9 +359,7 @@ public struct PlanApply: Sendable {
     // MARK: Journal
 
     static func openJournal(_ directory: String) throws -> DatabaseQueue {
-        // Each directory on the way, as `mkdir -p` (0700: state is the store's owner's).
-        let parts = directory.split(separator: "/")
-        for n in parts.indices { mkdir((directory.hasPrefix("/") ? "/" : "") + parts[...n].joined(separator: "/"), 0o700) }
+        if let why = Directories.make(directory) { throw ConfigError("apply: \(why)") }
         let queue = try DatabaseQueue(path: directory + "/applied.db")
         // WAL: one sync a commit (two commits a write: before it is sent and after), and
         // synchronous FULL, so a journaled step survives a power cut, not only a kill.
