@@ -28,13 +28,19 @@ struct Listen: ParsableCommand {
             while it runs, --sandbox in other shells reaches that store (storescript call \
             --sandbox bc.customers.create ...), and storescript trigger --sandbox SCOPE [ID] \
             sends a sample event.
+
+            Run options, as for run: --profile, --state-dir (where events.db lives), \
+            --log-format, --log-level, --quiet, --sandbox, --verbose, --lock, --max-memory, \
+            --timeout. Exit codes: 0 (--dead, --print-hooks), 2 a bad option or a handlers \
+            file that registers nothing, 3 --lock held, 143 SIGTERM.
             """)
 
-    @OptionGroup var script: ScriptOptions
-    @Option(help: "The port to listen on (0: any free one; the log says which).") var port = 8787
+    // Hidden: listen takes only some of them (runOptions), listed in the discussion.
+    @OptionGroup(visibility: .hidden) var script: ScriptOptions
+    @Option(help: ArgumentHelp("The port to listen on (0: any free one; the log says which).", valueName: "PORT")) var port = 8787
     @Option(help: ArgumentHelp("The address to listen on (0.0.0.0 for every interface).", valueName: "ADDRESS")) var bind = "127.0.0.1"
-    @Option(help: "Run at most N handlers at once.") var concurrency = 8
-    @Option(help: "Keep an event as dead after its handler failed N times.") var maxAttempts = 5
+    @Option(help: ArgumentHelp("Run at most N handlers at once.", valueName: "N")) var concurrency = 8
+    @Option(help: ArgumentHelp("Keep an event as dead after its handler failed N times.", valueName: "N")) var maxAttempts = 5
     @Flag(help: "Create, update, reactivate and delete the store's hooks to match the handlers (needs --public-url).") var ensureHooks = false
     @Flag(help: "Print what --ensure-hooks would do, change nothing and exit.") var printHooks = false
     @Option(help: ArgumentHelp("The https URL the store calls (this listener, or the proxy in front of it).", valueName: "URL")) var publicURL: String?
@@ -86,12 +92,15 @@ struct Trigger: ParsableCommand {
             The secret is the store's (the listener keeps it in the store's state directory): \
             give the same --profile, --state-dir or --sandbox as the listener. Each trigger is \
             a new event. Exit 0 when the listener took it, 1 otherwise.
+
+            Run options, as for run: --profile, --state-dir, --sandbox, --log-format.
             """)
 
-    @OptionGroup var script: ScriptOptions
+    // Hidden: trigger takes only the four its discussion lists.
+    @OptionGroup(visibility: .hidden) var script: ScriptOptions
     @Option(help: ArgumentHelp("The listener's URL.", valueName: "URL")) var to = "http://127.0.0.1:8787/"
     @Argument(help: "The event's scope (store/order/created).") var scope: String
-    @Argument(help: "The id in its data (default 1).") var id: String = "1"
+    @Argument(help: "The id in its data.") var id: String = "1"
 
     func validate() throws {
         try script.refuse(allBut: ["--profile", "--state-dir", "--log-format", "--sandbox"], for: "trigger",
