@@ -1,4 +1,7 @@
 import ArgumentParser
+#if canImport(Glibc)
+import Glibc
+#endif
 import StoreScript
 
 /// `storescript listen handlers.lua`: the store's webhooks, run by Lua handlers.
@@ -31,8 +34,9 @@ struct Listen: ParsableCommand {
 
             Run options, as for run: --profile, --state-dir (where events.db lives), \
             --log-format, --log-level, --quiet, --sandbox, --verbose, --lock, --max-memory, \
-            --timeout. Exit codes: 0 (--dead, --print-hooks), 2 a bad option or a handlers \
-            file that registers nothing, 3 --lock held, 143 SIGTERM.
+            --timeout. Exit codes: 0 (--dead, --print-hooks), 1 a handlers file that raises \
+            while it loads or registers nothing, 2 a bad option or a handlers file that \
+            cannot be read, 3 --lock held, 143 SIGTERM.
             """)
 
     // Hidden: listen takes only some of them (runOptions), listed in the discussion.
@@ -58,6 +62,7 @@ struct Listen: ParsableCommand {
     func validate() throws {
         try script.refuse(allBut: Self.runOptions, for: "listen", why: "a listener runs handlers as events come, not a plan (plan what a handler does with run --plan)")
         if handlers == nil && !dead { throw ValidationError("give the handlers file: storescript listen handlers.lua (or --dead to list dead events)") }
+        if let handlers, access(handlers, R_OK) != 0 { throw ValidationError("cannot read the handlers file \(handlers): \(String(cString: strerror(errno)))") }
         if (tlsCert == nil) != (tlsKey == nil) { throw ValidationError("--tls-cert and --tls-key go together") }
         if (ensureHooks || printHooks) && publicURL == nil && !script.sandbox {
             throw ValidationError("--ensure-hooks and --print-hooks point the store's hooks at --public-url URL: give it")

@@ -404,3 +404,17 @@ end)
         "id": 5, "inventory": {"method": "absolute", "product_id": 5, "value": 2}, "type": "product"}
     bad = listening.run("trigger", "--state-dir", listening.state_dir, "--to", listening.url, "store/order/shipped")
     assert bad.returncode == 2 and "not a webhook scope the API documents" in bad.stderr
+
+
+def test_a_handlers_file_that_cannot_serve_stops_the_listener_with_a_sentence(listening):
+    missing = listening.run("listen", "--port", "0", "--state-dir", listening.state_dir, "nope.lua")
+    assert missing.returncode == 2 and "cannot read the handlers file nope.lua" in missing.stderr
+    (listening.tmp / "none.lua").write_text("local x = 1\n")
+    none = listening.run("listen", "--port", "0", "--state-dir", listening.state_dir, "none.lua")
+    assert none.returncode == 1 and none.stderr.count("\n") == 1 and "none.lua registered no handler" in none.stderr, none.stderr
+    (listening.tmp / "typo.lua").write_text('on("store/order/creatd", function() end)\n')
+    typo = listening.run("listen", "--port", "0", "--state-dir", listening.state_dir, "typo.lua")
+    assert typo.returncode == 1 and 'typo.lua:1: on: "store/order/creatd" is not a webhook scope the API documents' in typo.stderr
+    assert "store/order/created" in typo.stderr and "or store/order/*)" in typo.stderr
+    refused = listening.run("listen", "--plan", "none.lua")
+    assert refused.returncode == 2 and "listen --plan: a listener runs handlers as events come" in refused.stderr

@@ -33,7 +33,9 @@ function on(scope, handler)
   if not known(scope) then
     local near = {}
     local family = scope:match("^(store/[^/]+)") or ""
-    for s in pairs(documented) do if family ~= "" and s:sub(1, #family) == family then near[#near + 1] = s end end
+    for s in pairs(documented) do
+      if family ~= "" and s:sub(1, #family) == family and not s:find("*", 1, true) then near[#near + 1] = s end
+    end
     table.sort(near)
     raise(string.format("on: %q is not a webhook scope the API documents%s", scope,
       #near > 0 and " (" .. table.concat(near, ", ") .. ", or " .. family .. "/*)" or " (help(on) lists them)"))
@@ -48,13 +50,17 @@ require("storescript.docs")[on] = "on(scope, function(event) ... end)\n"
   .. "  Scopes: " .. table.concat((function() local t = {} for s in pairs(documented) do t[#t + 1] = s end table.sort(t) return t end)(), ", ")
 
 ---------------------------------------------------------------- the handlers file
+-- What stops the listener before it starts: one line (in --log-format), exit 1.
+local function stop(message)
+  log.error(message)
+  os.exit(1)
+end
+
 local path = arg[0]
 local chunk, err = loadfile(path)
-if not chunk then error(err, 0) end
+if not chunk then stop(err) end
 chunk(table.unpack(arg, 1, #arg))
-if #routes == 0 then
-  error("listen: " .. path .. " registered no handler: call on(scope, function(event) ... end) in it", 0)
-end
+if #routes == 0 then stop("listen: " .. path .. " registered no handler: call on(scope, function(event) ... end) in it") end
 
 local wanted, seen = {}, {}
 for _, r in ipairs(routes) do
@@ -104,8 +110,8 @@ end
 
 if host.print_hooks or host.ensure_hooks then
   if not host.destination then
-    error("listen: " .. (host.print_hooks and "--print-hooks" or "--ensure-hooks")
-      .. " needs --public-url (the https address the store calls, port 443)", 0)
+    stop("listen: " .. (host.print_hooks and "--print-hooks" or "--ensure-hooks")
+      .. " needs --public-url (the https address the store calls, port 443)")
   end
   ensure_hooks(host.destination, host.print_hooks)
   if host.print_hooks then return end
