@@ -55,7 +55,10 @@ public struct Operation: Sendable, Hashable {
     public let parameters: [Parameter]
 
     /// `v2`, `v3` or `digicert`.
-    public var version: Substring {
+    public var version: Substring { Self.version(of: path) }
+
+    /// The service of an API path (a template or a concrete one): `v2`, `v3` or `digicert`.
+    public static func version(of path: String) -> Substring {
         path.hasPrefix("/services/") ? "digicert" : path.dropFirst().prefix(while: { $0 != "/" })
     }
 

@@ -132,10 +132,8 @@ extension Sandbox {
         // The rows the query names (`channel_id=2`: the channel).
         for (name, value) in r.query where name.hasSuffix("_id") {
             let entity = EntityName(String(name.dropLast(3)))
-            guard EntityCatalog.shared.entities[entity] != nil, let path = Self.itemTemplate(of: entity) else { continue }
-            for id in value.split(separator: ",") {
-                try await importItem(path + "/" + id, version: String(path.split(separator: "/").first ?? "v3"), upstream)
-            }
+            guard EntityCatalog.shared.entities[entity] != nil else { continue }
+            for id in value.split(separator: ",") { try await importRow(of: entity, id: String(id), upstream) }
         }
         guard let view = EntityCatalog.shared.view(template: r.collectionTemplate) else { return }
         let entity = EntityCatalog.shared.entity(view.entity)
@@ -159,7 +157,6 @@ extension Sandbox {
         }
         // The rows the body names by reference (a product's brand and categories).
         for reference in entity.references {
-            guard let path = Self.itemTemplate(of: reference.target) else { continue }
             for item in items {
                 let named: [JSON]
                 switch item[reference.field] {
@@ -167,9 +164,7 @@ extension Sandbox {
                 case let value?: named = [value]
                 case nil: named = []
                 }
-                for id in named where !Reference.namesNothing(id) {
-                    try await importItem(path + "/" + StoreState.key(id), version: String(path.split(separator: "/").first ?? "v3"), upstream)
-                }
+                for id in named where !Reference.namesNothing(id) { try await importRow(of: reference.target, id: StoreState.key(id), upstream) }
             }
         }
     }
@@ -221,6 +216,12 @@ extension Sandbox {
         return readable.first { $0.hasPrefix("/v3/") } ?? readable.first
     }
 
+    /// Imports a row by its entity and id, from the collection it is read from by id.
+    private func importRow(of entity: EntityName, id: String, _ upstream: any Upstream) async throws(APIError) {
+        guard let path = Self.itemTemplate(of: entity) else { return }
+        try await importItem(path + "/" + id, version: String(Operation.version(of: path)), upstream)
+    }
+
     /// Imports the row an item path names from the real store, unless the overlay knows it
     /// (imported, made, changed or deleted by the plan). A row the store does not have stays
     /// unknown: the overlay's own handler answers 404, as the store would.
@@ -261,7 +262,7 @@ extension Sandbox {
         guard !ids.isEmpty else { return false }
         return try state.withLock { s throws(APIError) in
             try s.transaction { s throws(APIError) -> Bool in
-                for id in ids where try s.madeByPlan(id) { return true }
+                for id in ids where try s.wasCreated(nil, .string(id)) { return true }
                 return false
             }
         }
@@ -311,17 +312,11 @@ extension StoreState {
         return action.flatMap(ChangeAction.init(rawValue:))
     }
 
-    /// The plan made a row with this id, of whatever entity.
-    func madeByPlan(_ id: String) throws(APIError) -> Bool {
+    /// The plan made this row (`entity` nil: a row of any entity with this id).
+    func wasCreated(_ entity: EntityName?, _ id: JSON) throws(APIError) -> Bool {
         try sql { db in
-            try Bool.fetchOne(db, sql: "SELECT 1 FROM changes WHERE item = ? AND action = 'created' LIMIT 1", arguments: [id]) ?? false
-        }
-    }
-
-    func wasCreated(_ entity: EntityName, _ id: JSON) throws(APIError) -> Bool {
-        try sql { db in
-            try Bool.fetchOne(db, sql: "SELECT 1 FROM changes WHERE entity = ? AND item = ? AND action = 'created' LIMIT 1",
-                              arguments: [entity.raw, StoreState.key(id)]) ?? false
+            try Bool.fetchOne(db, sql: "SELECT 1 FROM changes WHERE item = ?1 AND (?2 IS NULL OR entity = ?2) AND action = 'created' LIMIT 1",
+                              arguments: [StoreState.key(id), entity?.raw]) ?? false
         }
     }
 }

@@ -12,7 +12,6 @@ struct PlannedWrite: Sendable {
     let query: [(String, String)]
     let body: JSON?
     let status: Int
-    let answer: JSON?
     /// The files it uploaded (name, size, checksum): a plan file holds no file, so apply
     /// cannot send it.
     let files: [JSON]
@@ -22,7 +21,7 @@ extension Sandbox {
     func recordPlanned(_ r: SandboxRequest, _ outcome: Outcome) {
         let entity = EntityCatalog.shared.view(template: r.collectionTemplate)?.entity
         let write = PlannedWrite(sequence: r.sequence, entity: entity, method: r.op.method.rawValue, path: r.path, query: r.query, body: r.body,
-                                 status: outcome.status, answer: outcome.body, files: r.files.map(\.summary))
+                                 status: outcome.status, files: r.files.map(\.summary))
         planned.withLock { $0.append(write) }
     }
 

@@ -115,7 +115,6 @@ final class StoreDatabase: Sendable {
     /// What happened to one row (an overlay asks for every row a plan reads or writes).
     private static let changesByRow = "CREATE INDEX IF NOT EXISTS changes_by_row ON changes(item, entity)"
 
-
     /// Marks the store seeded (in the seed's transaction).
     static func markSeeded(_ db: Database) throws {
         try db.execute(sql: "INSERT OR REPLACE INTO meta(key, value) VALUES('seeded', '1')")

@@ -149,12 +149,11 @@ extension StoreState {
 
     /// A store of its own counts each entity's ids; an overlay counts one sequence for all from
     /// `firstMadeID`, so a planned id names one row whatever its entity (apply maps it alone).
+    /// Every id it makes is given out here (a family takes ids before it inserts their rows).
     private func madeID(_ name: EntityName, _ db: Database) throws -> Int64 {
         guard firstMadeID > 1 else { return try Self.nextID(name, db) }
-        // The last one given out too: a family takes ids before it inserts their rows.
         let given = try Int64.fetchOne(db, sql: "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'last_made_id'") ?? 0
-        let last = try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM sqlite_sequence WHERE name LIKE 'e:%'") ?? 0
-        let id = max(last + 1, given + 1, firstMadeID)
+        let id = max(given + 1, firstMadeID)
         try db.execute(sql: "INSERT OR REPLACE INTO meta(key, value) VALUES('last_made_id', ?)", arguments: [String(id)])
         return id
     }

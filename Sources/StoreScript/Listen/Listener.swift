@@ -76,7 +76,7 @@ public struct Listener {
         // and `--sandbox` runs in other shells reach it.
         let destination = runtime.sandboxAddress != nil ? local : settings.publicURL
         if let server = runtime.sandbox, !settings.printHooks { SandboxAddress(server).publish() }
-        let host = ListenHost(inbox: inbox, scheduler: runtime.scheduler, maxAttempts: settings.maxAttempts, ready: server?.ready)
+        let host = ListenHost(inbox: inbox, scheduler: runtime.scheduler, maxAttempts: settings.maxAttempts, server: server)
         let lua = runtime.lua
         try lua.getGlobal("package")
         try lua.rawGet(-1, field: "loaded")
@@ -98,27 +98,15 @@ public struct Listener {
         }
         try lua.rawSet(-2, field: "storescript.listen.host")
         lua.pop(2)
-        // The server lives as long as the process: a listener ends by exiting.
-        if let server { ListenHost.keep(server) }
     }
 }
 
 extension CallbackServer {
     /// Starts the server from the Lua thread: blocks until it listens.
     static func startBlocking(inbox: EventInbox, secret: String, settings: Listener.Settings) throws -> CallbackServer {
-        let box = Mutex<Result<CallbackServer, any Error>?>(nil)
-        let done = DispatchSemaphore(value: 0)
-        Task.detached {
-            do {
-                let server = try await CallbackServer.start(inbox: inbox, secret: secret, host: settings.bind, port: settings.port, tls: settings.tls)
-                box.withLock { $0 = .success(server) }
-            } catch {
-                box.withLock { $0 = .failure(error) }
-            }
-            done.signal()
+        try Blocking.wait {
+            try await CallbackServer.start(inbox: inbox, secret: secret, host: settings.bind, port: settings.port, tls: settings.tls)
         }
-        done.wait()
-        return try box.withLock { $0! }.get()
     }
 }
 
@@ -129,24 +117,23 @@ final class ListenHost {
     let inbox: EventInbox
     unowned let scheduler: Scheduler
     let maxAttempts: Int
-    let ready: CallbackServer.Readiness?
+    /// The callback server, kept as long as the loop's functions are (the process): a listener
+    /// ends by exiting.
+    let server: CallbackServer?
     /// The loop's wake-up while it waits, and whether something happened since it last looked.
     final class Signal: Sendable {
         let state = Mutex<(waiter: Scheduler.Wakeup?, changed: Bool)>((nil, false))
     }
     private let signal = Signal()
-    private static let servers = Mutex<[CallbackServer]>([])
 
-    init(inbox: EventInbox, scheduler: Scheduler, maxAttempts: Int, ready: CallbackServer.Readiness?) {
-        self.ready = ready
+    init(inbox: EventInbox, scheduler: Scheduler, maxAttempts: Int, server: CallbackServer?) {
+        self.server = server
         self.inbox = inbox
         self.scheduler = scheduler
         self.maxAttempts = maxAttempts
         let signal = self.signal
         inbox.arrived.withLock { $0 = { Self.notify(signal) } }
     }
-
-    static func keep(_ server: CallbackServer) { servers.withLock { $0.append(server) } }
 
     private static func notify(_ signal: Signal) {
         // `changed` stays set even when a waiter is woken: a wake-up that finds the loop busy
@@ -164,7 +151,7 @@ final class ListenHost {
         try lua.newTable()
         try lua.setFunctions(-1, prefix: "listen", [
             ("ready", { [self] _ in
-                ready?.state.withLock { $0 = true }
+                server?.ready.state.withLock { $0 = true }
                 return 0
             }),
             ("claim", { [self] call in

@@ -2,11 +2,9 @@ import AsyncHTTPClient
 import Foundation
 import JSON
 import NIOCore
-import NIOHTTP1
 import StoreAPI
 import StoreCertificates
 import StoreSandbox
-import Synchronization
 
 extension Listener {
     /// `storescript trigger SCOPE [ID]`: posts a sample event to a listener with the store's
@@ -35,24 +33,17 @@ extension Listener {
             ("hash", .string(Digest.sha1(data.serialized() + nonce))), ("created_at", .int(Int64(Date().timeIntervalSince1970))),
             ("producer", "stores/trigger"),
         ]))
-        let outcome = Mutex<Result<UInt, any Error>?>(nil)
-        let done = DispatchSemaphore(value: 0)
-        Task.detached {
-            do {
+        let outcome = Result { () throws -> UInt in
+            try Blocking.wait {
                 var request = HTTPClientRequest(url: url)
                 request.method = .POST
                 request.headers.add(name: "Content-Type", value: "application/json")
                 request.headers.add(name: CallbackServer.secretHeader, value: secret)
                 request.body = .bytes(ByteBuffer(bytes: event.serialized()))
-                let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
-                outcome.withLock { $0 = .success(response.status.code) }
-            } catch {
-                outcome.withLock { $0 = .failure(error) }
+                return try await HTTPClient.shared.execute(request, timeout: .seconds(10)).status.code
             }
-            done.signal()
         }
-        done.wait()
-        switch outcome.withLock({ $0 })! {
+        switch outcome {
         case .success(200):
             say.info("trigger: \(scope) \(id) sent to \(url)")
             return ExitStatus.success

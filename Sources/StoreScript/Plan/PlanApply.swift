@@ -1,9 +1,9 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import Dispatch
 import GRDB
 import JSON
+import StoreAPI
 import StoreCertificates
 import StoreClient
 import StoreSandbox
@@ -64,26 +64,15 @@ public struct PlanApply: Sendable {
         return PlanApply(writes: writes, key: Digest.sha256(bytes), client: client, digiCert: digiCert, journal: journal, force: force, say: say)
     }
 
-    static func isDigiCert(_ path: String) -> Bool { path.hasPrefix("/services/") }
+    static func isDigiCert(_ path: String) -> Bool { Operation.version(of: path) == "digicert" }
 
     /// The client for a path: DigiCert's paths go to DigiCert.
     func client(for path: String) -> StoreClient { Self.isDigiCert(path) ? digiCert ?? client : client }
 
     /// Sends what is left of the plan; the number of writes sent by this run.
     public func run() throws(Failure) -> Int {
-        let box = Box()
-        let done = DispatchSemaphore(value: 0)
         let this = self
-        Task.detached {
-            do throws(Failure) { box.result = .success(try await this.applyAll()) } catch { box.result = .failure(error) }
-            done.signal()
-        }
-        done.wait()
-        return try box.result!.get()
-    }
-
-    private final class Box: @unchecked Sendable {
-        var result: Result<Int, Failure>?
+        return try Blocking.wait { () async throws(Failure) -> Int in try await this.applyAll() }
     }
 
     private func applyAll() async throws(Failure) -> Int {

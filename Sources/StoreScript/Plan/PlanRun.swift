@@ -45,12 +45,7 @@ enum PlanRun {
 
     /// Writes a plan file (mode 0600: it holds what the script would write).
     static func write(_ document: JSON, to path: String) throws(WriteError) {
-        let bytes = Array(Secrets.redact(document.text).utf8) + [0x0A]
-        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        let written = fd >= 0 ? bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) } : -1
-        let reason = String(cString: strerror(errno))
-        if fd >= 0 { close(fd) }
-        if written != bytes.count { throw WriteError(reason: reason) }
+        if let reason = Files.write(Array(Secrets.redact(document.text).utf8) + [0x0A], to: path) { throw WriteError(reason: reason) }
     }
 
     /// The store's side of the overlay: a GET through the run's client for the service.

@@ -17,4 +17,13 @@ enum Files {
         }
         return bytes
     }
+
+    /// Writes the file whole, created (or truncated) with `mode`; nil, or why it could not.
+    static func write(_ bytes: [UInt8], to path: String, mode: mode_t = 0o600) -> String? {
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
+        let written = fd >= 0 ? bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) } : -1
+        let reason = String(cString: strerror(errno))
+        if fd >= 0 { close(fd) }
+        return written == bytes.count ? nil : reason
+    }
 }

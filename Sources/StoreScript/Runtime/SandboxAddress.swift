@@ -55,9 +55,6 @@ public struct SandboxAddress: Sendable {
         _ = Directories.make(String(path[..<path.lastIndex(of: "/")!]))
         let text = JSON.object(JSONObject([("api_url", .string(baseURL)), ("root", .string(rootURL)), ("store_hash", .string(storeHash)),
                                            ("token", .string(token)), ("pid", .int(Int64(getpid())))])).text
-        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { return }
-        _ = text.utf8CString.withUnsafeBufferPointer { write(fd, $0.baseAddress, $0.count - 1) }
-        close(fd)
+        _ = Files.write(Array(text.utf8), to: path)
     }
 }

@@ -1,4 +1,3 @@
-import Dispatch
 import StoreSandbox
 
 /// Starts the embedded sandbox in this process, on an ephemeral loopback port, for
@@ -12,25 +11,6 @@ public enum SandboxLauncher {
 
     /// Serves `sandbox` (a plan's overlay, say).
     static func start(_ sandbox: Sandbox) throws -> SandboxServer {
-        let box = ResultBox()
-        let done = DispatchSemaphore(value: 0)
-        Task.detached {
-            do {
-                box.set(.success(try await SandboxServer.start(sandbox)))
-            } catch {
-                box.set(.failure(error))
-            }
-            done.signal()
-        }
-        done.wait()
-        return try box.get()
-    }
-
-    /// Carries the server from the starting task to the waiting thread. `@unchecked Sendable`:
-    /// written once before the semaphore is signalled, read after it is waited on.
-    private final class ResultBox: @unchecked Sendable {
-        private var result: Result<SandboxServer, any Error>?
-        func set(_ r: Result<SandboxServer, any Error>) { result = r }
-        func get() throws -> SandboxServer { try result!.get() }
+        try Blocking.wait { try await SandboxServer.start(sandbox) }
     }
 }
