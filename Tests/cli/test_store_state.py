@@ -5,6 +5,7 @@ the agency's one DigiCert account is the first sandbox's."""
 import csv
 import json
 import os
+import re
 import pathlib
 import subprocess
 import threading
@@ -113,7 +114,8 @@ def test_a_state_file_of_an_earlier_version_is_refused_with_how_to_move_it(agenc
     r = agency.renew("--profile", "shop-a", args=["--dry-run"])
     assert r.returncode == 1 and agency.orders() == []
     first = r.stderr.splitlines()[0]
-    assert first.startswith(f"storescript: {RECIPES}/renew-certificates.lua:"), first
+    # The recipe's own line (Lua shortens a long path to ".../tail", so a clone's path may not show whole).
+    assert re.match(r"storescript: (\.\.\.)?\S*renew-certificates\.lua:\d+: state\.open: ", first), first
     assert f"found {root}/renewals.db" in first and "mv " in first and f"stores/{agency.owner('shop-a')}" in first
     # Moved where it says, it is used.
     target = root / "stores" / agency.owner("shop-a")
